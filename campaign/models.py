@@ -1,0 +1,270 @@
+"""Geography (district → subdistrict → committee), campaigns, targets and staff scopes.
+
+The rules that must always hold are database constraints, so the admin, the entry page,
+the CSV import and the demo seeder cannot store a row that breaks them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Area(TimeStampedModel):
+    """What every level of the geography has: a code from the district system, a name
+    and the eligible population that is the denominator of its coverage."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    eligible_population = models.PositiveIntegerField(
+        _("eligible population"),
+        help_text=_("People eligible for vaccination: the denominator of coverage."),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _population_positive(model: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(eligible_population__gt=0),
+        name=f"{model}_eligible_population_positive",
+        violation_error_message=_("The eligible population must be greater than 0."),
+    )
+
+
+class District(Area):
+    history = HistoricalRecords()
+
+    class Meta(Area.Meta):
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        constraints = [_population_positive("district")]
+
+
+class Subdistrict(Area):
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="subdistricts", verbose_name=_("district")
+    )
+    history = HistoricalRecords()
+
+    class Meta(Area.Meta):
+        verbose_name = _("subdistrict")
+        verbose_name_plural = _("subdistricts")
+        constraints = [_population_positive("subdistrict")]
+
+
+class Committee(Area):
+    """A residential committee (居委/居民区), the unit the daily ranking compares."""
+
+    subdistrict = models.ForeignKey(
+        Subdistrict,
+        on_delete=models.PROTECT,
+        related_name="committees",
+        verbose_name=_("subdistrict"),
+    )
+    history = HistoricalRecords()
+
+    class Meta(Area.Meta):
+        verbose_name = _("residential committee")
+        verbose_name_plural = _("residential committees")
+        constraints = [_population_positive("committee")]
+
+
+class Campaign(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    doses_for_full_course = models.PositiveSmallIntegerField(
+        _("doses for a full course"),
+        default=2,
+        help_text=_("The dose that completes the course counts towards full-course coverage."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")),
+                name="campaign_start_not_after_end",
+                violation_error_message=_("The start date must not be after the end date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(doses_for_full_course__gte=1),
+                name="campaign_full_course_at_least_one_dose",
+                violation_error_message=_("A full course needs at least one dose."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(TimeStampedModel):
+    """A goal for one area over one period: a month, a phase or a few days' sprint.
+
+    Exactly one of district, subdistrict or committee is set. It is reached on the first
+    date its cumulative value within the period is at least ``value``.
+    """
+
+    class Metric(models.TextChoices):
+        ALL_DOSES = "all_doses", _("all doses")
+        FIRST = "first", _("first doses")
+        FULL_COURSE = "full_course", _("full course")
+        BOOSTER = "booster", _("booster doses")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="targets", verbose_name=_("campaign")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("subdistrict")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("residential committee"),
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    metric = models.CharField(_("metric"), max_length=16, choices=Metric.choices)
+    value = models.PositiveIntegerField(_("target value"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["period_start", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(district__isnull=False, subdistrict__isnull=True, committee__isnull=True)
+                    | Q(district__isnull=True, subdistrict__isnull=False, committee__isnull=True)
+                    | Q(district__isnull=True, subdistrict__isnull=True, committee__isnull=False)
+                ),
+                name="target_exactly_one_scope",
+                violation_error_message=_(
+                    "Choose exactly one of district, subdistrict or residential committee."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="target_period_start_not_after_end",
+                violation_error_message=_("The period must not start after it ends."),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gt=0),
+                name="target_value_positive",
+                violation_error_message=_("The target value must be greater than 0."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope(self) -> District | Subdistrict | Committee | None:
+        return self.district or self.subdistrict or self.committee
+
+
+class StaffScope(TimeStampedModel):
+    """What one user may see and do. A user holds at most one scope.
+
+    Administrators do everything; a district leader reads the district and writes nothing;
+    subdistrict staff enter tallies for their subdistrict; committee staff for their
+    committee only. The area field that matches the role is set, the others are empty.
+    """
+
+    class Role(models.TextChoices):
+        ADMINISTRATOR = "administrator", _("administrator")
+        DISTRICT_LEADER = "district_leader", _("district leader")
+        SUBDISTRICT_STAFF = "subdistrict_staff", _("subdistrict staff")
+        COMMITTEE_STAFF = "committee_staff", _("committee staff")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_scope",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("subdistrict")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("residential committee"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("staff scope")
+        verbose_name_plural = _("staff scopes")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role="administrator",
+                        district__isnull=True,
+                        subdistrict__isnull=True,
+                        committee__isnull=True,
+                    )
+                    | Q(
+                        role="district_leader",
+                        district__isnull=False,
+                        subdistrict__isnull=True,
+                        committee__isnull=True,
+                    )
+                    | Q(
+                        role="subdistrict_staff",
+                        district__isnull=True,
+                        subdistrict__isnull=False,
+                        committee__isnull=True,
+                    )
+                    | Q(
+                        role="committee_staff",
+                        district__isnull=True,
+                        subdistrict__isnull=True,
+                        committee__isnull=False,
+                    )
+                ),
+                name="staffscope_area_matches_role",
+                violation_error_message=_(
+                    "Set only the area that matches the role: a district for a district "
+                    "leader, a subdistrict for subdistrict staff, a committee for committee "
+                    "staff, none for an administrator."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        area = self.district or self.subdistrict or self.committee
+        role = self.get_role_display()
+        return f"{self.user} · {role} · {area}" if area else f"{self.user} · {role}"

@@ -1,0 +1,21 @@
+"""Settings for the test suite: the production settings with a throwaway key.
+
+``DATABASE_URL`` still decides the database, so the same suite runs on SQLite and on
+PostgreSQL. Plain static storage avoids needing a collectstatic manifest (STACK.md trap 5).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-not-for-any-real-deployment")
+
+from portal.settings import *  # noqa: F403
+from portal.settings import STORAGES
+
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+# Static files come from the finders in tests; there is no collectstatic output to serve.
+STATIC_ROOT = None

@@ -1,0 +1,55 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from sites.models import DailyTally, Site
+
+
+@admin.register(Site)
+class SiteAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "subdistrict",
+        "stations",
+        "daily_capacity",
+        "opens_at",
+        "closes_at",
+        "active_from",
+        "active_to",
+    ]
+    list_filter = ["kind", "subdistrict__district", "subdistrict"]
+    list_select_related = ["subdistrict"]
+    search_fields = ["code", "name", "address"]
+    autocomplete_fields = ["subdistrict"]
+
+
+@admin.register(DailyTally)
+class DailyTallyAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "date",
+        "site",
+        "committee",
+        "dose_kind",
+        "count",
+        "source",
+        "entered_by",
+        "updated_at",
+        "version",
+    ]
+    list_filter = ["dose_kind", "source", "site__kind", "site__subdistrict"]
+    list_select_related = ["site", "committee", "entered_by"]
+    search_fields = ["site__code", "site__name", "committee__code", "committee__name"]
+    autocomplete_fields = ["site", "committee"]
+    date_hierarchy = "date"
+
+    # Tallies change only through sites.services (version, history, snapshot rebuild),
+    # so the admin shows them and their history but does not edit them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,146 @@
+"""Vaccination sites and the daily tallies entered or imported for them.
+
+A tally is saved only by ``sites.services``; see DESIGN.md §3 for the one write path.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from campaign.models import Committee, Subdistrict, TimeStampedModel
+
+
+class Site(TimeStampedModel):
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("fixed site")
+        TEMPORARY = "temporary", _("temporary site")
+        MOBILE = "mobile", _("mobile team")
+
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.PROTECT, related_name="sites", verbose_name=_("subdistrict")
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    stations = models.PositiveSmallIntegerField(_("vaccination stations"), default=1)
+    daily_capacity = models.PositiveIntegerField(
+        _("daily capacity"), help_text=_("Most doses the site can give in one day.")
+    )
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    active_from = models.DateField(_("active from"))
+    active_to = models.DateField(
+        _("active to"), null=True, blank=True, help_text=_("Empty while the site stays open.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("vaccination site")
+        verbose_name_plural = _("vaccination sites")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stations__gte=1),
+                name="site_at_least_one_station",
+                violation_error_message=_("A site needs at least one station."),
+            ),
+            models.CheckConstraint(
+                condition=Q(active_to__isnull=True) | Q(active_from__lte=F("active_to")),
+                name="site_active_from_not_after_active_to",
+                violation_error_message=_("A site cannot close before it opens."),
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True, closes_at__isnull=True)
+                | Q(opens_at__isnull=False, closes_at__isnull=False, opens_at__lt=F("closes_at")),
+                name="site_opening_hours_in_order",
+                violation_error_message=_(
+                    "Give both opening and closing time, with opening before closing."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DailyTally(TimeStampedModel):
+    """Doses of one kind given at one site on one day to residents of one committee.
+
+    ``committee`` is empty for people from outside the subdistrict (enterprise sessions,
+    passers-by). A row with count 0 means "reported zero"; no row means "not reported".
+    ``version`` grows by one on every change, so a save that started from an older
+    version is detected as a conflict instead of silently overwriting.
+    """
+
+    class DoseKind(models.TextChoices):
+        FIRST = "first", _("first dose")
+        SECOND = "second", _("second dose")
+        BOOSTER = "booster", _("booster")
+
+    class Source(models.TextChoices):
+        ENTRY = "entry", _("browser entry")
+        IMPORT = "import", _("file import")
+
+    date = models.DateField(_("date"))
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="tallies", verbose_name=_("site")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tallies",
+        verbose_name=_("residential committee"),
+        help_text=_("Empty for non-residents, such as enterprise sessions or passers-by."),
+    )
+    dose_kind = models.CharField(_("dose"), max_length=8, choices=DoseKind.choices)
+    count = models.PositiveIntegerField(_("doses"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("daily tally")
+        verbose_name_plural = _("daily tallies")
+        ordering = ["-date", "site", "committee", "dose_kind"]
+        constraints = [
+            # NULL never equals NULL in a plain unique index, so the key folds an empty
+            # committee into 0: two non-resident rows for one site, day and dose clash too.
+            models.UniqueConstraint(
+                F("date"),
+                F("site"),
+                Coalesce(F("committee"), Value(0), output_field=models.BigIntegerField()),
+                F("dose_kind"),
+                name="dailytally_one_row_per_key",
+                violation_error_message=_(
+                    "This site already has a tally for this day, committee and dose."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=0),
+                name="dailytally_count_not_negative",
+                violation_error_message=_("A count cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="dailytally_version_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "committee"], name="dailytally_date_committee")]
+
+    def __str__(self) -> str:
+        committee = self.committee or _("non-resident")
+        return f"{self.date} {self.site} {committee} {self.get_dose_kind_display()}: {self.count}"

@@ -1,0 +1,63 @@
+"""Settings come from the environment; production refuses to start unsafe."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def load_settings(**environment):
+    """Import portal.settings in a fresh interpreter with exactly these variables."""
+    env = {"PATH": os.environ["PATH"], **environment}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
+        "from django.conf import settings; "
+        "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'], "
+        "settings.CELERY_TASK_ALWAYS_EAGER, settings.TIME_ZONE, settings.LANGUAGE_CODE)"
+    )
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = load_settings()
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_on_safe_defaults():
+    result = load_settings(DJANGO_SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "django.db.backends.sqlite3",
+        "True",
+        "Asia/Shanghai",
+        "zh-hans",
+    ]
+
+
+def test_debug_runs_without_a_secret_key_for_local_use():
+    assert load_settings(DJANGO_DEBUG="true").returncode == 0
+
+
+def test_database_url_and_broker_switch_to_production_services():
+    result = load_settings(
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/streetvax",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    _debug, engine, eager, *_ = result.stdout.split()
+    assert engine == "django.db.backends.postgresql"
+    assert eager == "False"
+
+
+@pytest.mark.parametrize("path", ["locale/zh_Hans/LC_MESSAGES/django.mo"])
+def test_compiled_translations_are_committed(path):
+    assert (PROJECT / path).stat().st_size > 1000
