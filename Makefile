@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The embedded default: SQLite in the project folder, Celery eager, DEBUG on for local use.
 RUN_ENV := DJANGO_DEBUG=true
+# Browser tests use Debian's chromium (Playwright cannot download its own here) and a CJK
+# font, without which Chinese renders as empty boxes in screenshots.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: run test lint format clean
 
@@ -21,7 +25,11 @@ run: $(VENV)/.installed
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.installed
+$(CHROMIUM) $(CJK_FONT):
+	@echo "Installing Debian's chromium and a CJK font for the browser tests (needs root)."
+	apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei
+
+test: $(VENV)/.installed $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings_test
 	$(BIN)/pytest
 
