@@ -59,6 +59,14 @@ class Subdistrict(Area):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="subdistricts", verbose_name=_("district")
     )
+    lock_date = models.DateField(
+        _("locked before"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Tallies dated before this day are final: only an administrator may correct them."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta(Area.Meta):

@@ -14,16 +14,22 @@ User = AbstractBaseUser | AnonymousUser
 
 
 def staff_scope_for(user: User) -> StaffScope | None:
-    """The user's scope; a superuser without one is treated as an administrator."""
+    """The user's scope; a superuser without one is treated as an administrator.
+
+    Kept on the user object, so the menu and the page of one request share one query.
+    """
     if not user.is_authenticated:
         return None
+    if hasattr(user, "_staff_scope"):
+        return user._staff_scope
     scope = (
         StaffScope.objects.select_related("district", "subdistrict__district", "committee")
         .filter(user=user)
         .first()
     )
     if scope is None and user.is_superuser:
-        return StaffScope(user=user, role=StaffScope.Role.ADMINISTRATOR)
+        scope = StaffScope(user=user, role=StaffScope.Role.ADMINISTRATOR)
+    user._staff_scope = scope
     return scope
 
 

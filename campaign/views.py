@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 
+from campaign.clock import today
 from campaign.models import StaffScope
 from campaign.selectors import campaign_day, staff_scope_for, subdistrict_overview
 from sites.selectors import sites_visible_to
@@ -20,8 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "campaign/home.html",
         {
             "scope": scope,
-            "today": timezone.localdate(),
-            "campaign_day": campaign_day(on=timezone.localdate()),
+            "campaign_day": campaign_day(on=today()),
             "subdistricts": subdistrict_overview(scope),
             "sites": sites_visible_to(scope).order_by("kind", "code") if narrow else None,
         },

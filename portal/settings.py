@@ -6,6 +6,7 @@ eagerly in-process. Production: ``DATABASE_URL`` points at PostgreSQL and
 required and startup stops without it.
 """
 
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "campaign.context_processors.navigation",
             ],
         },
     },
@@ -105,6 +107,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Time: stored in UTC, shown and "today" taken in the campaign's city.
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
+
+# Freezes "today" for the demo (make run) so the 2021 campaign can be worked in; never set
+# it in production.
+_demo_date = env.str("STREETVAX_DEMO_DATE", default="")
+STREETVAX_DEMO_DATE = date.fromisoformat(_demo_date) if _demo_date else None
 
 # Language: Simplified Chinese by default, English selectable (compiled .mo committed).
 LANGUAGE_CODE = "zh-hans"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
@@ -10,6 +10,7 @@ from campaign import views as campaign_views
 urlpatterns = [
     path("", campaign_views.home, name="home"),
     path("health/", campaign_views.health, name="health"),
+    path("", include("sites.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -67,6 +67,15 @@ class Site(TimeStampedModel):
         return self.name
 
 
+class TallyHistoryFields(models.Model):
+    """Kept on every history row of a tally, so a change reads "old → new" on its own."""
+
+    previous_count = models.PositiveIntegerField(_("previous count"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class DailyTally(TimeStampedModel):
     """Doses of one kind given at one site on one day to residents of one committee.
 
@@ -110,7 +119,7 @@ class DailyTally(TimeStampedModel):
         verbose_name=_("entered by"),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[TallyHistoryFields])
 
     class Meta:
         verbose_name = _("daily tally")
@@ -139,7 +148,11 @@ class DailyTally(TimeStampedModel):
                 name="dailytally_version_positive",
             ),
         ]
-        indexes = [models.Index(fields=["date", "committee"], name="dailytally_date_committee")]
+        indexes = [
+            models.Index(fields=["date", "committee"], name="dailytally_date_committee"),
+            # "When did this site last report?" on the not-yet-reported board.
+            models.Index(fields=["site", "-updated_at"], name="dailytally_site_last_report"),
+        ]
 
     def __str__(self) -> str:
         committee = self.committee or _("non-resident")

@@ -1,15 +1,84 @@
-"""Reads of sites and tallies, always narrowed to what the user's scope may see."""
+"""Reads of sites and tallies, always narrowed to what the user's scope may see or write."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import date
 
-from campaign.models import StaffScope
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+
+from campaign.models import Committee, StaffScope
 from campaign.selectors import subdistricts_visible_to
-from sites.models import Site
+from sites.models import DailyTally, Site
 
 
 def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
     return Site.objects.select_related("subdistrict").filter(
         subdistrict__in=subdistricts_visible_to(scope)
+    )
+
+
+def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
+    """Sites whose tallies the scope may enter: leaders read only, so they get none."""
+    if scope is None or scope.role == StaffScope.Role.DISTRICT_LEADER:
+        return Site.objects.none()
+    return sites_visible_to(scope)
+
+
+def committees_enterable_at(scope: StaffScope, site: Site) -> tuple[QuerySet[Committee], bool]:
+    """The rows of a site's entry grid for this scope: committees, and whether the
+    non-resident row is there. Committee staff get their own committee only."""
+    committees = Committee.objects.filter(subdistrict_id=site.subdistrict_id).order_by("code")
+    if scope.role == StaffScope.Role.COMMITTEE_STAFF:
+        return committees.filter(pk=scope.committee_id), False
+    return committees, True
+
+
+def site_is_active(site: Site, on: date) -> bool:
+    return site.active_from <= on and (site.active_to is None or on <= site.active_to)
+
+
+def sites_active_on(on: date) -> Q:
+    return Q(active_from__lte=on) & (Q(active_to__isnull=True) | Q(active_to__gte=on))
+
+
+def tallies_of(site: Site, on: date) -> QuerySet[DailyTally]:
+    return DailyTally.objects.filter(site=site, date=on).select_related("committee", "entered_by")
+
+
+def unreported_sites(scope: StaffScope | None, on: date) -> QuerySet[Site]:
+    """Sites in scope that are open on ``on`` and have no tally for it yet, with the time
+    of their last report of any day — one query, however many sites."""
+    tallies = DailyTally.objects.filter(site=OuterRef("pk"))
+    return (
+        sites_visible_to(scope)
+        .filter(sites_active_on(on))
+        .annotate(
+            reported=Exists(tallies.filter(date=on)),
+            last_report_at=Subquery(tallies.order_by("-updated_at").values("updated_at")[:1]),
+        )
+        .filter(reported=False)
+        .order_by("subdistrict__code", "kind", "code")
+    )
+
+
+def entry_overview(sites: QuerySet[Site], on: date) -> QuerySet[Site]:
+    """Sites open on ``on`` with that day's total and last save time, in one query."""
+    day = DailyTally.objects.filter(site=OuterRef("pk"), date=on)
+    return (
+        sites.filter(sites_active_on(on))
+        .annotate(
+            reported=Exists(day),
+            day_total=Subquery(day.values("site").annotate(total=Sum("count")).values("total")[:1]),
+            saved_at=Subquery(day.order_by("-updated_at").values("updated_at")[:1]),
+        )
+        .order_by("subdistrict__code", "kind", "code")
+    )
+
+
+def tally_history(site: Site, on: date):
+    """Changes of one site's day, newest first, with who made them."""
+    return (
+        DailyTally.history.filter(site_id=site.pk, date=on)
+        .select_related("history_user", "committee")
+        .order_by("-history_date", "-history_id")
     )

@@ -114,8 +114,8 @@ def test_campaign_day_counts_from_one_on_the_start_date():
     assert not campaign_day(on=datetime.date(2026, 11, 23)).is_running
 
 
-def test_home_page_shows_the_campaign_day(client, subdistrict_staff, monkeypatch):
+def test_home_page_shows_the_campaign_day(client, subdistrict_staff, settings):
     CampaignFactory()
-    monkeypatch.setattr("campaign.views.timezone.localdate", lambda: datetime.date(2021, 4, 29))
+    settings.STREETVAX_DEMO_DATE = datetime.date(2021, 4, 29)
     page = home_page(client, subdistrict_staff)
     assert "第 112 天（共 174 天）" in page

@@ -1,0 +1,26 @@
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import StaffScope
+from campaign.selectors import staff_scope_for
+
+ENTERING_ROLES = {
+    StaffScope.Role.ADMINISTRATOR,
+    StaffScope.Role.SUBDISTRICT_STAFF,
+    StaffScope.Role.COMMITTEE_STAFF,
+}
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The menu for the user's role: only pages the user may open."""
+    scope = staff_scope_for(request.user)
+    if scope is None:
+        return {"nav": []}
+    nav = [(reverse("home"), _("Home"))]
+    if scope.role in ENTERING_ROLES:
+        nav.append((reverse("sites:entry_index"), _("Enter tallies")))
+    nav.append((reverse("sites:board"), _("Not reported")))
+    if request.user.is_staff:
+        nav.append((reverse("admin:index"), _("Administration")))
+    return {"nav": nav, "staff_scope": scope}

@@ -1,0 +1,37 @@
+"""Turning what a clerk typed, or a CSV cell, into a dose count, with a message that says
+what was wrong. Shared by the entry grid and the file import so both accept the same input."""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+# The largest count one cell may hold: far above any site's day, far below integer overflow.
+MAX_COUNT = 100_000
+
+
+def parse_count(text: str | None) -> int | None:
+    """A non-negative whole number, or None when the cell is blank.
+
+    Full-width digits (１２) and surrounding spaces are normalised; thousands separators,
+    signs, decimals, formulas (=1+1) and words are refused.
+    """
+    if text is None:
+        return None
+    value = unicodedata.normalize("NFKC", str(text)).strip()
+    if value == "":
+        return None
+    if value.startswith("="):
+        raise ValidationError(_("A formula is not a count: type the number itself."))
+    if value.startswith("-") and _WHOLE_NUMBER.fullmatch(value[1:]):
+        raise ValidationError(_("A count cannot be negative."))
+    if not _WHOLE_NUMBER.fullmatch(value):
+        if re.fullmatch(r"[0-9]*\.[0-9]+", value):
+            raise ValidationError(_("A count must be a whole number."))
+        raise ValidationError(_("Type a whole number such as 0, 12 or 305."))
+    count = int(value)
+    if count > MAX_COUNT:
+        raise ValidationError(_("%(count)s is too many for one day.") % {"count": count})
+    return count

@@ -1,0 +1,141 @@
+"""The entry grid: one site, one date, committees (plus non-residents) × dose kinds.
+
+The form only turns typed text into numbers and names the cell that is wrong; the rules
+of what may be saved are in ``sites.services.record_tallies``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from campaign.models import Committee
+from sites.counts import parse_count
+from sites.models import DailyTally, Site
+from sites.services import TallyCell
+
+DOSE_KINDS = list(DailyTally.DoseKind)
+NON_RESIDENT = "nr"
+
+
+@dataclass
+class GridRow:
+    committee: Committee | None
+    label: str
+    fields: list[tuple[forms.BoundField, forms.BoundField]]  # (count, version) per dose kind
+
+
+class TallyGridForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the correction"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Needed when you change a value of an earlier day."),
+    )
+    capacity_confirmed = forms.BooleanField(
+        label=gettext_lazy("Yes, the site really gave more doses than its daily capacity."),
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args,
+        site: Site,
+        on: date,
+        committees: Iterable[Committee],
+        with_non_residents: bool,
+        stored: Iterable[DailyTally],
+        **kwargs,
+    ):
+        self.site, self.on = site, on
+        self.row_keys: list[tuple[str, Committee | None, str]] = [
+            (str(c.pk), c, c.name) for c in committees
+        ]
+        if with_non_residents:
+            self.row_keys.append((NON_RESIDENT, None, _("Non-residents")))
+        self.stored = {(t.committee_id, t.dose_kind): t for t in stored}
+        super().__init__(*args, **kwargs)
+        for row_key, committee, label in self.row_keys:
+            for dose in DOSE_KINDS:
+                tally = self.stored.get((committee.pk if committee else None, dose.value))
+                name = f"{row_key}-{dose.value}"
+                self.fields[f"count-{name}"] = forms.CharField(
+                    label=f"{label} · {dose.label}",
+                    required=False,
+                    initial=tally.count if tally else "",
+                    widget=forms.TextInput(
+                        attrs={
+                            "inputmode": "numeric",
+                            "autocomplete": "off",
+                            "class": "cell",
+                            "data-dose": dose.value,
+                            "aria-label": f"{label} {dose.label}",
+                        }
+                    ),
+                )
+                self.fields[f"version-{name}"] = forms.IntegerField(
+                    required=False,
+                    initial=tally.version if tally else None,
+                    widget=forms.HiddenInput,
+                )
+
+    def rows(self) -> list[GridRow]:
+        return [
+            GridRow(
+                committee=committee,
+                label=label,
+                fields=[
+                    (self[f"count-{row_key}-{dose.value}"], self[f"version-{row_key}-{dose.value}"])
+                    for dose in DOSE_KINDS
+                ],
+            )
+            for row_key, committee, label in self.row_keys
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        for row_key, committee, _label in self.row_keys:
+            for dose in DOSE_KINDS:
+                name = f"count-{row_key}-{dose.value}"
+                try:
+                    count = parse_count(cleaned.get(name))
+                except ValidationError as error:
+                    self.add_error(name, error.messages[0])
+                    continue
+                stored = self.stored.get((committee.pk if committee else None, dose.value))
+                if count is None and stored is not None:
+                    self.add_error(
+                        name, _("A reported value cannot be emptied; type 0 if nobody came.")
+                    )
+                cleaned[name] = count
+        return cleaned
+
+    def cells(self) -> list[TallyCell]:
+        """The typed values, as cells for ``record_tallies``. Blank cells are not reported."""
+        cells = []
+        for row_key, committee, _label in self.row_keys:
+            for dose in DOSE_KINDS:
+                count = self.cleaned_data[f"count-{row_key}-{dose.value}"]
+                if count is None:
+                    continue
+                cells.append(
+                    TallyCell(
+                        date=self.on,
+                        site_id=self.site.pk,
+                        committee_id=committee.pk if committee else None,
+                        dose_kind=dose.value,
+                        count=count,
+                        seen_version=self.cleaned_data[f"version-{row_key}-{dose.value}"],
+                    )
+                )
+        return cells
+
+    def field_name_for(self, committee_id: int | None, dose_kind: str) -> str:
+        row_key = NON_RESIDENT if committee_id is None else str(committee_id)
+        return f"count-{row_key}-{dose_kind}"

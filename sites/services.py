@@ -1,0 +1,351 @@
+"""The one way a daily tally is written: ``record_tallies``.
+
+The browser entry grid and the file import both call it, so validation, history and the
+rebuild of the ranking cannot drift apart. One call is one transaction: every cell is
+saved, or nothing is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from campaign.clock import today
+from campaign.models import Campaign, Committee, StaffScope
+from campaign.selectors import staff_scope_for
+from sites.models import DailyTally, Site
+from sites.selectors import site_is_active, sites_enterable_by
+
+TallyKey = tuple[
+    date, int, int | None, str
+]  # date, site id, committee id (None: non-resident), dose
+
+
+@dataclass(frozen=True)
+class TallyCell:
+    """One value to store. ``seen_version`` is the version the user started from (None when
+    the cell was empty); with ``check_versions`` a newer stored value is a conflict."""
+
+    date: date
+    site_id: int
+    committee_id: int | None
+    dose_kind: str
+    count: int
+    seen_version: int | None = None
+
+    @property
+    def key(self) -> TallyKey:
+        return (self.date, self.site_id, self.committee_id, self.dose_kind)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Somebody else saved this cell after the user loaded it."""
+
+    key: TallyKey
+    mine: int
+    theirs: int
+    changed_by: str
+    changed_at: datetime
+
+
+@dataclass
+class TallySaveResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dates: set[date] = field(default_factory=set)
+
+
+class TallySaveError(Exception):
+    """Nothing was saved."""
+
+
+class TallyRejected(TallySaveError):
+    def __init__(self, messages: Sequence[str]):
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+class TallyConflicts(TallySaveError):
+    def __init__(self, conflicts: Sequence[Conflict]):
+        super().__init__(f"{len(conflicts)} conflicting cells")
+        self.conflicts = list(conflicts)
+
+
+class CapacityExceeded(TallySaveError):
+    """A day's total above the site's capacity: allowed once the user confirms it."""
+
+    def __init__(self, site: Site, on: date, total: int):
+        super().__init__(f"{site.code} {on}: {total} > {site.daily_capacity}")
+        self.site, self.date, self.total = site, on, total
+
+
+@transaction.atomic
+def record_tallies(
+    *,
+    user: AbstractBaseUser,
+    cells: Sequence[TallyCell],
+    source: str = DailyTally.Source.ENTRY,
+    reason: str = "",
+    check_versions: bool = True,
+    capacity_confirmed: bool = False,
+) -> TallySaveResult:
+    """Set each cell's count (set, never add), keeping who, when, old → new and why.
+
+    Refused with ``TallyRejected`` (a future date, a date outside the campaign, a closed
+    site, a locked date, a correction without a reason, a duplicate cell),
+    ``PermissionDenied`` (outside the user's scope), ``TallyConflicts`` (a cell changed by
+    somebody else since the user loaded it) or ``CapacityExceeded`` (not yet confirmed).
+    """
+    scope = staff_scope_for(user)
+    reason = reason.strip()
+    sites = _sites_in_scope(scope, {cell.site_id for cell in cells})
+    _check_committees(scope, sites, cells)
+    existing = _existing_rows(cells)
+
+    messages = _date_problems(scope, sites, {(cell.date, cell.site_id) for cell in cells})
+    duplicates = _duplicate_keys(cells)
+    messages += [_("The same cell appears twice: %(cell)s.") % {"cell": key} for key in duplicates]
+
+    result = TallySaveResult()
+    conflicts: list[Conflict] = []
+    to_create: list[DailyTally] = []
+    to_update: list[tuple[DailyTally, int]] = []
+    for cell in cells:
+        row = existing.get(cell.key)
+        stored_version = row.version if row else None
+        if row is not None and row.count == cell.count:
+            result.unchanged += 1
+        elif check_versions and stored_version != cell.seen_version:
+            conflicts.append(_conflict(cell, row))
+        elif row is None:
+            to_create.append(_new_row(cell, user=user, source=source))
+        else:
+            to_update.append((row, cell.count))
+
+    corrected_past = {row.date for row, _count in to_update if row.date < today()}
+    if corrected_past and not reason:
+        messages.append(_("Changing a value of an earlier day needs a reason."))
+    if messages:
+        raise TallyRejected(messages)
+    if conflicts:
+        raise TallyConflicts(conflicts)
+    if not capacity_confirmed:
+        _check_capacity(sites, existing, cells)
+
+    now = timezone.now()
+    history: list[tuple[DailyTally, int | None, str]] = []
+    for row, count in to_update:
+        changed = DailyTally.objects.filter(pk=row.pk, version=row.version).update(
+            count=count, version=F("version") + 1, source=source, entered_by=user, updated_at=now
+        )
+        if not changed:  # saved by somebody else between our read and this write
+            raise TallyConflicts([_conflict_after_race(row, count)])
+        previous = row.count
+        row.count, row.version, row.source, row.entered_by, row.updated_at = (
+            count,
+            row.version + 1,
+            source,
+            user,
+            now,
+        )
+        history.append((row, previous, "~"))
+    try:
+        with transaction.atomic():
+            DailyTally.objects.bulk_create(to_create, batch_size=2000)
+    except IntegrityError as error:  # a new cell inserted concurrently by somebody else
+        raise TallyConflicts([_conflict_after_race(row, row.count) for row in to_create]) from error
+    history += [(row, None, "+") for row in to_create]
+    _write_history(history, user=user, reason=reason, when=now)
+
+    result.created, result.updated = len(to_create), len(to_update)
+    result.dates = {row.date for row, _previous, _kind in history}
+    return result
+
+
+def record_nobody_came(
+    *, user: AbstractBaseUser, site: Site, on: date, committee: Committee | None
+) -> TallySaveResult:
+    """ "Nobody came": one explicit 0, so the day reads "reported 0", not "not reported"."""
+    if DailyTally.objects.filter(site=site, date=on).exists():
+        raise TallyRejected([_("This day already has tallies; change them in the grid.")])
+    cell = TallyCell(
+        date=on,
+        site_id=site.pk,
+        committee_id=committee.pk if committee else None,
+        dose_kind=DailyTally.DoseKind.FIRST,
+        count=0,
+    )
+    return record_tallies(user=user, cells=[cell])
+
+
+def _sites_in_scope(scope: StaffScope | None, site_ids: set[int]) -> dict[int, Site]:
+    sites = {
+        site.pk: site
+        for site in sites_enterable_by(scope).select_related("subdistrict").filter(pk__in=site_ids)
+    }
+    if len(sites) != len(site_ids):
+        raise PermissionDenied(_("You may not enter tallies for this site."))
+    return sites
+
+
+def _check_committees(scope: StaffScope, sites: dict[int, Site], cells: Sequence[TallyCell]):
+    """Each committee belongs to the site's subdistrict and, for committee staff, is theirs."""
+    wanted = {cell.committee_id for cell in cells}
+    committees = dict(
+        Committee.objects.filter(pk__in=wanted - {None}).values_list("pk", "subdistrict_id")
+    )
+    for cell in cells:
+        site = sites[cell.site_id]
+        if cell.committee_id is None:
+            allowed = scope.role != StaffScope.Role.COMMITTEE_STAFF
+        elif scope.role == StaffScope.Role.COMMITTEE_STAFF:
+            allowed = cell.committee_id == scope.committee_id
+        else:
+            allowed = committees.get(cell.committee_id) == site.subdistrict_id
+        if not allowed:
+            raise PermissionDenied(_("You may not enter tallies for this committee."))
+
+
+def _existing_rows(cells: Sequence[TallyCell]) -> dict[TallyKey, DailyTally]:
+    if not cells:
+        return {}
+    pairs = Q()
+    for day, site_id in {(cell.date, cell.site_id) for cell in cells}:
+        pairs |= Q(date=day, site_id=site_id)
+    rows = DailyTally.objects.filter(pairs).select_related("entered_by")
+    return {(row.date, row.site_id, row.committee_id, row.dose_kind): row for row in rows}
+
+
+def _date_problems(
+    scope: StaffScope, sites: dict[int, Site], pairs: set[tuple[date, int]]
+) -> list[str]:
+    """Why tallies for these (date, site) pairs may not be saved, in the user's language."""
+    problems = []
+    campaigns = list(Campaign.objects.all())
+    for day, site_id in sorted(pairs):
+        site = sites[site_id]
+        shown = date_format(day, "Y-m-d")
+        if day > today():
+            problems.append(_("%(date)s is in the future.") % {"date": shown})
+        elif not any(c.start_date <= day <= c.end_date for c in campaigns):
+            problems.append(_("%(date)s is outside the campaign.") % {"date": shown})
+        if not site_is_active(site, day):
+            problems.append(
+                _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
+            )
+        lock = site.subdistrict.lock_date
+        if lock and day < lock and scope.role != StaffScope.Role.ADMINISTRATOR:
+            problems.append(
+                _("Tallies before %(lock)s are locked; only an administrator may change them.")
+                % {"lock": date_format(lock, "Y-m-d")}
+            )
+    return problems
+
+
+def _duplicate_keys(cells: Sequence[TallyCell]) -> list[TallyKey]:
+    seen: set[TallyKey] = set()
+    duplicates = []
+    for cell in cells:
+        if cell.key in seen:
+            duplicates.append(cell.key)
+        seen.add(cell.key)
+    return duplicates
+
+
+def _check_capacity(
+    sites: dict[int, Site], existing: dict[TallyKey, DailyTally], cells: Sequence[TallyCell]
+) -> None:
+    totals: dict[tuple[date, int], int] = defaultdict(int)
+    values = {key: row.count for key, row in existing.items()}
+    values.update({cell.key: cell.count for cell in cells})
+    for (day, site_id, _committee, _dose), count in values.items():
+        totals[(day, site_id)] += count
+    for (day, site_id), total in sorted(totals.items()):
+        site = sites.get(site_id)
+        if site is not None and total > site.daily_capacity:
+            raise CapacityExceeded(site, day, total)
+
+
+def _new_row(cell: TallyCell, *, user: AbstractBaseUser, source: str) -> DailyTally:
+    return DailyTally(
+        date=cell.date,
+        site_id=cell.site_id,
+        committee_id=cell.committee_id,
+        dose_kind=cell.dose_kind,
+        count=cell.count,
+        source=source,
+        entered_by=user,
+    )
+
+
+def _conflict(cell: TallyCell, row: DailyTally | None) -> Conflict:
+    return Conflict(
+        key=cell.key,
+        mine=cell.count,
+        theirs=row.count if row else 0,
+        changed_by=_user_name(row.entered_by) if row else "",
+        changed_at=row.updated_at if row else timezone.now(),
+    )
+
+
+def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
+    current = (
+        DailyTally.objects.select_related("entered_by")
+        .filter(
+            date=row.date,
+            site_id=row.site_id,
+            committee_id=row.committee_id,
+            dose_kind=row.dose_kind,
+        )
+        .first()
+    )
+    return Conflict(
+        key=(row.date, row.site_id, row.committee_id, row.dose_kind),
+        mine=mine,
+        theirs=current.count if current else row.count,
+        changed_by=_user_name(current.entered_by) if current else "",
+        changed_at=current.updated_at if current else timezone.now(),
+    )
+
+
+def _user_name(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return _("file import")
+    return user.get_full_name() or user.get_username()
+
+
+def _write_history(
+    rows: Sequence[tuple[DailyTally, int | None, str]],
+    *,
+    user: AbstractBaseUser,
+    reason: str,
+    when: datetime,
+) -> None:
+    """One history row per changed cell, with the old value beside the new one."""
+    history_model = DailyTally.history.model
+    history_model.objects.bulk_create(
+        [
+            history_model(
+                history_date=when,
+                history_user=user,
+                history_change_reason=reason,
+                history_type=kind,
+                previous_count=previous,
+                **{f.attname: getattr(row, f.attname) for f in history_model.tracked_fields},
+            )
+            for row, previous, kind in rows
+        ],
+        batch_size=2000,
+    )
