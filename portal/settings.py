@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -148,6 +149,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 # A down broker must not hang a save (STACK.md trap 9): fail fast, the sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Beat: the schedule lives here, in code (crontab.guru: "0 1 * * *" is 01:00 every night).
+CELERY_BEAT_SCHEDULE = {
+    "rebuild-yesterday-and-today": {
+        "task": "reports.tasks.rebuild_recent_days",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "sweep-stale-dates": {
+        "task": "reports.tasks.sweep_stale_dates",
+        "schedule": 300.0,
+    },
+}
 
 # django-import-export: an import either commits whole or writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -1,4 +1,166 @@
-"""Snapshot tables written only by jobs (CommitteeDay, TargetProgress) live here.
+"""Snapshot tables, written only by ``reports.builders`` (through the rebuild job).
 
-They arrive with the ranking issue; the app exists now so the layout of DESIGN.md §5 holds.
+Pages read these and never add up raw tallies per request. Each table is keyed by date:
+a rebuild replaces that date's rows, so running it twice changes nothing. CommitteeDay is
+also the table of running totals: day D's cumulative figures are D-1's plus D's tallies.
 """
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Committee, District, Subdistrict, Target
+
+
+class DayFigures(models.Model):
+    """Doses given on the day and cumulative to the day, per dose kind.
+
+    ``full_course_*`` counts the dose that completes the course (the second dose for a
+    two-dose campaign). Coverage = cumulative ÷ eligible population.
+    """
+
+    date = models.DateField(_("date"))
+    first_doses = models.PositiveIntegerField(_("first doses today"), default=0)
+    second_doses = models.PositiveIntegerField(_("second doses today"), default=0)
+    booster_doses = models.PositiveIntegerField(_("booster doses today"), default=0)
+    first_cumulative = models.PositiveIntegerField(_("first doses, cumulative"), default=0)
+    second_cumulative = models.PositiveIntegerField(_("second doses, cumulative"), default=0)
+    booster_cumulative = models.PositiveIntegerField(_("booster doses, cumulative"), default=0)
+    full_course_cumulative = models.PositiveIntegerField(_("full course, cumulative"), default=0)
+    first_coverage = models.FloatField(_("first-dose coverage"), default=0)
+    full_course_coverage = models.FloatField(_("full-course coverage"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def doses_today(self) -> int:
+        return self.first_doses + self.second_doses + self.booster_doses
+
+
+class CommitteeDay(DayFigures):
+    """One committee's residents on one day, with its rank in subdistrict and district.
+
+    Ranks are standard competition ranks (1, 2, 2, 4) by first-dose coverage.
+    ``rank_change`` is yesterday's subdistrict rank minus today's: positive moved up.
+    """
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="days", verbose_name=_("committee")
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.CASCADE, related_name="+", verbose_name=_("subdistrict")
+    )
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="+", verbose_name=_("district")
+    )
+    rank_in_subdistrict = models.PositiveIntegerField(_("rank in subdistrict"))
+    rank_in_district = models.PositiveIntegerField(_("rank in district"))
+    rank_change = models.IntegerField(_("rank change"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("committee day")
+        verbose_name_plural = _("committee days")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "committee"], name="committeeday_one_per_date")
+        ]
+        indexes = [models.Index(fields=["date", "subdistrict"], name="committeeday_date_sub")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.committee_id}"
+
+
+class SubdistrictDay(DayFigures):
+    """All doses given at the subdistrict's sites (non-residents included); coverage counts
+    the residents of its committees only."""
+
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.CASCADE, related_name="days", verbose_name=_("subdistrict")
+    )
+    rank_in_district = models.PositiveIntegerField(_("rank in district"))
+
+    class Meta:
+        verbose_name = _("subdistrict day")
+        verbose_name_plural = _("subdistrict days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "subdistrict"], name="subdistrictday_one_per_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.subdistrict_id}"
+
+
+class DistrictDay(DayFigures):
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="days", verbose_name=_("district")
+    )
+
+    class Meta:
+        verbose_name = _("district day")
+        verbose_name_plural = _("district days")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "district"], name="districtday_one_per_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.district_id}"
+
+
+class TargetProgress(models.Model):
+    """How far a target is on a date. ``achieved`` counts the target's metric from the
+    period start to the date (or the period end); percent may pass 100."""
+
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="progress", verbose_name=_("target")
+    )
+    date = models.DateField(_("date"))
+    achieved = models.PositiveIntegerField(_("achieved"))
+    percent = models.FloatField(_("percent"))
+    remaining = models.PositiveIntegerField(_("remaining"))
+    pace_needed = models.PositiveIntegerField(
+        _("daily pace needed"),
+        null=True,
+        blank=True,
+        help_text=_("Doses a day needed for the rest of the period; empty when reached or over."),
+    )
+    projected_on = models.DateField(
+        _("projected completion"),
+        null=True,
+        blank=True,
+        help_text=_("When the target is met at the last 7 days' pace."),
+    )
+    reached_on = models.DateField(_("reached on"), null=True, blank=True)
+    days_early = models.IntegerField(
+        _("days early"),
+        null=True,
+        blank=True,
+        help_text=_("Days between reaching the target and the end of its period."),
+    )
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("target progress")
+        verbose_name_plural = _("target progress")
+        constraints = [
+            models.UniqueConstraint(fields=["date", "target"], name="targetprogress_one_per_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.target_id}: {self.percent}%"
+
+
+class StaleDate(models.Model):
+    """A date whose snapshots must be rebuilt. Written in the same transaction as the tally
+    change, so a rebuild is never lost: the nightly sweep rebuilds what a job missed."""
+
+    date = models.DateField(_("date"), unique=True)
+    marked_at = models.DateTimeField(_("marked at"))
+
+    class Meta:
+        verbose_name = _("date waiting for a rebuild")
+        verbose_name_plural = _("dates waiting for a rebuild")
+
+    def __str__(self) -> str:
+        return str(self.date)

@@ -2,7 +2,8 @@
 
 The browser entry grid and the file import both call it, so validation, history and the
 rebuild of the ranking cannot drift apart. One call is one transaction: every cell is
-saved, or nothing is.
+saved, or nothing is. The changed dates are marked stale in that transaction and their
+rebuild is requested after commit (see ``reports.services``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
+from reports.services import snapshots_mark_stale
 from sites.models import DailyTally, Site
 from sites.selectors import site_is_active, sites_enterable_by
 
@@ -171,6 +173,7 @@ def record_tallies(
 
     result.created, result.updated = len(to_create), len(to_update)
     result.dates = {row.date for row, _previous, _kind in history}
+    snapshots_mark_stale(dates=result.dates)
     return result
 
 

@@ -1,0 +1,237 @@
+"""The snapshot builder against figures computed by hand.
+
+Subdistrict S1 (population 1,000): committees A (100), B (200), C (100), E (50, no rows at
+all) and Z (100, reported 0); a non-resident row at S1's site counts for S1's doses but
+for no committee. Subdistrict S2 (500): committee F (100). District P: 2,000.
+
+Day 1 (01-08): A 10 first, B 20 first, C 5 first, Z 0, non-residents 7 first; F 30 first.
+Day 2 (01-09): A 5 first + 10 second, C 15 first, non-residents 3 second.
+"""
+
+import datetime
+
+import pytest
+
+from reports.builders import snapshots_build_date
+from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
+from reports.services import snapshots_rebuild
+from sites.models import DailyTally
+from tests.factories import (
+    CampaignFactory,
+    CommitteeFactory,
+    DistrictFactory,
+    SiteFactory,
+    SubdistrictFactory,
+    TargetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+DAY1, DAY2 = datetime.date(2021, 1, 8), datetime.date(2021, 1, 9)
+
+
+@pytest.fixture
+def town(settings):
+    settings.STREETVAX_DEMO_DATE = DAY2
+    campaign = CampaignFactory()
+    district = DistrictFactory(code="P", eligible_population=2000)
+    s1 = SubdistrictFactory(district=district, code="S1", eligible_population=1000)
+    s2 = SubdistrictFactory(district=district, code="S2", eligible_population=500)
+    c = {
+        name: CommitteeFactory(subdistrict=s1, code=name, eligible_population=population)
+        for name, population in [("A", 100), ("B", 200), ("C", 100), ("E", 50), ("Z", 100)]
+    }
+    c["F"] = CommitteeFactory(subdistrict=s2, code="F", eligible_population=100)
+    x = SiteFactory(subdistrict=s1, code="X")
+    y = SiteFactory(subdistrict=s2, code="Y")
+    rows = [
+        (DAY1, x, "A", "first", 10),
+        (DAY1, x, "B", "first", 20),
+        (DAY1, x, "C", "first", 5),
+        (DAY1, x, "Z", "first", 0),
+        (DAY1, x, None, "first", 7),
+        (DAY1, y, "F", "first", 30),
+        (DAY2, x, "A", "first", 5),
+        (DAY2, x, "A", "second", 10),
+        (DAY2, x, "C", "first", 15),
+        (DAY2, x, None, "second", 3),
+    ]
+    DailyTally.objects.bulk_create(
+        DailyTally(
+            date=day,
+            site=site,
+            committee=c[name] if name else None,
+            dose_kind=dose,
+            count=count,
+            source="entry",
+        )
+        for day, site, name, dose, count in rows
+    )
+    return {"campaign": campaign, "district": district, "s1": s1, "s2": s2, **c}
+
+
+def committee_days(on):
+    return {
+        row.committee.code: row
+        for row in CommitteeDay.objects.filter(date=on).select_related("committee")
+    }
+
+
+def test_committee_figures_and_competition_ranks(town):
+    snapshots_rebuild(start=DAY1)
+    day1, day2 = committee_days(DAY1), committee_days(DAY2)
+    assert {k: r.rank_in_subdistrict for k, r in day1.items() if k != "F"} == {
+        "A": 1,
+        "B": 1,
+        "C": 3,
+        "E": 4,
+        "Z": 4,
+    }
+    assert {k: r.rank_in_district for k, r in day1.items()} == {
+        "F": 1,
+        "A": 2,
+        "B": 2,
+        "C": 4,
+        "E": 5,
+        "Z": 5,
+    }
+    assert {k: r.rank_in_subdistrict for k, r in day2.items() if k != "F"} == {
+        "C": 1,
+        "A": 2,
+        "B": 3,
+        "E": 4,
+        "Z": 4,
+    }
+    assert {k: r.rank_change for k, r in day2.items() if k != "F"} == {
+        "C": 2,
+        "A": -1,
+        "B": -2,
+        "E": 0,
+        "Z": 0,
+    }
+    assert all(r.rank_change is None for r in day1.values())
+    a = day2["A"]
+    assert (a.first_doses, a.second_doses, a.first_cumulative, a.second_cumulative) == (
+        5,
+        10,
+        15,
+        10,
+    )
+    assert a.first_coverage == pytest.approx(0.15)
+    assert a.full_course_cumulative == 10
+    assert a.full_course_coverage == pytest.approx(0.10)
+    assert day2["B"].first_cumulative == 20
+    assert day2["B"].first_doses == 0
+    assert day2["E"].first_cumulative == 0
+    assert sum(r.first_cumulative for r in day2.values()) == 85  # non-residents count nowhere
+
+
+def test_subdistrict_and_district_figures(town):
+    snapshots_rebuild(start=DAY1)
+    s1 = SubdistrictDay.objects.get(date=DAY2, subdistrict=town["s1"])
+    assert (s1.first_doses, s1.second_doses) == (20, 13)  # non-residents included
+    assert (s1.first_cumulative, s1.second_cumulative) == (62, 13)
+    assert s1.first_coverage == pytest.approx(55 / 1000)  # residents only
+    assert s1.full_course_coverage == pytest.approx(10 / 1000)
+    assert s1.rank_in_district == 2
+    assert SubdistrictDay.objects.get(date=DAY2, subdistrict=town["s2"]).rank_in_district == 1
+    district = DistrictDay.objects.get(date=DAY2)
+    assert (district.first_cumulative, district.second_cumulative) == (92, 13)
+    assert district.first_coverage == pytest.approx(85 / 2000)
+
+
+def test_target_progress(town):
+    sprint = TargetFactory(
+        campaign=town["campaign"],
+        subdistrict=town["s1"],
+        metric="all_doses",
+        value=30,
+        period_start=DAY2,
+        period_end=datetime.date(2021, 1, 31),
+    )
+    committee = TargetFactory(
+        campaign=town["campaign"],
+        subdistrict=None,
+        committee=town["A"],
+        metric="first",
+        value=20,
+        period_start=DAY1,
+        period_end=datetime.date(2021, 1, 10),
+    )
+    full = TargetFactory(
+        campaign=town["campaign"],
+        subdistrict=None,
+        district=town["district"],
+        metric="full_course",
+        value=8,
+        period_start=DAY1,
+        period_end=datetime.date(2021, 6, 30),
+    )
+    snapshots_rebuild(start=DAY1)
+    assert not TargetProgress.objects.filter(target=sprint, date=DAY1).exists()
+    s = TargetProgress.objects.get(target=sprint, date=DAY2)
+    assert (s.achieved, s.percent, s.remaining, s.reached_on, s.days_early) == (
+        33,
+        110.0,
+        0,
+        DAY2,
+        22,
+    )
+    assert s.pace_needed is None
+    c1 = TargetProgress.objects.get(target=committee, date=DAY1)
+    assert (c1.achieved, c1.percent, c1.remaining, c1.pace_needed) == (10, 50.0, 10, 5)
+    assert c1.projected_on == DAY2
+    assert c1.reached_on is None
+    c2 = TargetProgress.objects.get(target=committee, date=DAY2)
+    assert (c2.achieved, c2.remaining, c2.pace_needed) == (15, 5, 5)
+    assert c2.projected_on == datetime.date(2021, 1, 10)
+    f = TargetProgress.objects.get(target=full, date=DAY2)
+    assert (f.achieved, f.percent, f.reached_on, f.days_early) == (13, 162.5, DAY2, 172)
+
+
+def snapshot_rows():
+    fields = (
+        "date",
+        "committee_id",
+        "first_cumulative",
+        "first_coverage",
+        "rank_in_district",
+        "rank_in_subdistrict",
+        "rank_change",
+        "full_course_coverage",
+    )
+    return sorted(CommitteeDay.objects.values_list(*fields))
+
+
+def test_building_twice_gives_identical_rows(town):
+    snapshots_rebuild(start=DAY1)
+    first = snapshot_rows()
+    snapshots_rebuild(start=DAY1)
+    snapshots_build_date(on=DAY2)
+    assert snapshot_rows() == first
+    assert CommitteeDay.objects.count() == 12
+
+
+def test_correcting_a_past_day_moves_later_totals_and_ranks(town):
+    snapshots_rebuild(start=DAY1)
+    DailyTally.objects.filter(date=DAY1, committee=town["B"]).update(count=60)
+    snapshots_rebuild(start=DAY1)
+    day2 = committee_days(DAY2)
+    assert day2["B"].first_cumulative == 60
+    assert day2["B"].rank_in_subdistrict == 1
+    assert day2["C"].rank_in_subdistrict == 2
+
+
+def test_rebuilding_a_later_day_alone_chains_from_the_first(town):
+    snapshots_rebuild(start=DAY2)  # nothing built yet: starts at the campaign's first day
+    assert committee_days(DAY2)["A"].first_cumulative == 15
+    assert CommitteeDay.objects.filter(date=DAY1).count() == 6
+
+
+def test_builder_query_count_does_not_grow_with_committees(town, django_assert_max_num_queries):
+    snapshots_rebuild(start=DAY1)
+    with django_assert_max_num_queries(30) as few:
+        snapshots_build_date(on=DAY2)
+    for n in range(40):
+        CommitteeFactory(subdistrict=town["s1"], code=f"N{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        snapshots_build_date(on=DAY2)
