@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict:
     if scope.role in ENTERING_ROLES:
         nav.append((reverse("sites:entry_index"), _("Enter tallies")))
     nav.append((reverse("sites:board"), _("Not reported")))
+    nav.append((reverse("reports:ranking"), _("Ranking")))
+    nav.append((reverse("reports:targets"), _("Targets")))
     if request.user.is_staff:
         nav.append((reverse("admin:index"), _("Administration")))
     return {"nav": nav, "staff_scope": scope}

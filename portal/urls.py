@@ -11,6 +11,7 @@ urlpatterns = [
     path("", campaign_views.home, name="home"),
     path("health/", campaign_views.health, name="health"),
     path("", include("sites.urls")),
+    path("", include("reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -145,8 +145,11 @@ def _level_rows(level: Level, *, on: date, full_course_dose: str) -> list[dict]:
     }
     extra = [name for name in ("subdistrict_ref", "district_ref") if name in rows.query.annotations]
     if "rank_in_subdistrict" in ranks and has_previous:
-        rows = rows.annotate(previous_rank=Subquery(previous.values("rank_in_subdistrict")[:1]))
-        extra.append("previous_rank")
+        rows = rows.annotate(
+            previous_rank=Subquery(previous.values("rank_in_subdistrict")[:1]),
+            previous_district_rank=Subquery(previous.values("rank_in_district")[:1]),
+        )
+        extra += ["previous_rank", "previous_district_rank"]
     return list(rows.annotate(**ranks).values("pk", *FIGURES, *ranks, *extra))
 
 
@@ -156,11 +159,17 @@ def _snapshot(level: Level, row: dict, *, on: date, now) -> object:
     if level.snapshot is CommitteeDay:
         values["subdistrict_id"] = row["subdistrict_ref"]
         values["district_id"] = row["district_ref"]
-        previous = row.get("previous_rank")
-        values["rank_change"] = None if previous is None else previous - row["rank_in_subdistrict"]
+        values["rank_change"] = _change(row.get("previous_rank"), row["rank_in_subdistrict"])
+        values["district_rank_change"] = _change(
+            row.get("previous_district_rank"), row["rank_in_district"]
+        )
     return level.snapshot(
         date=on, computed_at=now, **{f"{level.snapshot_area}_id": row["pk"]}, **values
     )
+
+
+def _change(previous: int | None, current: int) -> int | None:
+    return None if previous is None else previous - current
 
 
 def full_course_dose(on: date) -> str:

@@ -33,16 +33,12 @@ class DayFigures(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def doses_today(self) -> int:
-        return self.first_doses + self.second_doses + self.booster_doses
-
 
 class CommitteeDay(DayFigures):
     """One committee's residents on one day, with its rank in subdistrict and district.
 
     Ranks are standard competition ranks (1, 2, 2, 4) by first-dose coverage.
-    ``rank_change`` is yesterday's subdistrict rank minus today's: positive moved up.
+    A rank change is yesterday's rank minus today's: positive means the committee moved up.
     """
 
     committee = models.ForeignKey(
@@ -56,7 +52,8 @@ class CommitteeDay(DayFigures):
     )
     rank_in_subdistrict = models.PositiveIntegerField(_("rank in subdistrict"))
     rank_in_district = models.PositiveIntegerField(_("rank in district"))
-    rank_change = models.IntegerField(_("rank change"), null=True, blank=True)
+    rank_change = models.IntegerField(_("rank change in subdistrict"), null=True, blank=True)
+    district_rank_change = models.IntegerField(_("rank change in district"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("committee day")

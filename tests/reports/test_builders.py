@@ -108,6 +108,14 @@ def test_committee_figures_and_competition_ranks(town):
         "E": 0,
         "Z": 0,
     }
+    assert {k: r.district_rank_change for k, r in day2.items()} == {
+        "F": 0,
+        "C": 2,
+        "A": -1,
+        "B": -2,
+        "E": 0,
+        "Z": 0,
+    }
     assert all(r.rank_change is None for r in day1.values())
     a = day2["A"]
     assert (a.first_doses, a.second_doses, a.first_cumulative, a.second_cumulative) == (
