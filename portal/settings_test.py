@@ -16,6 +16,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+# Tests run tasks in-process, except a real worker started with this set to false.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("STREETVAX_CELERY_EAGER", "true") != "false"
 # Static files come from the finders in tests; there is no collectstatic output to serve.
 STATIC_ROOT = None
