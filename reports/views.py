@@ -38,7 +38,7 @@ METRIC_LABELS = {
     "doses_today": gettext_lazy("doses today"),
     "target_percent": gettext_lazy("target completion"),
 }
-CHART_ROWS = 30  # a phone shows the top of the ranking; the table has every committee
+CHART_ROWS = 20  # a phone shows the top of the ranking; the table has every committee
 
 
 def _chart_value(row, metric: str) -> float:

@@ -37,3 +37,10 @@ def test_admin_speaks_chinese(client, administrator):
     page = client.get(reverse("admin:sites_dailytally_changelist")).content.decode()
     assert "每日接种数" in page
     assert "剂次" in page
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page
+    client.cookies["django_language"] = "en"
+    assert "Log in" in client.get(reverse("login")).content.decode()
