@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
@@ -12,7 +14,7 @@ class DistrictAdmin(SimpleHistoryAdmin):
 
 @admin.register(Subdistrict)
 class SubdistrictAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "district", "eligible_population"]
+    list_display = ["code", "name", "district", "eligible_population", "lock_date"]
     list_filter = ["district"]
     list_select_related = ["district"]
     search_fields = ["code", "name"]
@@ -50,3 +52,18 @@ class StaffScopeAdmin(SimpleHistoryAdmin):
     list_select_related = ["user", "district", "subdistrict", "committee"]
     search_fields = ["user__username", "subdistrict__name", "committee__name", "committee__code"]
     autocomplete_fields = ["user", "district", "subdistrict", "committee"]
+
+
+class StaffScopeInline(admin.StackedInline):
+    model = StaffScope
+    can_delete = False
+    autocomplete_fields = ["district", "subdistrict", "committee"]
+
+
+# Users are managed with their scope on the same page.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserWithScopeAdmin(UserAdmin):
+    inlines = [StaffScopeInline]

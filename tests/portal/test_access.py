@@ -100,3 +100,13 @@ def test_logout_is_post_only(client, subdistrict_staff):
     assert client.get(reverse("home")).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_administrator_manages_a_users_scope_on_the_user_page(
+    client, administrator, subdistrict_staff
+):
+    client.force_login(administrator)
+    page = client.get(reverse("admin:auth_user_change", args=[subdistrict_staff.pk]))
+    assert page.status_code == 200
+    assert "权限范围" in page.content.decode()
+    assert "万里街道" in page.content.decode()
