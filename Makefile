@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The embedded default: SQLite in the project folder, Celery eager, DEBUG on for local use.
-RUN_ENV := DJANGO_DEBUG=true
+# The embedded default: SQLite in the project folder, Celery eager, DEBUG on for local use,
+# and "today" frozen at the demo campaign's last evening (see README).
+RUN_ENV := DJANGO_DEBUG=true STREETVAX_DEMO_DATE=2021-06-30
 # Browser tests use Debian's chromium (Playwright cannot download its own here) and a CJK
 # font, without which Chinese renders as empty boxes in screenshots.
 CHROMIUM := /usr/bin/chromium
