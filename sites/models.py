@@ -150,8 +150,8 @@ class DailyTally(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["date", "committee"], name="dailytally_date_committee"),
-            # "When did this site last report?" on the not-yet-reported board.
-            models.Index(fields=["site", "-updated_at"], name="dailytally_site_last_report"),
+            # "Which day did this site last report?" on the not-yet-reported board.
+            models.Index(fields=["site", "-date"], name="dailytally_site_last_day"),
         ]
 
     def __str__(self) -> str:

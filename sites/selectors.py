@@ -46,15 +46,16 @@ def tallies_of(site: Site, on: date) -> QuerySet[DailyTally]:
 
 
 def unreported_sites(scope: StaffScope | None, on: date) -> QuerySet[Site]:
-    """Sites in scope that are open on ``on`` and have no tally for it yet, with the time
-    of their last report of any day — one query, however many sites."""
-    tallies = DailyTally.objects.filter(site=OuterRef("pk"))
+    """Sites in scope that are open on ``on`` and have no tally for it yet, with the last
+    day they reported and when that was saved — one query, however many sites."""
+    latest = DailyTally.objects.filter(site=OuterRef("pk")).order_by("-date", "-updated_at")
     return (
         sites_visible_to(scope)
         .filter(sites_active_on(on))
         .annotate(
-            reported=Exists(tallies.filter(date=on)),
-            last_report_at=Subquery(tallies.order_by("-updated_at").values("updated_at")[:1]),
+            reported=Exists(DailyTally.objects.filter(site=OuterRef("pk"), date=on)),
+            last_report_day=Subquery(latest.values("date")[:1]),
+            last_report_at=Subquery(latest.values("updated_at")[:1]),
         )
         .filter(reported=False)
         .order_by("subdistrict__code", "kind", "code")
@@ -62,7 +63,8 @@ def unreported_sites(scope: StaffScope | None, on: date) -> QuerySet[Site]:
 
 
 def entry_overview(sites: QuerySet[Site], on: date) -> QuerySet[Site]:
-    """Sites open on ``on`` with that day's total and last save time, in one query."""
+    """Sites open on ``on`` with that day's total and last save time, in one query;
+    the ones still to report first."""
     day = DailyTally.objects.filter(site=OuterRef("pk"), date=on)
     return (
         sites.filter(sites_active_on(on))
@@ -71,7 +73,7 @@ def entry_overview(sites: QuerySet[Site], on: date) -> QuerySet[Site]:
             day_total=Subquery(day.values("site").annotate(total=Sum("count")).values("total")[:1]),
             saved_at=Subquery(day.order_by("-updated_at").values("updated_at")[:1]),
         )
-        .order_by("subdistrict__code", "kind", "code")
+        .order_by("reported", "subdistrict__code", "kind", "code")
     )
 
 

@@ -232,7 +232,7 @@ def test_board_lists_open_unreported_sites_with_kind_hours_and_last_report(
     page = client.get(reverse("sites:board")).content.decode()
     assert "上海西站临时接种点" in page
     assert "临时接种点" in page
-    assert "最近上报" in page
+    assert "最近上报 06-29 的数据" in page
     assert closed.name not in page
 
 
@@ -247,3 +247,14 @@ def test_board_query_count_does_not_grow_with_sites(
         SiteFactory(subdistrict=subdistrict)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("sites:board"))
+
+
+def test_entry_index_lists_sites_still_to_report_first(
+    client, subdistrict_staff, site, subdistrict
+):
+    reported = SiteFactory(subdistrict=subdistrict, code="AAA", name="东片区固定接种点")
+    DailyTallyFactory(site=reported, committee=None, date=TODAY, count=12)
+    client.force_login(subdistrict_staff)
+    html = client.get(reverse("sites:entry_index")).content.decode()
+    assert html.index("上海西站临时接种点") < html.index("东片区固定接种点")
+    assert "已上报：12 剂次" in html
