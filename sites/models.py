@@ -157,3 +157,62 @@ class DailyTally(TimeStampedModel):
     def __str__(self) -> str:
         committee = self.committee or _("non-resident")
         return f"{self.date} {self.site} {committee} {self.get_dose_kind_display()}: {self.count}"
+
+
+class TallyImport(models.Model):
+    """Every attempt to import a tally file: dry runs, refusals and real imports alike.
+
+    The file itself is kept in the default storage under ``stored_as`` between the dry
+    run and the confirmation, so any web process or worker can finish the import.
+    """
+
+    class Status(models.TextChoices):
+        REFUSED = "refused", _("refused")
+        CHECKED = "checked", _("checked, waiting for confirmation")
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("importing")
+        IMPORTED = "imported", _("imported")
+        ALREADY_IMPORTED = "already", _("already imported")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    district = models.ForeignKey(
+        "campaign.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("subdistrict"),
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    stored_as = models.CharField(_("stored as"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_new = models.PositiveIntegerField(_("new"), default=0)
+    rows_updated = models.PositiveIntegerField(_("updated"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tally import")
+        verbose_name_plural = _("tally imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -222,13 +222,18 @@ def _check_committees(scope: StaffScope, sites: dict[int, Site], cells: Sequence
 
 
 def _existing_rows(cells: Sequence[TallyCell]) -> dict[TallyKey, DailyTally]:
+    """The stored rows of every (date, site) the cells touch, in one query."""
     if not cells:
         return {}
-    pairs = Q()
-    for day, site_id in {(cell.date, cell.site_id) for cell in cells}:
-        pairs |= Q(date=day, site_id=site_id)
-    rows = DailyTally.objects.filter(pairs).select_related("entered_by")
-    return {(row.date, row.site_id, row.committee_id, row.dose_kind): row for row in rows}
+    pairs = {(cell.date, cell.site_id) for cell in cells}
+    rows = DailyTally.objects.filter(
+        date__in={day for day, _site in pairs}, site_id__in={site for _day, site in pairs}
+    ).select_related("entered_by")
+    return {
+        (row.date, row.site_id, row.committee_id, row.dose_kind): row
+        for row in rows
+        if (row.date, row.site_id) in pairs
+    }
 
 
 def _date_problems(

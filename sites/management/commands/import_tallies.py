@@ -1,0 +1,46 @@
+"""``manage.py import_tallies FILE --user NAME [--dry-run]``: for scheduled drops from
+district systems. The same checks and the same import as the import page."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from sites.imports import tally_import_check, tally_import_run
+from sites.models import TallyImport
+
+
+class Command(BaseCommand):
+    help = "Import a tally CSV (UTF-8, UTF-8 with BOM or GBK; comma or tab separated)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--user", required=True, help="the account the import runs as; its scope applies"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+
+    def handle(self, *args, file: Path, user: str, dry_run: bool, **options):
+        account = get_user_model().objects.filter(username=user, is_active=True).first()
+        if account is None:
+            raise CommandError(f"No active user {user!r}.")
+        try:
+            content = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error}") from error
+        log = tally_import_check(
+            user=account, file_name=file.name, content=content, store=not dry_run
+        )
+        if log.status == TallyImport.Status.CHECKED and not dry_run:
+            log = tally_import_run(log=log)
+        self.stdout.write(
+            f"{file.name}: {log.get_status_display()} · {log.encoding or '-'} · "
+            f"{log.rows_total} rows: {log.rows_new} new, {log.rows_updated} updated, "
+            f"{log.rows_unchanged} unchanged, {log.rows_rejected} rejected"
+        )
+        for error in log.errors:
+            where = f"line {error['line']}" if error["line"] else "file"
+            column = f", {error['column']}" if error["column"] else ""
+            self.stdout.write(f"  {where}{column}: {error['message']}")
+        if log.status in (TallyImport.Status.REFUSED, TallyImport.Status.FAILED):
+            raise CommandError("Nothing was imported.")

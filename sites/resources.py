@@ -1,0 +1,103 @@
+"""What a column of a tally file means. Only normalisation lives here: header names in
+Chinese or English, dose names, dates and counts become typed values; the rules of what
+may be stored are in ``sites.services.record_tallies``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from sites.counts import parse_count
+from sites.models import DailyTally
+
+# Canonical column -> the header names accepted for it (compared trimmed, case-folded).
+COLUMNS = {
+    "date": ("接种日期", "日期", "date"),
+    "site_code": ("接种点编码", "site_code", "site"),
+    "committee_code": ("居委编码", "committee_code", "committee"),
+    "dose": ("剂次", "dose", "dose_kind"),
+    "count": ("接种数", "count", "doses"),
+}
+REQUIRED = ("date", "site_code", "dose", "count")  # an empty committee means non-residents
+TEMPLATE_HEADERS = {
+    "zh-hans": ["接种日期", "接种点编码", "居委编码", "剂次", "接种数"],
+    "en": ["date", "site_code", "committee_code", "dose", "count"],
+}
+DOSES = {
+    "第一剂": "first",
+    "第1剂": "first",
+    "首剂": "first",
+    "first": "first",
+    "1": "first",
+    "第二剂": "second",
+    "第2剂": "second",
+    "second": "second",
+    "2": "second",
+    "加强针": "booster",
+    "加强剂": "booster",
+    "booster": "booster",
+    "3": "booster",
+}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+def column_for(header: str) -> str | None:
+    name = header.strip().lstrip("\ufeff").casefold()
+    return next(
+        (column for column, names in COLUMNS.items() if name in {n.casefold() for n in names}),
+        None,
+    )
+
+
+def parse_date(text: str) -> date:
+    value = text.strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    raise ValidationError(_("Not a date: write it as 2021-06-30."))
+
+
+def parse_dose(text: str) -> str:
+    dose = DOSES.get(text.strip().casefold())
+    if dose is None:
+        raise ValidationError(
+            _("Unknown dose: use 第一剂, 第二剂 or 加强针 (first, second, booster).")
+        )
+    return dose
+
+
+def parse_required_count(text: str) -> int:
+    count = parse_count(text)
+    if count is None:
+        raise ValidationError(_("The count is empty: type 0 if nobody came."))
+    return count
+
+
+class DoseWidget(widgets.Widget):
+    """Writes dose kinds as the Chinese names district systems use."""
+
+    def render(self, value, obj=None, **kwargs):
+        return {"first": "第一剂", "second": "第二剂", "booster": "加强针"}.get(value, value)
+
+
+class DailyTallyResource(resources.ModelResource):
+    """Tally rows by natural codes, for the template files and the admin's export."""
+
+    date = fields.Field(
+        attribute="date", column_name="接种日期", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    site_code = fields.Field(attribute="site__code", column_name="接种点编码")
+    committee_code = fields.Field(attribute="committee__code", column_name="居委编码")
+    dose = fields.Field(attribute="dose_kind", column_name="剂次", widget=DoseWidget())
+    count = fields.Field(attribute="count", column_name="接种数")
+
+    class Meta:
+        model = DailyTally
+        fields = ("date", "site_code", "committee_code", "dose", "count")
+        export_order = fields
+        import_id_fields = ("date", "site_code", "committee_code", "dose")
