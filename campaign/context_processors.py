@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict:
     nav = [(reverse("home"), _("Home"))]
     if scope.role in ENTERING_ROLES:
         nav.append((reverse("sites:entry_index"), _("Enter tallies")))
+        nav.append((reverse("sites:import_index"), _("Import")))
     nav.append((reverse("sites:board"), _("Not reported")))
     nav.append((reverse("reports:ranking"), _("Ranking")))
     nav.append((reverse("reports:targets"), _("Targets")))

@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from sites.models import DailyTally, Site
+from sites.models import DailyTally, Site, TallyImport
 
 
 @admin.register(Site)
@@ -47,6 +48,37 @@ class DailyTallyAdmin(SimpleHistoryAdmin):
     # so the admin shows them and their history but does not edit them.
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TallyImport)
+class TallyImportAdmin(admin.ModelAdmin):
+    """The import log. "Add" opens the import page, where a file is checked, previewed
+    and confirmed through the same service as ``manage.py import_tallies``."""
+
+    list_display = [
+        "created_at",
+        "file_name",
+        "status",
+        "user",
+        "subdistrict",
+        "encoding",
+        "rows_new",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_rejected",
+    ]
+    list_filter = ["status", "encoding", "subdistrict"]
+    search_fields = ["file_name", "sha256", "user__username"]
+    date_hierarchy = "created_at"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("sites:import_index")
 
     def has_change_permission(self, request, obj=None):
         return False

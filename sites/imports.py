@@ -92,6 +92,20 @@ def tally_import_check(
     return log
 
 
+def tally_import_confirm(*, log: TallyImport) -> TallyImport:
+    """Start the import of a checked file: at once when small, as a job when large."""
+    if log.status != TallyImport.Status.CHECKED:
+        return log
+    if log.rows_total <= BACKGROUND_ROWS:
+        return tally_import_run(log=log)
+    from sites.tasks import import_tallies as import_tallies_task
+
+    log.status = TallyImport.Status.QUEUED
+    log.save(update_fields=["status"])
+    transaction.on_commit(lambda: import_tallies_task.delay(log.pk))
+    return log
+
+
 def tally_import_run(*, log: TallyImport) -> TallyImport:
     """The confirmed import of a checked file: everything or nothing, in one transaction."""
     if log.status not in (TallyImport.Status.CHECKED, TallyImport.Status.QUEUED):

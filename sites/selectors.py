@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 
 from campaign.models import Committee, StaffScope
 from campaign.selectors import subdistricts_visible_to
-from sites.models import DailyTally, Site
+from sites.models import DailyTally, Site, TallyImport
 
 
 def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
@@ -83,4 +83,16 @@ def tally_history(site: Site, on: date):
         DailyTally.history.filter(site_id=site.pk, date=on)
         .select_related("history_user", "committee")
         .order_by("-history_date", "-history_id")
+    )
+
+
+def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
+    """Import attempts the scope may read: administrators all, others their areas'."""
+    imports = TallyImport.objects.select_related("user", "subdistrict")
+    if scope is None:
+        return imports.none()
+    if scope.role == StaffScope.Role.ADMINISTRATOR:
+        return imports
+    return imports.filter(
+        Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)
     )

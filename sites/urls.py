@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sites import views
+from sites import import_views, views
 
 app_name = "sites"
 urlpatterns = [
@@ -8,4 +8,8 @@ urlpatterns = [
     path("tallies/<int:site_id>/<str:day>/", views.tally_entry, name="entry"),
     path("tallies/<int:site_id>/<str:day>/history/", views.tally_history_page, name="history"),
     path("board/", views.unreported_board, name="board"),
+    path("imports/", import_views.import_index, name="import_index"),
+    path("imports/template.csv", import_views.import_template, name="import_template"),
+    path("imports/<int:import_id>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:import_id>/confirm/", import_views.import_confirm, name="import_confirm"),
 ]

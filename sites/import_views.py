@@ -1,0 +1,72 @@
+"""Import pages: upload and check a file, see every bad row or the counts, confirm."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from campaign.selectors import staff_scope_for
+from sites.imports import tally_import_check, tally_import_confirm
+from sites.models import TallyImport
+from sites.resources import TEMPLATE_HEADERS
+from sites.selectors import imports_visible_to, sites_enterable_by
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Tally file (CSV)"))
+
+
+def _importer_scope(request: HttpRequest):
+    scope = staff_scope_for(request.user)
+    if scope is None or not sites_enterable_by(scope).exists():
+        raise Http404
+    return scope
+
+
+def import_index(request: HttpRequest) -> HttpResponse:
+    scope = _importer_scope(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        log = tally_import_check(user=request.user, file_name=upload.name, content=upload.read())
+        return redirect("sites:import_detail", log.pk)
+    return render(
+        request,
+        "sites/import_index.html",
+        {"form": form, "imports": imports_visible_to(scope)[:30]},
+    )
+
+
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    log = get_object_or_404(imports_visible_to(scope), pk=import_id)
+    working = log.status in (TallyImport.Status.QUEUED, TallyImport.Status.RUNNING)
+    return render(
+        request,
+        "sites/import_detail.html",
+        {"log": log, "working": working, "can_confirm": log.user_id == request.user.pk},
+    )
+
+
+@require_POST
+def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
+    scope = _importer_scope(request)
+    log = get_object_or_404(imports_visible_to(scope), pk=import_id, user=request.user)
+    tally_import_confirm(log=log)
+    return redirect("sites:import_detail", log.pk)
+
+
+def import_template(request: HttpRequest) -> HttpResponse:
+    """An empty tally file with the headers in the page's language (or ?lang=en|zh-hans)."""
+    language = request.GET.get("lang") or get_language()
+    headers = TEMPLATE_HEADERS.get(language, TEMPLATE_HEADERS["zh-hans"])
+    example = ["2021-06-30", "WL-F-E", "310107-WL-01"]
+    example += ["第一剂" if language != "en" else "first", "12"]
+    body = "\ufeff" + ",".join(headers) + "\r\n" + ",".join(example) + "\r\n"
+    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tally-template-{language}.csv"'
+    return response
