@@ -5,6 +5,7 @@ PostgreSQL. Plain static storage avoids needing a collectstatic manifest (STACK.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-not-for-any-real-deployment")
 
@@ -20,3 +21,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("STREETVAX_CELERY_EAGER", "true") != "false"
 # Static files come from the finders in tests; there is no collectstatic output to serve.
 STATIC_ROOT = None
+# Import files the tests check and confirm go to a throwaway folder.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="streetvax-test-media-")
