@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from campaign.resources import CommitteeResource, TargetResource
+from campaign.uploads import TranscodingImportMixin
 
 
 @admin.register(District)
@@ -21,7 +24,8 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(SimpleHistoryAdmin):
+class CommitteeAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+    resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
     list_filter = ["subdistrict__district", "subdistrict"]
     list_select_related = ["subdistrict"]
@@ -36,7 +40,8 @@ class CampaignAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+    resource_classes = [TargetResource]
     list_display = ["name", "scope", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]
     list_select_related = ["district", "subdistrict", "committee"]

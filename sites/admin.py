@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.shortcuts import redirect
+from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, Site, TallyImport
+from sites.resources import SiteResource
 
 
 @admin.register(Site)
-class SiteAdmin(SimpleHistoryAdmin):
+class SiteAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+    resource_classes = [SiteResource]
     list_display = [
         "code",
         "name",

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from campaign.models import Subdistrict
 from sites.counts import parse_count
-from sites.models import DailyTally
+from sites.models import DailyTally, Site
 
 # Canonical column -> the header names accepted for it (compared trimmed, case-folded).
 COLUMNS = {
@@ -101,3 +102,55 @@ class DailyTallyResource(resources.ModelResource):
         fields = ("date", "site_code", "committee_code", "dose", "count")
         export_order = fields
         import_id_fields = ("date", "site_code", "committee_code", "dose")
+
+
+class SiteResource(resources.ModelResource):
+    """Sites by their code, in the subdistrict named by its code."""
+
+    code = fields.Field(attribute="code", column_name="接种点编码")
+    name = fields.Field(attribute="name", column_name="接种点")
+    subdistrict = fields.Field(
+        attribute="subdistrict",
+        column_name="街道编码",
+        widget=widgets.ForeignKeyWidget(Subdistrict, "code"),
+    )
+    kind = fields.Field(attribute="kind", column_name="类型")
+    address = fields.Field(attribute="address", column_name="地址")
+    stations = fields.Field(
+        attribute="stations", column_name="接种台数", widget=widgets.IntegerWidget()
+    )
+    daily_capacity = fields.Field(
+        attribute="daily_capacity", column_name="日接种能力", widget=widgets.IntegerWidget()
+    )
+    opens_at = fields.Field(
+        attribute="opens_at", column_name="开放时间", widget=widgets.TimeWidget("%H:%M")
+    )
+    closes_at = fields.Field(
+        attribute="closes_at", column_name="关闭时间", widget=widgets.TimeWidget("%H:%M")
+    )
+    active_from = fields.Field(
+        attribute="active_from", column_name="启用日期", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    active_to = fields.Field(
+        attribute="active_to", column_name="停用日期", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+
+    class Meta:
+        model = Site
+        import_id_fields = ("code",)
+        fields = (
+            "code",
+            "name",
+            "subdistrict",
+            "kind",
+            "address",
+            "stations",
+            "daily_capacity",
+            "opens_at",
+            "closes_at",
+            "active_from",
+            "active_to",
+        )
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
