@@ -32,7 +32,7 @@ from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
 from sites.selectors import site_is_active, sites_enterable_by
-from sites.services import TallyCell, TallySaveError, record_tallies
+from sites.services import TallyCell, TallyConflicts, TallySaveError, record_tallies
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -122,15 +122,7 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
     try:
         if checked.errors:
             raise TallySaveError("the file no longer passes its checks")
-        with transaction.atomic():
-            record_tallies(
-                user=log.user,
-                cells=checked.cells,
-                source=DailyTally.Source.IMPORT,
-                reason=_("File import: %(name)s") % {"name": log.file_name},
-                check_versions=False,
-                capacity_confirmed=True,  # a district system's count is the count
-            )
+        _record_with_retries(log, checked.cells)
     except TallySaveError as error:
         # The data changed since the dry run (a site closed, a day locked): nothing saved.
         log.status = TallyImport.Status.FAILED
@@ -147,6 +139,27 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
     log.finished_at = timezone.now()
     log.save()
     return log
+
+
+def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int = 3) -> None:
+    """Set the file's values. A clerk saving a new cell of the same key at the same moment
+    makes the insert clash; the import then runs again and sets over the clerk's value,
+    so both changes are in the history and neither is lost."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                record_tallies(
+                    user=log.user,
+                    cells=cells,
+                    source=DailyTally.Source.IMPORT,
+                    reason=_("File import: %(name)s") % {"name": log.file_name},
+                    check_versions=False,
+                    capacity_confirmed=True,  # a district system's count is the count
+                )
+            return
+        except TallyConflicts:
+            if attempt == attempts:
+                raise
 
 
 def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:

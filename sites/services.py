@@ -148,12 +148,10 @@ def record_tallies(
 
     now = timezone.now()
     history: list[tuple[DailyTally, int | None, str]] = []
-    for row, count in to_update:
-        changed = DailyTally.objects.filter(pk=row.pk, version=row.version).update(
-            count=count, version=F("version") + 1, source=source, entered_by=user, updated_at=now
+    for stale, count in to_update:
+        row = _update_checked(
+            stale, count=count, source=source, user=user, now=now, check_versions=check_versions
         )
-        if not changed:  # saved by somebody else between our read and this write
-            raise TallyConflicts([_conflict_after_race(row, count)])
         previous = row.count
         row.count, row.version, row.source, row.entered_by, row.updated_at = (
             count,
@@ -191,6 +189,27 @@ def record_nobody_came(
         count=0,
     )
     return record_tallies(user=user, cells=[cell])
+
+
+def _update_checked(
+    row: DailyTally, *, count: int, source: str, user, now: datetime, check_versions: bool
+) -> DailyTally:
+    """Set one stored cell, only if nobody changed it since it was read (the version is
+    checked in the UPDATE itself, which also works where SELECT FOR UPDATE does not).
+
+    Returns the row as it was just before this change, for the history's old value.
+    An import sets values whatever they were, so it re-reads and sets over a concurrent
+    change; the entry grid instead reports the conflict to the clerk.
+    """
+    while True:
+        changed = DailyTally.objects.filter(pk=row.pk, version=row.version).update(
+            count=count, version=F("version") + 1, source=source, entered_by=user, updated_at=now
+        )
+        if changed:
+            return row
+        if check_versions:
+            raise TallyConflicts([_conflict_after_race(row, count)])
+        row = DailyTally.objects.get(pk=row.pk)
 
 
 def _sites_in_scope(scope: StaffScope | None, site_ids: set[int]) -> dict[int, Site]:
