@@ -1,0 +1,54 @@
+"""An administrator imports a GBK file from a district system through the check
+(preview) and confirm pages."""
+
+import datetime
+
+import pytest
+
+from sites.models import DailyTally
+from tests.browser.conftest import log_in
+from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def district_file(settings, subdistrict, committee):
+    settings.STREETVAX_DEMO_DATE = datetime.date(2021, 6, 30)
+    CampaignFactory()
+    CommitteeFactory(subdistrict=subdistrict, code="310107-WL-02", name="中浩云居民区")
+    SiteFactory(
+        subdistrict=subdistrict,
+        code="WL-T-XZ",
+        name="上海西站临时接种点",
+        active_from=datetime.date(2021, 6, 7),
+    )
+    text = (
+        "接种日期,接种点编码,居委编码,剂次,接种数\r\n"
+        "2021-06-29,WL-T-XZ,310107-WL-01,第一剂,12\r\n"
+        "2021-06-29,WL-T-XZ,310107-WL-02,第二剂,7\r\n"
+        "2021-06-29,WL-T-XZ,,第一剂,30\r\n"
+    )
+    return text.encode("gbk")
+
+
+def test_admin_imports_a_gbk_file_through_preview_and_confirm(
+    phone_page, live_server, administrator, district_file
+):
+    administrator.set_password("correct-horse-battery")
+    administrator.save()
+    log_in(phone_page, live_server, "admin", "correct-horse-battery")
+    phone_page.goto(f"{live_server.url}/imports/")
+    phone_page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "二七区导出.csv", "mimeType": "text/csv", "buffer": district_file}],
+    )
+    phone_page.click("button.primary")
+    phone_page.wait_for_selector("text=已检查，等待确认")
+    assert "gb18030" in phone_page.inner_text("#import-status")
+    assert not DailyTally.objects.exists()
+
+    phone_page.click("text=确认导入")
+    phone_page.wait_for_selector("#import-status >> text=已导入")
+    assert sorted(DailyTally.objects.values_list("count", flat=True)) == [7, 12, 30]
+    assert set(DailyTally.objects.values_list("source", flat=True)) == {"import"}
