@@ -26,9 +26,12 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import (
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -69,7 +72,8 @@ class Level:
     """How one level of the geography finds its tallies, snapshots and residents."""
 
     areas: QuerySet  # annotated with the ids the snapshot row needs
-    tally_area: str  # path from DailyTally to the area
+    tallies: str  # relation path from the area to its DailyTally rows
+    tally_area: str  # and back, from a DailyTally to the area
     snapshot: type  # CommitteeDay, SubdistrictDay or DistrictDay
     snapshot_area: str  # the area's field on the snapshot
     resident_area: str | None  # the area's field on CommitteeDay; None for committees
@@ -82,6 +86,7 @@ def _levels() -> list[Level]:
             areas=Committee.objects.annotate(
                 subdistrict_ref=F("subdistrict_id"), district_ref=F("subdistrict__district_id")
             ),
+            tallies="tallies",
             tally_area="committee",
             snapshot=CommitteeDay,
             snapshot_area="committee",
@@ -90,6 +95,7 @@ def _levels() -> list[Level]:
         ),
         Level(
             areas=Subdistrict.objects.annotate(district_ref=F("district_id")),
+            tallies="sites__tallies",
             tally_area="site__subdistrict",
             snapshot=SubdistrictDay,
             snapshot_area="subdistrict",
@@ -98,6 +104,7 @@ def _levels() -> list[Level]:
         ),
         Level(
             areas=District.objects.all(),
+            tallies="subdistricts__sites__tallies",
             tally_area="site__subdistrict__district",
             snapshot=DistrictDay,
             snapshot_area="district",
@@ -108,34 +115,53 @@ def _levels() -> list[Level]:
 
 
 def _level_rows(level: Level, *, on: date, full_course_dose: str) -> list[dict]:
-    """One query: each area's doses on ``on``, running totals, coverage and ranks."""
+    """One query: each area's doses on ``on``, running totals, coverage and ranks.
+
+    Committees (thousands) join the day's tallies and yesterday's snapshot row and group
+    by committee. Subdistricts and districts (hundreds) take the same figures from
+    correlated subqueries instead, because their coverage also needs their committees'
+    rows, and a subquery inside a grouped query would run once per joined tally.
+    """
     yesterday = on - timedelta(days=1)
+    has_previous = level.snapshot.objects.filter(date=yesterday).exists()
     tallies = DailyTally.objects.filter(**{level.tally_area: OuterRef("pk")})
     previous = level.snapshot.objects.filter(
         **{level.snapshot_area: OuterRef("pk"), "date": yesterday}
     )
-    has_previous = level.snapshot.objects.filter(date=yesterday).exists()
-
+    joined = level.resident_area is None
+    rows = level.areas
+    if joined:
+        rows = rows.annotate(
+            day=FilteredRelation(level.tallies, condition=Q(**{f"{level.tallies}__date": on})),
+            before=FilteredRelation("days", condition=Q(days__date=yesterday)),
+        )
     figures: dict = {}
     for kind in DOSE_KINDS:
-        figures[f"{kind}_doses"] = _summed(
-            tallies.filter(date=on, dose_kind=kind), "count", level.tally_area
-        )
-        # The running total: yesterday's snapshot, or every earlier tally on the first day.
-        before = (
-            _summed(previous, f"{kind}_cumulative", level.snapshot_area)
-            if has_previous
-            else _summed(tallies.filter(date__lt=on, dose_kind=kind), "count", level.tally_area)
-        )
-        figures[f"{kind}_cumulative"] = before + F(f"{kind}_doses")
+        if joined:
+            figures[f"{kind}_doses"] = Coalesce(
+                Sum("day__count", filter=Q(day__dose_kind=kind)), Value(0)
+            )
+        else:
+            figures[f"{kind}_doses"] = _summed(
+                tallies.filter(date=on, dose_kind=kind), "count", level.tally_area
+            )
+        if not has_previous:  # no snapshot of the day before (the first day): all tallies
+            earlier = _summed(
+                tallies.filter(date__lt=on, dose_kind=kind), "count", level.tally_area
+            )
+        elif joined:
+            earlier = Coalesce(Max(f"before__{kind}_cumulative"), Value(0))
+        else:
+            earlier = _summed(previous, f"{kind}_cumulative", level.snapshot_area)
+        figures[f"{kind}_cumulative"] = earlier + F(f"{kind}_doses")
     figures["full_course_cumulative"] = F(f"{full_course_dose}_cumulative")
-    if level.resident_area is None:
+    if joined:  # a committee's doses are its residents'
         resident_first, resident_full = F("first_cumulative"), F("full_course_cumulative")
     else:
         residents = CommitteeDay.objects.filter(**{level.resident_area: OuterRef("pk"), "date": on})
         resident_first = _summed(residents, "first_cumulative", level.resident_area)
         resident_full = _summed(residents, "full_course_cumulative", level.resident_area)
-    rows = level.areas.annotate(**figures).annotate(
+    rows = rows.annotate(**figures).annotate(
         first_coverage=_coverage(resident_first),
         full_course_coverage=_coverage(resident_full),
     )
@@ -144,10 +170,10 @@ def _level_rows(level: Level, *, on: date, full_course_dose: str) -> list[dict]:
         for name, partition in level.ranks.items()
     }
     extra = [name for name in ("subdistrict_ref", "district_ref") if name in rows.query.annotations]
-    if "rank_in_subdistrict" in ranks and has_previous:
+    if joined:
         rows = rows.annotate(
-            previous_rank=Subquery(previous.values("rank_in_subdistrict")[:1]),
-            previous_district_rank=Subquery(previous.values("rank_in_district")[:1]),
+            previous_rank=Max("before__rank_in_subdistrict"),
+            previous_district_rank=Max("before__rank_in_district"),
         )
         extra += ["previous_rank", "previous_district_rank"]
     return list(rows.annotate(**ranks).values("pk", *FIGURES, *ranks, *extra))

@@ -7,4 +7,7 @@ urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
     path("targets/", views.targets, name="targets"),
     path("committees/<int:committee_id>/", views.committee_detail, name="committee"),
+    path("exports/tallies/", views.export_tallies, name="export_tallies"),
+    path("exports/ranking/", views.export_ranking, name="export_ranking"),
+    path("exports/targets/", views.export_targets, name="export_targets"),
 ]

@@ -1,18 +1,36 @@
-"""Dashboards: ranking, target progress, committee detail. They read snapshots only."""
+"""Dashboards: ranking, target progress, committee detail, and their exports.
+
+The dashboards read snapshots only; the tally export reads the tallies themselves.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.clock import today
 from campaign.selectors import campaign_day, committees_visible_to, staff_scope_for
+from reports.exports import (
+    ROW_LIMITS,
+    ExportTooLarge,
+    Table,
+    ranking_export,
+    tally_export,
+    target_export,
+    to_csv,
+    to_xlsx,
+)
 from reports.selectors import (
     RANKING_METRICS,
+    Area,
     committee_ranking,
     committee_series,
     freshness,
@@ -21,6 +39,7 @@ from reports.selectors import (
     target_series,
     targets_in_scope,
 )
+from sites.selectors import sites_visible_to
 
 
 def _date_param(request: HttpRequest) -> date:
@@ -46,16 +65,21 @@ def _chart_value(row, metric: str) -> float:
     return round(100 * value, 2) if metric.endswith("coverage") else round(value, 1)
 
 
-def ranking(request: HttpRequest) -> HttpResponse:
-    scope = staff_scope_for(request.user)
-    areas = ranking_areas(scope)
+def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
+    """The areas the user may rank and the area, metric and date asked for; an area
+    outside the scope falls back to the user's first, an unknown metric to the official."""
+    areas = ranking_areas(staff_scope_for(request.user))
     if not areas:
         raise Http404
     area = next((a for a in areas if a.key == request.GET.get("area")), areas[0])
     metric = request.GET.get("sort", "first_coverage")
     if metric not in RANKING_METRICS:
         metric = "first_coverage"
-    on = _date_param(request)
+    return areas, area, metric, _date_param(request)
+
+
+def ranking(request: HttpRequest) -> HttpResponse:
+    areas, area, metric, on = _ranking_params(request)
     rows = list(committee_ranking(area, on=on, metric=metric))
     return render(
         request,
@@ -74,6 +98,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             },
             "freshness": freshness(on),
             "campaign_day": campaign_day(on=on),
+            "export_query": urlencode({"area": area.key, "sort": metric, "date": on.isoformat()}),
         },
     )
 
@@ -137,3 +162,107 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
             "freshness": freshness(on),
         },
     )
+
+
+# Exports: the same figures as files. ?format=csv (the default) or ?format=xlsx.
+
+EXPORT_FORMATS: dict[str, tuple[str, Callable[[Table, str], bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", lambda table, _name: to_csv(table.headers, table.rows)),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        lambda table, name: to_xlsx(table.headers, table.rows, sheet_title=name),
+    ),
+}
+
+
+def _export_format(request: HttpRequest) -> str:
+    kind = request.GET.get("format") or "csv"
+    if kind not in EXPORT_FORMATS:
+        raise Http404
+    return kind
+
+
+def _download(table: Table, *, kind: str, stem: str) -> HttpResponse:
+    """The file as an attachment named ``<stem>.<kind>``; the sheet is named after the
+    stem's first word (tallies, ranking, targets)."""
+    content_type, write = EXPORT_FORMATS[kind]
+    response = HttpResponse(write(table, stem.split("-")[0]), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{stem}.{kind}"
+    )
+    return response
+
+
+def _ascii(text: str, *, fallback: str) -> str:
+    """A piece of a file name every browser and mail client keeps as it is."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or fallback
+
+
+def _export_error(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "reports/export_error.html", {"message": message}, status=400)
+
+
+def _period_params(request: HttpRequest) -> tuple[date, date]:
+    """?from=&to= as YYYY-MM-DD; by default the last 7 days up to today. Raises ValueError
+    with a message for the user."""
+    dates = {}
+    for name in ("from", "to"):
+        value = request.GET.get(name, "").strip()
+        try:
+            dates[name] = date.fromisoformat(value) if value else None
+        except ValueError as error:
+            raise ValueError(
+                _("%(value)s is not a date: write it as YYYY-MM-DD, e.g. 2021-06-30.")
+                % {"value": value}
+            ) from error
+    end = dates["to"] or today()
+    start = dates["from"] or end - timedelta(days=6)
+    if start > end:
+        raise ValueError(_("The start date must not be after the end date."))
+    return start, end
+
+
+def export_tallies(request: HttpRequest) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    if scope is None:
+        raise Http404
+    kind = _export_format(request)
+    site = None
+    if site_id := request.GET.get("site", "").strip():
+        if not site_id.isdigit():
+            raise Http404
+        site = get_object_or_404(sites_visible_to(scope), pk=site_id)
+    try:
+        start, end = _period_params(request)
+    except ValueError as error:
+        return _export_error(request, str(error))
+    try:
+        table = tally_export(scope, start=start, end=end, site=site, limit=ROW_LIMITS[kind])
+    except ExportTooLarge as error:
+        return _export_error(request, str(error))
+    parts = ["tallies"]
+    if site is not None:
+        parts.append(_ascii(site.code, fallback=str(site.pk)))
+    stem = "-".join([*parts, start.isoformat(), end.isoformat()])
+    return _download(table, kind=kind, stem=stem)
+
+
+def export_ranking(request: HttpRequest) -> HttpResponse:
+    """The ranking page's table for the same area, sort and date."""
+    _areas, area, metric, on = _ranking_params(request)
+    kind = _export_format(request)
+    table = ranking_export(area, on=on, metric=metric)
+    parts = ["ranking", _ascii(area.obj.code, fallback=f"{area.kind}-{area.obj.pk}")]
+    parts.append(on.isoformat())
+    if metric != "first_coverage":
+        parts.append(metric)
+    return _download(table, kind=kind, stem="-".join(parts))
+
+
+def export_targets(request: HttpRequest) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    if scope is None:
+        raise Http404
+    kind = _export_format(request)
+    on = _date_param(request)
+    return _download(target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}")

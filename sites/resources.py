@@ -23,6 +23,7 @@ COLUMNS = {
     "count": ("接种数", "count", "doses"),
 }
 REQUIRED = ("date", "site_code", "dose", "count")  # an empty committee means non-residents
+TEMPLATE_COLUMNS = ("date", "site_code", "committee_code", "dose", "count")
 TEMPLATE_HEADERS = {
     "zh-hans": ["接种日期", "接种点编码", "居委编码", "剂次", "接种数"],
     "en": ["date", "site_code", "committee_code", "dose", "count"],
