@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     F,
     FilteredRelation,
@@ -78,6 +78,7 @@ class Level:
     snapshot_area: str  # the area's field on the snapshot
     resident_area: str | None  # the area's field on CommitteeDay; None for committees
     ranks: dict[str, str]  # rank field -> annotation to partition by
+    parts: str | None = None  # a district adds up its subdistricts' rows of the day
 
 
 def _levels() -> list[Level]:
@@ -110,11 +111,12 @@ def _levels() -> list[Level]:
             snapshot_area="district",
             resident_area="district",
             ranks={},
+            parts="subdistrict__district",
         ),
     ]
 
 
-def _level_rows(level: Level, *, on: date, full_course_dose: str) -> list[dict]:
+def _level_rows(level: Level, *, on: date, full_course_dose: str) -> QuerySet:
     """One query: each area's doses on ``on``, running totals, coverage and ranks.
 
     Committees (thousands) join the day's tallies and yesterday's snapshot row and group
@@ -136,7 +138,12 @@ def _level_rows(level: Level, *, on: date, full_course_dose: str) -> list[dict]:
             before=FilteredRelation("days", condition=Q(days__date=yesterday)),
         )
     figures: dict = {}
+    parts = SubdistrictDay.objects.filter(**{level.parts or "pk": OuterRef("pk"), "date": on})
     for kind in DOSE_KINDS:
+        if level.parts:  # built just before: the sum of the parts is the whole
+            figures[f"{kind}_doses"] = _summed(parts, f"{kind}_doses", level.parts)
+            figures[f"{kind}_cumulative"] = _summed(parts, f"{kind}_cumulative", level.parts)
+            continue
         if joined:
             figures[f"{kind}_doses"] = Coalesce(
                 Sum("day__count", filter=Q(day__dose_kind=kind)), Value(0)
@@ -176,26 +183,42 @@ def _level_rows(level: Level, *, on: date, full_course_dose: str) -> list[dict]:
             previous_district_rank=Max("before__rank_in_district"),
         )
         extra += ["previous_rank", "previous_district_rank"]
-    return list(rows.annotate(**ranks).values("pk", *FIGURES, *ranks, *extra))
+    return rows.annotate(**ranks).values("pk", *FIGURES, *ranks, *extra)
 
 
-def _snapshot(level: Level, row: dict, *, on: date, now) -> object:
-    values = {name: row[name] for name in FIGURES}
-    values.update({name: row[name] for name in level.ranks})
+def _insert_snapshots(level: Level, rows: QuerySet, *, on: date, now: datetime) -> None:
+    """INSERT ... SELECT over the ORM query of ``_level_rows``: the database writes the
+    rows it computed, and no row passes through Python."""
+    columns = {  # snapshot column -> its value, over the computed row "s"
+        "date": "%s",
+        "computed_at": "%s",
+        f"{level.snapshot_area}_id": 's."pk"',
+        **{name: f's."{name}"' for name in (*FIGURES, *level.ranks)},
+    }
     if level.snapshot is CommitteeDay:
-        values["subdistrict_id"] = row["subdistrict_ref"]
-        values["district_id"] = row["district_ref"]
-        values["rank_change"] = _change(row.get("previous_rank"), row["rank_in_subdistrict"])
-        values["district_rank_change"] = _change(
-            row.get("previous_district_rank"), row["rank_in_district"]
+        columns.update(
+            {
+                "subdistrict_id": 's."subdistrict_ref"',
+                "district_id": 's."district_ref"',
+                # yesterday's rank minus today's: NULL on the first day
+                "rank_change": 's."previous_rank" - s."rank_in_subdistrict"',
+                "district_rank_change": 's."previous_district_rank" - s."rank_in_district"',
+            }
         )
-    return level.snapshot(
-        date=on, computed_at=now, **{f"{level.snapshot_area}_id": row["pk"]}, **values
+    select, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    # Only table and column names from the models are formatted in; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(level.snapshot._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(column) for column in columns)}) "
+        f"SELECT {', '.join(columns.values())} FROM ({select}) s"
     )
-
-
-def _change(previous: int | None, current: int) -> int | None:
-    return None if previous is None else previous - current
+    values = [
+        connection.ops.adapt_datefield_value(on),
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *params])
 
 
 def full_course_dose(on: date) -> str:
@@ -213,11 +236,8 @@ def snapshots_build_date(*, on: date) -> None:
     now = timezone.now()
     dose = full_course_dose(on)
     for level in _levels():  # committees first: the areas' coverage reads their rows
-        rows = _level_rows(level, on=on, full_course_dose=dose)
         level.snapshot.objects.filter(date=on).delete()
-        level.snapshot.objects.bulk_create(
-            [_snapshot(level, row, on=on, now=now) for row in rows], batch_size=2000
-        )
+        _insert_snapshots(level, _level_rows(level, on=on, full_course_dose=dose), on=on, now=now)
     _build_target_progress(on=on, now=now, full_course_dose=dose)
 
 

@@ -61,7 +61,10 @@ class CommitteeDay(DayFigures):
         constraints = [
             models.UniqueConstraint(fields=["date", "committee"], name="committeeday_one_per_date")
         ]
-        indexes = [models.Index(fields=["date", "subdistrict"], name="committeeday_date_sub")]
+        indexes = [
+            models.Index(fields=["date", "subdistrict"], name="committeeday_date_sub"),
+            models.Index(fields=["date", "district"], name="committeeday_date_district"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.committee_id}"
