@@ -10,7 +10,7 @@ RUN_ENV := DJANGO_DEBUG=true STREETVAX_DEMO_DATE=2021-06-30
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,18 @@ format: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# City-scale figures on PostgreSQL (BENCH_DATABASE_URL), written to BENCHMARKS.md. The
+# first run seeds the city (minutes); later runs find it there.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streetvax_bench
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SECRET_KEY=bench-only-not-secret \
+	STREETVAX_DEMO_DATE=2021-06-30
+
+bench: $(VENV)/.installed
+	$(BIN)/python -c "import psycopg2, sys; u = sys.argv[1]; base, name = u.rsplit('/', 1); \
+	c = psycopg2.connect(base + '/postgres'); c.autocommit = True; cur = c.cursor(); \
+	cur.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]); \
+	cur.fetchone() or cur.execute('CREATE DATABASE \"%s\"' % name)" $(BENCH_DATABASE_URL)
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(BIN)/python manage.py seed_demo --scale city
+	$(BENCH_ENV) $(BIN)/python -m bench.run

@@ -1,0 +1,291 @@
+"""``make bench``: StreetVax's figures at city scale on PostgreSQL, each beside the lower
+bound measured in the same run, printed as a table and written to BENCHMARKS.md.
+
+It needs the city data (``seed_demo --scale city``, which ``make bench`` runs first) and
+leaves the database as it found it: what it imports it deletes again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from campaign.models import Campaign, Committee  # noqa: E402
+from reports import services as report_services  # noqa: E402
+from reports.builders import snapshots_build_date  # noqa: E402
+from reports.models import CommitteeDay, StaleDate  # noqa: E402
+from reports.services import snapshots_rebuild  # noqa: E402
+from sites.models import DailyTally, Site, TallyImport  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parents[1]
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+IMPORT_ROWS = 100_000
+
+# The best single statement we could write for one date's committee rows: the day's
+# tallies grouped by committee, yesterday's running totals, coverage and both ranks.
+ONE_DATE_SQL = """
+CREATE TEMP TABLE bench_one_date AS
+WITH day AS (
+    SELECT committee_id,
+           SUM(count) FILTER (WHERE dose_kind = 'first') AS first,
+           SUM(count) FILTER (WHERE dose_kind = 'second') AS second,
+           SUM(count) FILTER (WHERE dose_kind = 'booster') AS booster
+    FROM sites_dailytally WHERE date = %(day)s AND committee_id IS NOT NULL
+    GROUP BY committee_id
+), totals AS (
+    SELECT c.id, c.subdistrict_id, s.district_id,
+           COALESCE(p.first_cumulative, 0) + COALESCE(d.first, 0) AS first_cumulative,
+           COALESCE(p.second_cumulative, 0) + COALESCE(d.second, 0) AS second_cumulative,
+           COALESCE(p.booster_cumulative, 0) + COALESCE(d.booster, 0) AS booster_cumulative,
+           c.eligible_population
+    FROM campaign_committee c
+    JOIN campaign_subdistrict s ON s.id = c.subdistrict_id
+    LEFT JOIN day d ON d.committee_id = c.id
+    LEFT JOIN reports_committeeday p ON p.committee_id = c.id AND p.date = %(yesterday)s
+)
+SELECT *, first_cumulative::float / eligible_population AS first_coverage,
+       RANK() OVER (PARTITION BY subdistrict_id
+                    ORDER BY first_cumulative::float / eligible_population DESC),
+       RANK() OVER (PARTITION BY district_id
+                    ORDER BY first_cumulative::float / eligible_population DESC)
+FROM totals
+"""
+
+# The same rows for every day of the campaign in one statement: running sums over dates.
+ALL_DAYS_SQL = """
+CREATE TEMP TABLE bench_all_days AS
+WITH daily AS (
+    SELECT date, committee_id,
+           SUM(count) FILTER (WHERE dose_kind = 'first') AS first,
+           SUM(count) FILTER (WHERE dose_kind = 'second') AS second,
+           SUM(count) FILTER (WHERE dose_kind = 'booster') AS booster
+    FROM sites_dailytally WHERE committee_id IS NOT NULL
+    GROUP BY date, committee_id
+), grid AS (
+    SELECT d::date AS date, c.id, c.subdistrict_id, s.district_id, c.eligible_population
+    FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') d
+    CROSS JOIN campaign_committee c JOIN campaign_subdistrict s ON s.id = c.subdistrict_id
+), totals AS (
+    SELECT g.*,
+           SUM(COALESCE(daily.first, 0)) OVER w AS first_cumulative,
+           SUM(COALESCE(daily.second, 0)) OVER w AS second_cumulative,
+           SUM(COALESCE(daily.booster, 0)) OVER w AS booster_cumulative
+    FROM grid g LEFT JOIN daily ON daily.date = g.date AND daily.committee_id = g.id
+    WINDOW w AS (PARTITION BY g.id ORDER BY g.date)
+)
+SELECT *, first_cumulative::float / eligible_population AS first_coverage,
+       RANK() OVER (PARTITION BY date, subdistrict_id
+                    ORDER BY first_cumulative::float / eligible_population DESC),
+       RANK() OVER (PARTITION BY date, district_id
+                    ORDER BY first_cumulative::float / eligible_population DESC)
+FROM totals
+"""
+
+
+def timed(work, runs: int = RUNS) -> float:
+    """The median of several runs, in seconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def sql(statement: str, params: dict, drop: str) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        cursor.execute(f"DROP TABLE {drop}")
+
+
+def bench_rebuild(campaign: Campaign) -> tuple[list, date]:
+    day = min(campaign.end_date, date(2021, 5, 20))
+    if not CommitteeDay.objects.filter(date=day - timedelta(days=1)).exists():
+        print("Building the snapshots once (backfill) before timing a single date …")
+        snapshots_rebuild(start=campaign.start_date)
+    ours = timed(lambda: snapshots_build_date(on=day))
+    bound = timed(
+        lambda: sql(
+            ONE_DATE_SQL, {"day": day, "yesterday": day - timedelta(days=1)}, "bench_one_date"
+        )
+    )
+    rows = [("rebuild one date (ranking + target progress)", ours, bound, "≤ 1.5×, < 2 s")]
+
+    days = (campaign.end_date - campaign.start_date).days + 1
+    ours_all = timed(lambda: snapshots_rebuild(start=campaign.start_date), runs=1)
+    bound_all = timed(
+        lambda: sql(
+            ALL_DAYS_SQL, {"start": campaign.start_date, "end": campaign.end_date}, "bench_all_days"
+        ),
+        runs=1,
+    )
+    rows.append((f"backfill all {days} days", ours_all, bound_all, "≤ 2×"))
+    return rows, day
+
+
+def import_file(path: Path, campaign: Campaign) -> list[tuple]:
+    """100,000 new tallies, as a district system would send them: booster doses of every
+    committee at its subdistrict's first open site, day by day to the campaign's end."""
+    sites = {}
+    for site in Site.objects.order_by("active_from", "code"):
+        sites.setdefault(site.subdistrict_id, site)
+    committees = list(Committee.objects.order_by("code").values_list("code", "subdistrict_id"))
+    rng = random.Random("streetvax-bench")
+    rows = []
+    day = campaign.end_date
+    while len(rows) < IMPORT_ROWS:
+        for code, subdistrict_id in committees:
+            site = sites.get(subdistrict_id)
+            if site is None or site.active_from > day or (site.active_to and site.active_to < day):
+                continue
+            rows.append((day.isoformat(), site.code, code, "加强针", rng.randint(0, 40)))
+            if len(rows) == IMPORT_ROWS:
+                break
+        day -= timedelta(days=1)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["接种日期", "接种点编码", "居委编码", "剂次", "接种数"])
+        writer.writerows(rows)
+    return rows
+
+
+def remove_import() -> None:
+    boosters = DailyTally.objects.filter(dose_kind="booster", source="import")
+    DailyTally.history.filter(dose_kind="booster", history_type="+").delete()
+    with connection.cursor() as cursor:  # raw delete: the ORM would write history rows
+        cursor.execute(
+            "DELETE FROM sites_dailytally WHERE dose_kind = 'booster' AND source = 'import'"
+        )
+    assert not boosters.exists()
+    TallyImport.objects.filter(file_name__startswith="bench-").delete()
+    StaleDate.objects.all().delete()
+
+
+def bench_import(campaign: Campaign) -> list:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench-100000.csv"
+        rows = import_file(path, campaign)
+        remove_import()
+        env = {
+            **os.environ,
+            "STREETVAX_DEMO_DATE": campaign.end_date.isoformat(),
+            "STREETVAX_BENCH_NO_REBUILD": "1",
+        }
+        times, peaks = [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            process = subprocess.Popen(  # noqa: S603 - our own command, our own file
+                [sys.executable, "-m", "bench.import_once", str(path)], cwd=PROJECT, env=env
+            )
+            _pid, status, usage = os.wait4(process.pid, 0)
+            times.append(time.perf_counter() - started)
+            peaks.append(usage.ru_maxrss / 1024)
+            if status != 0:
+                raise SystemExit("the import failed")
+            imported = DailyTally.objects.filter(dose_kind="booster", source="import").count()
+            assert imported == IMPORT_ROWS, imported
+            remove_import()
+        ours = statistics.median(times)
+
+        def copy():
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            buffer.seek(0)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "CREATE TEMP TABLE bench_copy (date date, site text, committee text, "
+                    "dose text, count integer)"
+                )
+                cursor.cursor.copy_expert("COPY bench_copy FROM STDIN WITH CSV", buffer)
+                cursor.execute("DROP TABLE bench_copy")
+
+        bound = timed(copy)
+    return [
+        (
+            f"import {IMPORT_ROWS:,} tally rows from CSV, validation and history included "
+            f"({IMPORT_ROWS / ours:,.0f} rows/s)",
+            ours,
+            bound,
+            "< 10 s",
+        ),
+        (
+            "peak memory of that import (MB, whole process)",
+            statistics.median(peaks),
+            None,
+            "< 500 MB",
+        ),
+    ]
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (postgres,) = cursor.fetchone()
+    return (
+        f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.platform()}, "
+        f"Python {platform.python_version()}, PostgreSQL {postgres}"
+    )
+
+
+def scale() -> str:
+    return (
+        f"{Committee.objects.count():,} committees, {Site.objects.count():,} sites, "
+        f"{DailyTally.objects.count():,} tallies"
+    )
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        raise SystemExit("make bench runs on PostgreSQL: set BENCH_DATABASE_URL.")
+    campaign = Campaign.objects.order_by("start_date").first()
+    if campaign is None or Committee.objects.count() < 1000:
+        raise SystemExit("No city-scale data: run `manage.py seed_demo --scale city` first.")
+    settings.STREETVAX_DEMO_DATE = campaign.end_date
+    report_services._request_rebuild = lambda start: None  # measured on its own, above
+    print(f"StreetVax bench · {machine()}\n{scale()}\n")
+    rows, day = bench_rebuild(campaign)
+    rows += bench_import(campaign)
+    table = ["| figure | ours | lower bound, same run | ratio | goal |", "|---|---|---|---|---|"]
+    for name, ours, bound, goal in rows:
+        unit = "" if "MB" in name else " s"
+        ratio = f"{ours / bound:.1f}×" if bound else "–"
+        shown_bound = f"{bound:.2f} s" if bound else "–"
+        table.append(f"| {name} | {ours:.2f}{unit} | {shown_bound} | {ratio} | {goal} |")
+    text = "\n".join(table)
+    print(text)
+    notes = (
+        "# StreetVax benchmarks\n\n"
+        f"Measured by `make bench` on {date.today().isoformat()}: {machine()}.\n"  # noqa: DTZ011
+        f"Data: `seed_demo --scale city` — {scale()}. One date = {day.isoformat()}.\n\n"
+        f"Each figure is the median of {RUNS} runs (backfill: one run; import: three).\n"
+        "Lower bounds: one hand-written SQL statement computing the same committee rows\n"
+        "(into a temporary table), and PostgreSQL's COPY of the same 100,000 CSV rows.\n\n"
+        f"{text}\n\n"
+        "Not measured yet: the ranking page under 50 concurrent clients and the evening rush\n"
+        "of 200 clients saving grids (the load-test part of the city-scale issue).\n"
+    )
+    (PROJECT / "BENCHMARKS.md").write_text(notes, encoding="utf-8")
+    print("\nWritten to BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()
