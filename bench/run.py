@@ -63,9 +63,11 @@ WITH day AS (
 )
 SELECT *, first_cumulative::float / eligible_population AS first_coverage,
        RANK() OVER (PARTITION BY subdistrict_id
-                    ORDER BY first_cumulative::float / eligible_population DESC),
+                    ORDER BY first_cumulative::float / eligible_population DESC)
+           AS rank_in_subdistrict,
        RANK() OVER (PARTITION BY district_id
                     ORDER BY first_cumulative::float / eligible_population DESC)
+           AS rank_in_district
 FROM totals
 """
 
@@ -93,9 +95,11 @@ WITH daily AS (
 )
 SELECT *, first_cumulative::float / eligible_population AS first_coverage,
        RANK() OVER (PARTITION BY date, subdistrict_id
-                    ORDER BY first_cumulative::float / eligible_population DESC),
+                    ORDER BY first_cumulative::float / eligible_population DESC)
+           AS rank_in_subdistrict,
        RANK() OVER (PARTITION BY date, district_id
                     ORDER BY first_cumulative::float / eligible_population DESC)
+           AS rank_in_district
 FROM totals
 """
 

@@ -169,6 +169,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # django-import-export: an import either commits whole or writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Admin exports: a cell starting with "=" and the like is not left for a spreadsheet to run.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Deployment hardening; only meaningful behind HTTPS, so it follows DEBUG.
 SESSION_COOKIE_HTTPONLY = True

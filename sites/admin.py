@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.shortcuts import redirect
-from import_export.admin import ImportMixin
+from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, Site, TallyImport
-from sites.resources import SiteResource
+from sites.resources import DailyTallyResource, SiteResource
 
 
 @admin.register(Site)
@@ -30,7 +30,10 @@ class SiteAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DailyTally)
-class DailyTallyAdmin(SimpleHistoryAdmin):
+class DailyTallyAdmin(ExportMixin, SimpleHistoryAdmin):
+    """Tallies with their history; exported by natural codes in the import's own columns."""
+
+    resource_classes = [DailyTallyResource]
     list_display = [
         "date",
         "site",

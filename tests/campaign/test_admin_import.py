@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from campaign.models import Committee
 from sites.models import Site
+from tests.factories import DailyTallyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,26 @@ def test_sites_import_with_opening_hours(client, administrator, subdistrict):
         "09:00",
         "19:30",
     )
+
+
+def test_admin_exports_tallies_by_code_in_the_import_columns(client, administrator, committee):
+    DailyTallyFactory(committee=committee, count=12, site__code="WL-T-XZ")
+    client.force_login(administrator)
+    url = reverse("admin:sites_dailytally_export")
+    form = client.get(url).context["form"]
+    csv_index = next(value for value, label in form.fields["format"].choices if label == "csv")
+    response = client.post(
+        url,
+        {
+            "format": csv_index,
+            "resource": 0,
+            "dailytallyresource_date": True,
+            "dailytallyresource_site_code": True,
+            "dailytallyresource_committee_code": True,
+            "dailytallyresource_dose": True,
+            "dailytallyresource_count": True,
+        },
+    )
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "接种日期,接种点编码,居委编码,剂次,接种数"
+    assert "WL-T-XZ,310107-WL-01,第一剂,12" in text

@@ -127,3 +127,17 @@ def test_dashboard_query_count_does_not_grow_with_committees(
     snapshots_rebuild(start=DAY1)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse(name))
+
+
+def test_committee_detail_query_count_does_not_grow_with_committees(
+    client, subdistrict_staff, ranked, committee, subdistrict, django_assert_max_num_queries
+):
+    client.force_login(subdistrict_staff)
+    url = reverse("reports:committee", args=[committee.pk])
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for n in range(30):
+        CommitteeFactory(subdistrict=subdistrict, code=f"M{n}")
+    snapshots_rebuild(start=DAY1)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
