@@ -124,7 +124,33 @@ class Campaign(TimeStampedModel):
         return self.name
 
 
-class Target(TimeStampedModel):
+class AreaOfOneLevel(models.Model):
+    """A district, a subdistrict or a committee: which of them must be set is a
+    constraint of the model that uses it."""
+
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("subdistrict")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("residential committee"),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def area(self) -> District | Subdistrict | Committee | None:
+        return self.district or self.subdistrict or self.committee
+
+
+class Target(AreaOfOneLevel, TimeStampedModel):
     """A goal for one area over one period: a month, a phase or a few days' sprint.
 
     Exactly one of district, subdistrict or committee is set. It is reached on the first
@@ -141,19 +167,6 @@ class Target(TimeStampedModel):
         Campaign, on_delete=models.PROTECT, related_name="targets", verbose_name=_("campaign")
     )
     name = models.CharField(_("name"), max_length=100)
-    district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
-    )
-    subdistrict = models.ForeignKey(
-        Subdistrict, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("subdistrict")
-    )
-    committee = models.ForeignKey(
-        Committee,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("residential committee"),
-    )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     metric = models.CharField(_("metric"), max_length=16, choices=Metric.choices)
@@ -193,10 +206,10 @@ class Target(TimeStampedModel):
 
     @property
     def scope(self) -> District | Subdistrict | Committee | None:
-        return self.district or self.subdistrict or self.committee
+        return self.area
 
 
-class StaffScope(TimeStampedModel):
+class StaffScope(AreaOfOneLevel, TimeStampedModel):
     """What one user may see and do. A user holds at most one scope.
 
     Administrators do everything; a district leader reads the district and writes nothing;
@@ -217,19 +230,6 @@ class StaffScope(TimeStampedModel):
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
-    district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
-    )
-    subdistrict = models.ForeignKey(
-        Subdistrict, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("subdistrict")
-    )
-    committee = models.ForeignKey(
-        Committee,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("residential committee"),
-    )
     history = HistoricalRecords()
 
     class Meta:
@@ -273,6 +273,6 @@ class StaffScope(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        area = self.district or self.subdistrict or self.committee
+        area = self.area
         role = self.get_role_display()
         return f"{self.user} · {role} · {area}" if area else f"{self.user} · {role}"
