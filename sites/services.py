@@ -8,6 +8,7 @@ rebuild is requested after commit (see ``reports.services``).
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ def record_tallies(
     reason = reason.strip()
     sites = _sites_in_scope(scope, {cell.site_id for cell in cells})
     _check_committees(scope, sites, cells)
-    existing = _existing_rows(cells)
+    existing = _existing_rows(cells, whole_days=not capacity_confirmed)
 
     messages = _date_problems(scope, sites, {(cell.date, cell.site_id) for cell in cells})
     duplicates = _duplicate_keys(cells)
@@ -122,7 +123,7 @@ def record_tallies(
 
     result = TallySaveResult()
     conflicts: list[Conflict] = []
-    to_create: list[DailyTally] = []
+    to_create: list[NewTally] = []
     to_update: list[tuple[DailyTally, int]] = []
     for cell in cells:
         row = existing.get(cell.key)
@@ -240,14 +241,20 @@ def _check_committees(scope: StaffScope, sites: dict[int, Site], cells: Sequence
             raise PermissionDenied(_("You may not enter tallies for this committee."))
 
 
-def _existing_rows(cells: Sequence[TallyCell]) -> dict[TallyKey, DailyTally]:
-    """The stored rows of every (date, site) the cells touch, in one query."""
+def _existing_rows(
+    cells: Sequence[TallyCell], *, whole_days: bool = True
+) -> dict[TallyKey, DailyTally]:
+    """The stored rows of every (date, site) the cells touch, in one query: all of them
+    when the day's total is checked against capacity, else only the cells' dose kinds."""
     if not cells:
         return {}
     pairs = {(cell.date, cell.site_id) for cell in cells}
     rows = DailyTally.objects.filter(
         date__in={day for day, _site in pairs}, site_id__in={site for _day, site in pairs}
-    ).select_related("entered_by")
+    )
+    if not whole_days:
+        rows = rows.filter(dose_kind__in={cell.dose_kind for cell in cells})
+    rows = rows.select_related("entered_by")
     return {
         (row.date, row.site_id, row.committee_id, row.dose_kind): row
         for row in rows
@@ -305,15 +312,33 @@ def _check_capacity(
             raise CapacityExceeded(site, day, total)
 
 
-def _new_row(cell: TallyCell, *, user: AbstractBaseUser, source: str) -> DailyTally:
-    return DailyTally(
+@dataclass(slots=True)
+class NewTally:
+    """A tally about to be inserted: the columns of DailyTally, without a model instance
+    per row (a 100,000-row import would spend seconds building them)."""
+
+    date: date
+    site_id: int
+    committee_id: int | None
+    dose_kind: str
+    count: int
+    source: str
+    entered_by_id: int
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: int | None = None
+
+
+def _new_row(cell: TallyCell, *, user: AbstractBaseUser, source: str) -> NewTally:
+    return NewTally(
         date=cell.date,
         site_id=cell.site_id,
         committee_id=cell.committee_id,
         dose_kind=cell.dose_kind,
         count=cell.count,
         source=source,
-        entered_by=user,
+        entered_by_id=user.pk,
     )
 
 
@@ -327,7 +352,7 @@ def _conflict(cell: TallyCell, row: DailyTally | None) -> Conflict:
     )
 
 
-def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
+def _conflict_after_race(row: DailyTally | NewTally, mine: int) -> Conflict:
     current = (
         DailyTally.objects.select_related("entered_by")
         .filter(
@@ -370,14 +395,45 @@ def _write_history(
         "history_type",
         "previous_count",
     ]
-    _insert_values(
-        history,
-        [history._meta.get_field(name).column for name in tracked + extra],
-        [
-            (*(getattr(row, name) for name in tracked), when, user.pk, reason, kind, previous)
-            for row, previous, kind in rows
-        ],
+    values = [
+        (*(getattr(row, name) for name in tracked), when, user.pk, reason, kind, previous)
+        for row, previous, kind in rows
+    ]
+    columns = [history._meta.get_field(name).column for name in tracked + extra]
+    if connection.vendor == "postgresql" and len(values) > COPY_FROM:
+        _copy_values(history, columns, values)
+    else:
+        _insert_values(history, columns, values)
+
+
+# Above this many rows PostgreSQL's COPY is the quicker way in.
+COPY_FROM = 1_000
+
+
+def _copy_values(model, columns: list[str], rows: list[tuple]) -> None:
+    """COPY rows in as CSV: NULL is an unquoted empty field, text is always quoted."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write(",".join(_csv_field(value) for value in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    quote = connection.ops.quote_name
+    sql = (
+        f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        "FROM STDIN WITH (FORMAT csv)"
     )
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.copy_expert(sql, buffer)
+
+
+def _csv_field(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return '"' + str(value).replace('"', '""') + '"'
 
 
 TALLY_COLUMNS = (
@@ -394,18 +450,26 @@ TALLY_COLUMNS = (
 )
 
 
-def _insert_new(rows: list[DailyTally], *, now: datetime) -> None:
-    """Insert new tallies and give them their ids."""
+def _insert_new(rows: list[NewTally], *, now: datetime) -> None:
+    """Insert new tallies and give them their ids (for the history rows)."""
     for row in rows:
         row.created_at = row.updated_at = now
-    ids = _insert_values(
-        DailyTally,
-        list(TALLY_COLUMNS),
-        [tuple(getattr(row, name) for name in TALLY_COLUMNS) for row in rows],
-        returning="id",
-    )
-    for row, pk in zip(rows, ids, strict=True):
-        row.pk = pk
+    values = [tuple(getattr(row, name) for name in TALLY_COLUMNS) for row in rows]
+    if connection.vendor != "postgresql" or len(rows) <= COPY_FROM:
+        ids = _insert_values(DailyTally, list(TALLY_COLUMNS), values, returning="id")
+        for row, pk in zip(rows, ids, strict=True):
+            row.id = pk
+        return
+    _copy_values(DailyTally, list(TALLY_COLUMNS), values)
+    # COPY returns no ids: read them back by key, from the rows stamped with this write.
+    ids = {
+        (day, site, committee, dose): pk
+        for pk, day, site, committee, dose in DailyTally.objects.filter(
+            created_at=now, date__in={row.date for row in rows}
+        ).values_list("id", "date", "site_id", "committee_id", "dose_kind")
+    }
+    for row in rows:
+        row.id = ids[(row.date, row.site_id, row.committee_id, row.dose_kind)]
 
 
 def _insert_values(model, columns: list[str], rows: list[tuple], returning: str | None = None):

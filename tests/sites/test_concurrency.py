@@ -39,8 +39,8 @@ def test_concurrent_saves_of_one_cell_one_wins_one_conflicts(site, committee, mo
     both_have_read = threading.Barrier(2, timeout=10)
     read_rows = services._existing_rows
 
-    def read_then_wait(cells):
-        rows = read_rows(cells)
+    def read_then_wait(cells, **options):
+        rows = read_rows(cells, **options)
         both_have_read.wait()  # neither writes before both saw version 1
         return rows
 
@@ -105,8 +105,8 @@ def test_an_import_and_a_browser_save_of_one_cell_both_land_in_history(
     clerk_saved = threading.Event()
     read_rows = services._existing_rows
 
-    def read_then_wait(cells):
-        rows = read_rows(cells)
+    def read_then_wait(cells, **options):
+        rows = read_rows(cells, **options)
         both_have_read.wait()
         if threading.current_thread().name == "import":
             clerk_saved.wait(timeout=10)  # the import writes after the clerk committed
