@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 
 import django
 
@@ -21,8 +22,13 @@ path = sys.argv[1]
 user = get_user_model().objects.get(username="admin")
 with open(path, "rb") as file:
     content = file.read()
+started = time.perf_counter()
 log = tally_import_check(user=user, file_name=os.path.basename(path), content=content)
+checked = time.perf_counter()
 if log.status != TallyImport.Status.CHECKED:
     sys.exit(f"{log.status}: {log.errors[:3]}")
 log = tally_import_run(log=log)
-sys.exit(0 if log.status == TallyImport.Status.IMPORTED else f"{log.status}: {log.errors[:3]}")
+if log.status != TallyImport.Status.IMPORTED:
+    sys.exit(f"{log.status}: {log.errors[:3]}")
+# The dry run (preview) and the confirmed import, which checks the file again and writes.
+print(f"{checked - started:.3f} {time.perf_counter() - checked:.3f}")
