@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from campaign.selectors import staff_scope_for
 from sites.imports import tally_import_check, tally_import_confirm
-from sites.models import TallyImport
+from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS
 from sites.selectors import imports_visible_to, sites_enterable_by
 
@@ -45,10 +45,18 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     scope = staff_scope_for(request.user)
     log = get_object_or_404(imports_visible_to(scope), pk=import_id)
     working = log.status in (TallyImport.Status.QUEUED, TallyImport.Status.RUNNING)
+    doses = dict(DailyTally.DoseKind.choices)
+    preview = [{**row, "dose": doses.get(row["dose"], row["dose"])} for row in log.preview]
     return render(
         request,
         "sites/import_detail.html",
-        {"log": log, "working": working, "can_confirm": log.user_id == request.user.pk},
+        {
+            "log": log,
+            "working": working,
+            "can_confirm": log.user_id == request.user.pk,
+            "changed": [row for row in preview if row["kind"] == "updated"],
+            "added": [row for row in preview if row["kind"] == "new"],
+        },
     )
 
 

@@ -37,6 +37,7 @@ from sites.services import TallyCell, TallyConflicts, TallySaveError, record_tal
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
 MAX_ERRORS_KEPT = 500
+PREVIEW_ROWS = 100  # of the new rows and of the changed rows, each
 
 
 @dataclass
@@ -59,6 +60,7 @@ class CheckedFile:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    preview: list[dict] = field(default_factory=list)
 
 
 def tally_import_check(
@@ -288,7 +290,12 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
             )
         )
     if not errors:
-        _classify(checked)
+        _classify(
+            checked,
+            first_line,
+            {site.pk: site.code for site in sites.values()},
+            {c.pk: c.code for c in committees.values()},
+        )
 
 
 def _locked(site: Site, day: date) -> bool:
@@ -296,8 +303,11 @@ def _locked(site: Site, day: date) -> bool:
     return bool(lock and day < lock)
 
 
-def _classify(checked: CheckedFile) -> None:
-    """How many rows are new, would change a stored value, or are already there."""
+def _classify(
+    checked: CheckedFile, lines: dict, site_codes: dict[int, str], committee_codes: dict[int, str]
+) -> None:
+    """How many rows are new, would change a stored value, or are already there; the
+    first rows of each kind are kept for the preview, changes with their old value."""
     if not checked.cells:
         return
     stored = {
@@ -305,16 +315,35 @@ def _classify(checked: CheckedFile) -> None:
         for day, site_id, committee_id, dose, count in DailyTally.objects.filter(
             date__in={cell.date for cell in checked.cells},
             site_id__in={cell.site_id for cell in checked.cells},
+            dose_kind__in={cell.dose_kind for cell in checked.cells},
         ).values_list("date", "site_id", "committee_id", "dose_kind", "count")
     }
+    shown = {"new": 0, "updated": 0}
     for cell in checked.cells:
         count = stored.get(cell.key)
         if count is None:
+            kind = "new"
             checked.new += 1
         elif count == cell.count:
             checked.unchanged += 1
+            continue
         else:
+            kind = "updated"
             checked.updated += 1
+        if shown[kind] < PREVIEW_ROWS:
+            shown[kind] += 1
+            checked.preview.append(
+                {
+                    "kind": kind,
+                    "line": lines[cell.key],
+                    "date": cell.date.isoformat(),
+                    "site": site_codes[cell.site_id],
+                    "committee": committee_codes.get(cell.committee_id, ""),
+                    "dose": cell.dose_kind,
+                    "old": count,
+                    "new": cell.count,
+                }
+            )
 
 
 def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
@@ -353,3 +382,4 @@ def _fill_counts(log: TallyImport, checked: CheckedFile) -> None:
     )
     log.rows_rejected = len({e.line for e in checked.errors if e.line > 1})
     log.errors = [e.as_dict() for e in checked.errors[:MAX_ERRORS_KEPT]]
+    log.preview = checked.preview

@@ -207,6 +207,12 @@ class TallyImport(models.Model):
     rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(
+        _("preview"),
+        default=list,
+        blank=True,
+        help_text=_("The first new and changed rows, with the value each change replaces."),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -5,7 +5,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from sites.models import DailyTally, TallyImport
-from tests.factories import StaffScopeFactory, SubdistrictFactory, UserFactory
+from tests.factories import (
+    DailyTallyFactory,
+    StaffScopeFactory,
+    SubdistrictFactory,
+    UserFactory,
+)
+from tests.sites.conftest import YESTERDAY
 from tests.sites.test_imports import ROWS, csv_file
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +96,13 @@ def test_the_import_log_is_in_the_admin(client, clerk, administrator):
     assert client.get(reverse("admin:sites_tallyimport_add"))["Location"] == reverse(
         "sites:import_index"
     )
+
+
+def test_the_preview_shows_each_change_with_its_old_value_and_the_new_rows(clerk, site, committee):
+    DailyTallyFactory(site=site, committee=committee, date=YESTERDAY, count=11)
+    page = upload(clerk, csv_file(*ROWS)).content.decode()
+    assert "本次导入将修改的数据" in page
+    assert "11 → 12" in page
+    assert "本次导入将新增的数据" in page
+    assert "310107-WL-02" in page
+    assert not DailyTally.objects.filter(count=12).exists()

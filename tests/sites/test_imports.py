@@ -228,3 +228,13 @@ def test_command_fails_and_names_bad_rows(scene, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_tallies", str(path), "--user", "clerk", stdout=out)
     assert "line 2, site_code" in out.getvalue()
+
+
+def test_command_runs_as_the_first_administrator_by_default(scene, administrator, tmp_path):
+    path = tmp_path / "drop.csv"
+    path.write_bytes(csv_file(*ROWS))
+    out = io.StringIO()
+    call_command("import_tallies", str(path), stdout=out)
+    assert "(as admin)" in out.getvalue()
+    assert TallyImport.objects.get().user == administrator
+    assert stored() == expected()

@@ -1,5 +1,6 @@
-"""``manage.py import_tallies FILE --user NAME [--dry-run]``: for scheduled drops from
-district systems. The same checks and the same import as the import page."""
+"""``manage.py import_tallies FILE [--dry-run] [--user NAME]``: for scheduled drops from
+district systems. The same checks and the same import as the import page, run as the
+given account (its scope applies) or, by default, as the first active administrator."""
 
 from pathlib import Path
 
@@ -16,14 +17,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--user", required=True, help="the account the import runs as; its scope applies"
+            "--user",
+            help="the account the import runs as, its scope applies (default: the first "
+            "active superuser)",
         )
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
 
-    def handle(self, *args, file: Path, user: str, dry_run: bool, **options):
-        account = get_user_model().objects.filter(username=user, is_active=True).first()
+    def handle(self, *args, file: Path, user: str | None, dry_run: bool, **options):
+        users = get_user_model().objects.filter(is_active=True)
+        account = (
+            users.filter(username=user).first()
+            if user
+            else users.filter(is_superuser=True).order_by("pk").first()
+        )
         if account is None:
-            raise CommandError(f"No active user {user!r}.")
+            raise CommandError(f"No active user {user!r}." if user else "No active superuser.")
         try:
             content = file.read_bytes()
         except OSError as error:
@@ -34,7 +42,8 @@ class Command(BaseCommand):
         if log.status == TallyImport.Status.CHECKED and not dry_run:
             log = tally_import_run(log=log)
         self.stdout.write(
-            f"{file.name}: {log.get_status_display()} · {log.encoding or '-'} · "
+            f"{file.name} (as {account.get_username()}): {log.get_status_display()} · "
+            f"{log.encoding or '-'} · "
             f"{log.rows_total} rows: {log.rows_new} new, {log.rows_updated} updated, "
             f"{log.rows_unchanged} unchanged, {log.rows_rejected} rejected"
         )
