@@ -2,14 +2,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import StaffScope
 from campaign.selectors import staff_scope_for
-
-ENTERING_ROLES = {
-    StaffScope.Role.ADMINISTRATOR,
-    StaffScope.Role.SUBDISTRICT_STAFF,
-    StaffScope.Role.COMMITTEE_STAFF,
-}
+from sites.selectors import can_enter_tallies
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -18,7 +12,7 @@ def navigation(request: HttpRequest) -> dict:
     if scope is None:
         return {"nav": []}
     nav = [(reverse("home"), _("Home"))]
-    if scope.role in ENTERING_ROLES:
+    if can_enter_tallies(scope):
         nav.append((reverse("sites:entry_index"), _("Enter tallies")))
         nav.append((reverse("sites:import_index"), _("Import")))
     nav.append((reverse("sites:board"), _("Not reported")))

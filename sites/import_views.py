@@ -13,7 +13,7 @@ from campaign.selectors import staff_scope_for
 from sites.imports import tally_import_check, tally_import_confirm
 from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS
-from sites.selectors import imports_visible_to, sites_enterable_by
+from sites.selectors import can_enter_tallies, imports_visible_to
 
 
 class UploadForm(forms.Form):
@@ -22,7 +22,7 @@ class UploadForm(forms.Form):
 
 def _importer_scope(request: HttpRequest):
     scope = staff_scope_for(request.user)
-    if scope is None or not sites_enterable_by(scope).exists():
+    if not can_enter_tallies(scope):
         raise Http404
     return scope
 

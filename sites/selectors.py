@@ -17,11 +17,14 @@ def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
     )
 
 
+def can_enter_tallies(scope: StaffScope | None) -> bool:
+    """Everybody with a scope enters tallies, except district leaders, who only read."""
+    return scope is not None and scope.role != StaffScope.Role.DISTRICT_LEADER
+
+
 def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
-    """Sites whose tallies the scope may enter: leaders read only, so they get none."""
-    if scope is None or scope.role == StaffScope.Role.DISTRICT_LEADER:
-        return Site.objects.none()
-    return sites_visible_to(scope)
+    """Sites whose tallies the scope may enter."""
+    return sites_visible_to(scope) if can_enter_tallies(scope) else Site.objects.none()
 
 
 def committees_enterable_at(scope: StaffScope, site: Site) -> tuple[QuerySet[Committee], bool]:

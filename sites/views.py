@@ -19,6 +19,7 @@ from campaign.selectors import staff_scope_for
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
 from sites.selectors import (
+    can_enter_tallies,
     committees_enterable_at,
     entry_overview,
     sites_enterable_by,
@@ -46,10 +47,10 @@ def _day_from(text: str) -> date:
 def entry_index(request: HttpRequest) -> HttpResponse:
     """The sites the user may enter for, with each one's report for the chosen day."""
     scope = staff_scope_for(request.user)
+    if not can_enter_tallies(scope):
+        raise Http404
     day = _day_from(request.GET["date"]) if request.GET.get("date") else today()
     sites = entry_overview(sites_enterable_by(scope), day)
-    if scope is None or not sites_enterable_by(scope).exists():
-        raise Http404
     return render(request, "sites/entry_index.html", {"sites": sites, "day": day, "today": today()})
 
 
