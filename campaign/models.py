@@ -272,7 +272,21 @@ class StaffScope(AreaOfOneLevel, TimeStampedModel):
             ),
         ]
 
+    ROLE_DESCRIPTIONS = {
+        Role.ADMINISTRATOR: _("See and change everything, manage users and their scopes."),
+        Role.DISTRICT_LEADER: _("Read every figure of your district. You cannot change data."),
+        Role.SUBDISTRICT_STAFF: _(
+            "Enter and correct the daily tallies of your subdistrict's sites and committees."
+        ),
+        Role.COMMITTEE_STAFF: _("Enter the daily tallies of your own committee."),
+    }
+
     def __str__(self) -> str:
         area = self.area
         role = self.get_role_display()
         return f"{self.user} · {role} · {area}" if area else f"{self.user} · {role}"
+
+    @property
+    def role_description(self) -> str:
+        """What the role may do, in the user's language."""
+        return str(self.ROLE_DESCRIPTIONS[self.role])

@@ -162,11 +162,14 @@ def tally_export(
     site: Site | None = None,
     limit: int = ROW_LIMITS["csv"],
 ) -> Table:
-    """The tallies of the sites the scope may see, from ``start`` to ``end`` inclusive,
-    oldest first; raises ExportTooLarge above ``limit`` rows."""
+    """The tallies of the sites the scope may see (committee staff: their committee's),
+    from ``start`` to ``end`` inclusive, oldest first; raises ExportTooLarge above
+    ``limit`` rows."""
     tallies = DailyTally.objects.filter(
         site__in=sites_visible_to(scope), date__gte=start, date__lte=end
     )
+    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+        tallies = tallies.filter(committee_id=scope.committee_id)  # what they may enter
     if site is not None:
         tallies = tallies.filter(site=site)
     records = list(

@@ -87,8 +87,3 @@ def snapshots_rebuild_stale() -> list[date]:
     if earliest is None:
         return []
     return snapshots_rebuild(start=earliest)
-
-
-def snapshots_pending() -> bool:
-    """True while a tally change waits for its rebuild: pages then say "updating"."""
-    return StaleDate.objects.exists()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.clock import today
+from campaign.models import StaffScope
 from campaign.selectors import campaign_day, committees_visible_to, staff_scope_for
 from reports.exports import (
     ROW_LIMITS,
@@ -80,6 +81,7 @@ def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
 
 def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
+    scope = staff_scope_for(request.user)
     rows = list(committee_ranking(area, on=on, metric=metric))
     return render(
         request,
@@ -90,6 +92,12 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "metric": metric,
             "on": on,
             "rows": rows,
+            # Committee staff may open their own committee's page only.
+            "openable": (
+                {scope.committee_id}
+                if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
+                else None
+            ),
             "chart": {
                 "names": [row.committee.name for row in rows[:CHART_ROWS]],
                 "values": [_chart_value(row, metric) for row in rows[:CHART_ROWS]],

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from campaign.selectors import staff_scope_for
+from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.imports import tally_import_check, tally_import_confirm
 from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS
@@ -18,6 +19,12 @@ from sites.selectors import can_enter_tallies, imports_visible_to
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Tally file (CSV)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:  # refused before it is read into memory
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload
 
 
 def _importer_scope(request: HttpRequest):
@@ -71,7 +78,9 @@ def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
 def import_template(request: HttpRequest) -> HttpResponse:
     """An empty tally file with the headers in the page's language (or ?lang=en|zh-hans)."""
     language = request.GET.get("lang") or get_language()
-    headers = TEMPLATE_HEADERS.get(language, TEMPLATE_HEADERS["zh-hans"])
+    if language not in TEMPLATE_HEADERS:
+        language = "zh-hans"
+    headers = TEMPLATE_HEADERS[language]
     example = ["2021-06-30", "WL-F-E", "310107-WL-01"]
     example += ["第一剂" if language != "en" else "first", "12"]
     body = "\ufeff" + ",".join(headers) + "\r\n" + ",".join(example) + "\r\n"

@@ -109,38 +109,56 @@ def tally_import_confirm(*, log: TallyImport) -> TallyImport:
 
 
 def tally_import_run(*, log: TallyImport) -> TallyImport:
-    """The confirmed import of a checked file: everything or nothing, in one transaction."""
-    if log.status not in (TallyImport.Status.CHECKED, TallyImport.Status.QUEUED):
-        return log
+    """The confirmed import of a checked file: everything or nothing, in one transaction.
+
+    The log is claimed with one conditional UPDATE. A job whose worker died mid-way (the
+    log stays "importing") may be delivered and run again: its transaction wrote nothing,
+    and a second run of a finished one would only find every value unchanged.
+    """
     if _already_imported(log) is not None:
         log.status = TallyImport.Status.ALREADY_IMPORTED
         log.save(update_fields=["status"])
         return log
-    log.status = TallyImport.Status.RUNNING
-    log.save(update_fields=["status"])
-    with default_storage.open(log.stored_as, "rb") as stored:
-        content = stored.read()
-    checked = check_file(user=log.user, content=content)
+    startable = [TallyImport.Status.CHECKED, TallyImport.Status.QUEUED, TallyImport.Status.RUNNING]
+    claimed = TallyImport.objects.filter(pk=log.pk, status__in=startable).update(
+        status=TallyImport.Status.RUNNING
+    )
+    log.refresh_from_db()
+    if not claimed:
+        return log
+    checked = CheckedFile()
     try:
+        with default_storage.open(log.stored_as, "rb") as stored:
+            content = stored.read()
+        checked = check_file(user=log.user, content=content)
         if checked.errors:
             raise TallySaveError("the file no longer passes its checks")
         _record_with_retries(log, checked.cells)
-    except TallySaveError as error:
-        # The data changed since the dry run (a site closed, a day locked): nothing saved.
-        log.status = TallyImport.Status.FAILED
-        _fill_counts(log, checked)
-        if not checked.errors:
-            log.errors = [
-                RowError(0, "", "; ".join(getattr(error, "messages", [str(error)]))).as_dict()
-            ]
-    else:
-        log.status = TallyImport.Status.IMPORTED
-        default_storage.delete(log.stored_as)
-        log.stored_as = ""
-        _fill_counts(log, checked)
+    except Exception as error:
+        _record_failure(log, error, checked)
+        if not isinstance(error, TallySaveError):
+            raise
+        return log
+    log.status = TallyImport.Status.IMPORTED
+    default_storage.delete(log.stored_as)
+    log.stored_as = ""
+    _fill_counts(log, checked)
     log.finished_at = timezone.now()
     log.save()
     return log
+
+
+def _record_failure(log: TallyImport, error: Exception, checked: CheckedFile) -> None:
+    """Nothing was saved; say why on the import page."""
+    log.status = TallyImport.Status.FAILED
+    _fill_counts(log, checked)
+    if not checked.errors:
+        messages = getattr(error, "messages", None) or [
+            _("The import stopped on an unexpected error; nothing was saved.")
+        ]
+        log.errors = [RowError(0, "", "; ".join(messages)).as_dict()]
+    log.finished_at = timezone.now()
+    log.save()
 
 
 def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int = 3) -> None:
@@ -186,6 +204,11 @@ def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
+        return checked
+    if staff_scope_for(user) is None:
+        checked.errors.append(
+            RowError(0, "", _("Your account has no scope: ask an administrator."))
+        )
         return checked
     _check_rows(user, columns, rows, checked)
     return checked
@@ -242,15 +265,12 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
                 _("Committee %(code)s is not in the site's subdistrict.")
                 % {"code": committee_code},
             )
-        elif (
-            site
-            and committee
-            and scope.role == StaffScope.Role.COMMITTEE_STAFF
-            and (committee.pk != scope.committee_id)
+        elif scope.role == StaffScope.Role.COMMITTEE_STAFF and (
+            committee is None or committee.pk != scope.committee_id
         ):
             fail(
                 "committee_code",
-                _("Committee %(code)s is outside your scope.") % {"code": committee_code},
+                _("Committee %(code)s is outside your scope.") % {"code": committee_code or "–"},
             )
         day = parsed.get("date")
         if day is not None:

@@ -84,6 +84,10 @@ class TallyConflicts(TallySaveError):
     def __init__(self, conflicts: Sequence[Conflict]):
         super().__init__(f"{len(conflicts)} conflicting cells")
         self.conflicts = list(conflicts)
+        self.messages = [
+            _("%(count)s cells were changed by somebody else at the same time; nothing was saved.")
+            % {"count": len(self.conflicts)}
+        ]
 
 
 class CapacityExceeded(TallySaveError):
@@ -166,7 +170,7 @@ def record_tallies(
         with transaction.atomic():
             _insert_new(to_create, now=now)
     except IntegrityError as error:  # a new cell inserted concurrently by somebody else
-        raise TallyConflicts([_conflict_after_race(row, row.count) for row in to_create]) from error
+        raise TallyConflicts(_conflicts_after_insert_race(to_create)) from error
     history += [(row, None, "+") for row in to_create]
     _write_history(history, user=user, reason=reason, when=now)
 
@@ -352,7 +356,26 @@ def _conflict(cell: TallyCell, row: DailyTally | None) -> Conflict:
     )
 
 
-def _conflict_after_race(row: DailyTally | NewTally, mine: int) -> Conflict:
+def _conflicts_after_insert_race(rows: list[NewTally]) -> list[Conflict]:
+    """The new cells somebody else filled meanwhile, read back in one query."""
+    now_stored = _existing_rows(
+        [TallyCell(r.date, r.site_id, r.committee_id, r.dose_kind, r.count) for r in rows],
+        whole_days=False,
+    )
+    return [
+        Conflict(
+            key=key,
+            mine=row.count,
+            theirs=now_stored[key].count,
+            changed_by=_user_name(now_stored[key].entered_by),
+            changed_at=now_stored[key].updated_at,
+        )
+        for row in rows
+        if (key := (row.date, row.site_id, row.committee_id, row.dose_kind)) in now_stored
+    ]
+
+
+def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
     current = (
         DailyTally.objects.select_related("entered_by")
         .filter(

@@ -145,7 +145,12 @@ def tally_history_page(request: HttpRequest, site_id: int, day: str) -> HttpResp
     return render(
         request,
         "sites/history.html",
-        {"site": site, "on": on, "history": tally_history(site, on)},
+        {
+            "site": site,
+            "on": on,
+            "history": tally_history(site, on),
+            "can_enter": sites_enterable_by(scope).filter(pk=site.pk).exists(),
+        },
     )
 
 

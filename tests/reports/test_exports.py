@@ -317,7 +317,7 @@ def test_tally_period_and_site_filters(client, subdistrict_staff, tallies):
     ("user_fixture", "sites"),
     [
         ("subdistrict_staff", {"WL-T-XZ"}),
-        ("committee_staff", {"WL-T-XZ"}),  # every tally of the subdistrict, as on the pages
+        ("committee_staff", {"WL-T-XZ"}),
         ("district_leader", {"WL-T-XZ", "CF-01"}),
         ("administrator", {"WL-T-XZ", "CF-01", "WLB-01"}),
     ],
@@ -624,3 +624,11 @@ def test_ranking_and_target_exports_query_count_does_not_grow(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse(name))
     assert len(read_csv(response)) > 20
+
+
+def test_committee_staff_export_only_their_committees_tallies(
+    client, committee_staff, committee, tallies
+):
+    _header, *rows = read_csv(download(client, committee_staff, "reports:export_tallies"))
+    assert rows
+    assert {row[3] for row in rows} == {committee.code}

@@ -141,3 +141,12 @@ def test_committee_detail_query_count_does_not_grow_with_committees(
     snapshots_rebuild(start=DAY1)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_committee_staff_can_open_only_their_own_committee_from_the_ranking(
+    client, committee_staff, ranked, committee
+):
+    html = page(client, committee_staff, "reports:ranking")
+    assert reverse("reports:committee", args=[committee.pk]) in html
+    assert reverse("reports:committee", args=[ranked["zhonghao"].pk]) not in html
+    assert "中浩云居民区" in html

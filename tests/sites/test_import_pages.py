@@ -106,3 +106,10 @@ def test_the_preview_shows_each_change_with_its_old_value_and_the_new_rows(clerk
     assert "本次导入将新增的数据" in page
     assert "310107-WL-02" in page
     assert not DailyTally.objects.filter(count=12).exists()
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(clerk, monkeypatch):
+    monkeypatch.setattr("sites.import_views.MAX_UPLOAD_BYTES", 10)
+    page = upload(clerk, csv_file(*ROWS)).content.decode()
+    assert "文件超过 20 MB" in page
+    assert not TallyImport.objects.exists()

@@ -10,7 +10,13 @@ from django.core.management.base import CommandError
 
 from sites.imports import tally_import_check, tally_import_run
 from sites.models import DailyTally, TallyImport
-from tests.factories import CommitteeFactory, DailyTallyFactory, SiteFactory, SubdistrictFactory
+from tests.factories import (
+    CommitteeFactory,
+    DailyTallyFactory,
+    SiteFactory,
+    SubdistrictFactory,
+    UserFactory,
+)
 from tests.sites.conftest import TODAY, YESTERDAY
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +244,21 @@ def test_command_runs_as_the_first_administrator_by_default(scene, administrator
     assert "(as admin)" in out.getvalue()
     assert TallyImport.objects.get().user == administrator
     assert stored() == expected()
+
+
+def test_committee_staff_may_import_only_their_own_committee(
+    site, committee, neighbour, committee_staff
+):
+    log = import_file(committee_staff, csv_file(ROWS[0], ROWS[1], ROWS[2]))
+    assert log.status == TallyImport.Status.REFUSED
+    assert [(e["line"], e["column"]) for e in log.errors] == [
+        (3, "committee_code"),
+        (4, "committee_code"),
+    ]
+    assert not DailyTally.objects.exists()
+
+
+def test_an_account_without_scope_is_told_so(site, committee):
+    log = import_file(UserFactory(), csv_file(*ROWS))
+    assert log.errors[0]["message"] == "您的账号尚未分配权限范围，请联系管理员。"
+    assert not DailyTally.objects.exists()
