@@ -5,9 +5,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from tests.assertions import refused
 from tests.factories import (
     CampaignFactory,
     CommitteeFactory,
@@ -18,12 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(create):
-    """The database refuses the row, and the table keeps what it had."""
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 @pytest.mark.parametrize("factory", [DistrictFactory, SubdistrictFactory, CommitteeFactory])

@@ -4,17 +4,12 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
 from sites.models import DailyTally, Site
+from tests.assertions import refused
 from tests.factories import CommitteeFactory, DailyTallyFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(create):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        create()
 
 
 def test_site_code_is_unique():
