@@ -1,7 +1,7 @@
 """Set-based builders of the snapshot tables, one date at a time.
 
 Per level (committee, subdistrict, district) one query does the work in the database:
-the day's doses and the previous day's running totals come from correlated subqueries,
+each area is joined to the day's tallies and to yesterday's snapshot row and grouped,
 coverage is computed in SQL and ranks come from ``Window(Rank())``. Python only copies
 the result into the snapshot rows. No query runs per committee or per target.
 
@@ -75,10 +75,12 @@ class Level:
     tallies: str  # relation path from the area to its DailyTally rows
     tally_area: str  # and back, from a DailyTally to the area
     snapshot: type  # CommitteeDay, SubdistrictDay or DistrictDay
-    snapshot_area: str  # the area's field on the snapshot
     resident_area: str | None  # the area's field on CommitteeDay; None for committees
     ranks: dict[str, str]  # rank field -> annotation to partition by
-    parts: str | None = None  # a district adds up its subdistricts' rows of the day
+
+    @property
+    def snapshot_area(self) -> str:
+        return self.resident_area or "committee"
 
 
 def _levels() -> list[Level]:
@@ -90,7 +92,6 @@ def _levels() -> list[Level]:
             tallies="tallies",
             tally_area="committee",
             snapshot=CommitteeDay,
-            snapshot_area="committee",
             resident_area=None,
             ranks={"rank_in_subdistrict": "subdistrict_ref", "rank_in_district": "district_ref"},
         ),
@@ -99,7 +100,6 @@ def _levels() -> list[Level]:
             tallies="sites__tallies",
             tally_area="site__subdistrict",
             snapshot=SubdistrictDay,
-            snapshot_area="subdistrict",
             resident_area="subdistrict",
             ranks={"rank_in_district": "district_ref"},
         ),
@@ -108,10 +108,8 @@ def _levels() -> list[Level]:
             tallies="subdistricts__sites__tallies",
             tally_area="site__subdistrict__district",
             snapshot=DistrictDay,
-            snapshot_area="district",
             resident_area="district",
             ranks={},
-            parts="subdistrict__district",
         ),
     ]
 
@@ -119,50 +117,32 @@ def _levels() -> list[Level]:
 def _level_rows(level: Level, *, on: date, full_course_dose: str) -> QuerySet:
     """One query: each area's doses on ``on``, running totals, coverage and ranks.
 
-    Committees (thousands) join the day's tallies and yesterday's snapshot row and group
-    by committee. Subdistricts and districts (hundreds) take the same figures from
-    correlated subqueries instead, because their coverage also needs their committees'
-    rows, and a subquery inside a grouped query would run once per joined tally.
+    Each area joins the day's tallies at its level and yesterday's snapshot row (one
+    per area) and is grouped, so every figure is an aggregate computed once per area.
+    Subdistricts and districts take their residents from the committee rows of the day,
+    built just before, through one correlated subquery per area.
     """
     yesterday = on - timedelta(days=1)
     has_previous = level.snapshot.objects.filter(date=yesterday).exists()
-    tallies = DailyTally.objects.filter(**{level.tally_area: OuterRef("pk")})
-    previous = level.snapshot.objects.filter(
-        **{level.snapshot_area: OuterRef("pk"), "date": yesterday}
+    rows = level.areas.order_by().annotate(
+        day=FilteredRelation(level.tallies, condition=Q(**{f"{level.tallies}__date": on})),
+        before=FilteredRelation("days", condition=Q(days__date=yesterday)),
     )
-    joined = level.resident_area is None
-    rows = level.areas
-    if joined:
-        rows = rows.annotate(
-            day=FilteredRelation(level.tallies, condition=Q(**{f"{level.tallies}__date": on})),
-            before=FilteredRelation("days", condition=Q(days__date=yesterday)),
-        )
     figures: dict = {}
-    parts = SubdistrictDay.objects.filter(**{level.parts or "pk": OuterRef("pk"), "date": on})
     for kind in DOSE_KINDS:
-        if level.parts:  # built just before: the sum of the parts is the whole
-            figures[f"{kind}_doses"] = _summed(parts, f"{kind}_doses", level.parts)
-            figures[f"{kind}_cumulative"] = _summed(parts, f"{kind}_cumulative", level.parts)
-            continue
-        if joined:
-            figures[f"{kind}_doses"] = Coalesce(
-                Sum("day__count", filter=Q(day__dose_kind=kind)), Value(0)
-            )
-        else:
-            figures[f"{kind}_doses"] = _summed(
-                tallies.filter(date=on, dose_kind=kind), "count", level.tally_area
-            )
-        if not has_previous:  # no snapshot of the day before (the first day): all tallies
-            earlier = _summed(
-                tallies.filter(date__lt=on, dose_kind=kind), "count", level.tally_area
-            )
-        elif joined:
+        figures[f"{kind}_doses"] = Coalesce(
+            Sum("day__count", filter=Q(day__dose_kind=kind)), Value(0)
+        )
+        if has_previous:
             earlier = Coalesce(Max(f"before__{kind}_cumulative"), Value(0))
-        else:
-            earlier = _summed(previous, f"{kind}_cumulative", level.snapshot_area)
+        else:  # no snapshot of the day before (the first day): every earlier tally
+            tallies = DailyTally.objects.filter(
+                **{level.tally_area: OuterRef("pk")}, date__lt=on, dose_kind=kind
+            )
+            earlier = _summed(tallies, "count", level.tally_area)
         figures[f"{kind}_cumulative"] = earlier + F(f"{kind}_doses")
     figures["full_course_cumulative"] = F(f"{full_course_dose}_cumulative")
-    if joined:  # a committee's doses are its residents'
+    if level.resident_area is None:  # a committee's doses are its residents'
         resident_first, resident_full = F("first_cumulative"), F("full_course_cumulative")
     else:
         residents = CommitteeDay.objects.filter(**{level.resident_area: OuterRef("pk"), "date": on})
@@ -177,7 +157,7 @@ def _level_rows(level: Level, *, on: date, full_course_dose: str) -> QuerySet:
         for name, partition in level.ranks.items()
     }
     extra = [name for name in ("subdistrict_ref", "district_ref") if name in rows.query.annotations]
-    if joined:
+    if level.resident_area is None:
         rows = rows.annotate(
             previous_rank=Max("before__rank_in_subdistrict"),
             previous_district_rank=Max("before__rank_in_district"),
