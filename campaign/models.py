@@ -7,7 +7,6 @@ the CSV import and the demo seeder cannot store a row that breaks them.
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -119,7 +118,6 @@ class Campaign(TimeStampedModel):
         max_digits=4,
         decimal_places=1,
         default=Decimal("75.0"),
-        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))],
         help_text=_(
             "A building with at least this percent of its residents vaccinated is a "
             "golden shield building."
@@ -155,7 +153,7 @@ class Campaign(TimeStampedModel):
                 condition=Q(golden_shield_threshold__gt=0, golden_shield_threshold__lte=100),
                 name="campaign_golden_shield_threshold_a_percent",
                 violation_error_message=_(
-                    "The golden shield threshold must be above 0% and at most 100%."
+                    "The golden shield threshold must be above 0%% and at most 100%%."
                 ),
             ),
         ]

@@ -11,6 +11,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from campaign.models import Committee
 from reports.models import CommitteeDay
 from reports.selectors import (
     SecondDoseWindow,
@@ -19,7 +20,6 @@ from reports.selectors import (
     second_dose_subdistricts,
     second_dose_weeks,
 )
-from campaign.models import Committee
 from tests.factories import CommitteeFactory, SubdistrictFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +32,11 @@ def d(month, day):
     return datetime.date(2021, month, day)
 
 
-def snapshots(committee, *, first, second, start=d(5, 1), end=T):
-    """CommitteeDay rows for every day from ``start`` to ``end``, with the running totals
+def snapshots(committee, *, first, second, end=T):
+    """CommitteeDay rows for every day from 05-01 to ``end``, with the running totals
     of the given daily first and second doses ({date: count})."""
     rows, first_total, second_total = [], 0, 0
-    day = start
+    day = d(5, 1)
     while day <= end:
         first_today, second_today = first.get(day, 0), second.get(day, 0)
         first_total += first_today
