@@ -47,7 +47,7 @@ def test_create_building_trims_the_name(committee):
 def test_create_refuses_no_residents_and_a_second_building_of_the_same_name(committee):
     refused(
         lambda: building_create(committee=committee, name="3号楼", residents=0),
-        "residents",
+        "__all__",
         "至少有 1 位居民",
     )
     building_create(committee=committee, name="3号楼", residents=125)
