@@ -226,3 +226,32 @@ def golden_shield_by_subdistrict(
         )
         .order_by("committee__subdistrict__code")
     )
+
+
+@dataclass(frozen=True)
+class GoldenShieldCount:
+    subdistrict: Subdistrict
+    buildings: int
+    golden: int
+
+
+def golden_shield_summary(subdistricts: list[Subdistrict], *, on: date) -> list[GoldenShieldCount]:
+    """For the ranking page: each of ``subdistricts`` with its registered and golden shield
+    buildings on ``on`` (0 when none), in two queries (the threshold and the counts)."""
+    counts = {
+        row["committee__subdistrict"]: row
+        for row in golden_shield_by_subdistrict(
+            Subdistrict.objects.filter(pk__in=[s.pk for s in subdistricts]),
+            on=on,
+            threshold=golden_shield_threshold(on=on),
+        )
+    }
+    empty = {"building_count": 0, "golden_count": 0}
+    return [
+        GoldenShieldCount(
+            subdistrict=s,
+            buildings=counts.get(s.pk, empty)["building_count"],
+            golden=counts.get(s.pk, empty)["golden_count"],
+        )
+        for s in subdistricts
+    ]
