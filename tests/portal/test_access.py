@@ -91,6 +91,8 @@ def test_administrator_uses_the_admin_for_every_model(client, administrator):
         "campaign_staffscope",
         "sites_site",
         "sites_dailytally",
+        "campaign_building",
+        "campaign_buildingcount",
     ]:
         assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200, model
 
