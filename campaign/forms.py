@@ -17,7 +17,9 @@ class BuildingForm(forms.Form):
 
 
 class BuildingCountForm(forms.Form):
-    date = forms.DateField(label=_("Counted on"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Counted on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     vaccinated = forms.IntegerField(
         label=_("Residents vaccinated"),
         min_value=0,

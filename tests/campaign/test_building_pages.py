@@ -66,6 +66,7 @@ def test_leader_reads_without_forms(client, district_leader, committee, building
     assert "登记楼栋" not in html
     html = get(client, district_leader, reverse("campaign:building", args=[buildings["golden"].pk]))
     assert "记录接种人数" not in html
+    assert "更正楼栋信息" not in html
     assert "成为金盾楼的日期" in html
     assert "2021-05-13" in html
 
@@ -100,6 +101,7 @@ def test_record_a_count_and_see_it_become_golden(client, subdistrict_staff, buil
     near = buildings["near"]
     client.force_login(subdistrict_staff)
     url = reverse("campaign:building", args=[near.pk])
+    assert 'type="date" name="date" value="2021-06-30"' in client.get(url).content.decode()
     response = client.post(url, {"action": "count", "date": "2021-06-30", "vaccinated": "105"})
     assert response.status_code == 302
     html = client.get(url).content.decode()
