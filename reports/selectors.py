@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Abs, Coalesce, Greatest, Rank
 
 from campaign.models import Committee, District, StaffScope, Subdistrict, Target
-from campaign.selectors import subdistricts_visible_to
+from campaign.selectors import campaign_day, subdistricts_visible_to
 from reports.models import CommitteeDay, StaleDate, TargetProgress
 
 # Ranking metrics a page may ask for; the first is the official daily ranking.
@@ -226,6 +226,25 @@ class SecondDoseWindow:
     @property
     def due_until(self) -> date:
         return self.edge(self.min_days)
+
+
+def second_dose_window(*, on: date) -> SecondDoseWindow | None:
+    """The interval of the campaign of ``on`` (else the latest); None when the campaign
+    has no second dose."""
+    found = campaign_day(on=on)
+    if found is None or found.campaign.doses_for_full_course < 2:
+        return None
+    campaign = found.campaign
+    return SecondDoseWindow(
+        on=on, min_days=campaign.second_dose_min_days, max_days=campaign.second_dose_max_days
+    )
+
+
+def area_committees(area: Area) -> QuerySet[Committee]:
+    """The committees of a ranking area (a subdistrict or a whole district)."""
+    if area.kind == "subdistrict":
+        return Committee.objects.filter(subdistrict=area.obj)
+    return Committee.objects.filter(subdistrict__district=area.obj)
 
 
 def _waiting(alias: str):

@@ -39,7 +39,7 @@ from reports.selectors import (
     SECOND_DOSE_DAYS_AHEAD,
     SECOND_DOSE_SORTS,
     Area,
-    SecondDoseWindow,
+    area_committees,
     committee_ranking,
     committee_series,
     freshness,
@@ -49,6 +49,7 @@ from reports.selectors import (
     second_dose_schedule,
     second_dose_subdistricts,
     second_dose_weeks,
+    second_dose_window,
     target_series,
     targets_in_scope,
 )
@@ -303,18 +304,8 @@ SECOND_DOSE_SORT_LABELS = {
     "overdue": gettext_lazy("overdue"),
     "due_now": gettext_lazy("due now"),
     "due_next_7_days": gettext_lazy("due in the next 7 days"),
-    "code": gettext_lazy("committee code"),
+    "code": gettext_lazy("code"),
 }
-
-
-def _second_dose_window(on: date) -> SecondDoseWindow | None:
-    found = campaign_day(on=on)
-    if found is None or found.campaign.doses_for_full_course < 2:
-        return None
-    campaign = found.campaign
-    return SecondDoseWindow(
-        on=on, min_days=campaign.second_dose_min_days, max_days=campaign.second_dose_max_days
-    )
 
 
 def second_doses(request: HttpRequest) -> HttpResponse:
@@ -325,16 +316,10 @@ def second_doses(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "overdue")
     if sort not in SECOND_DOSE_SORTS:
         sort = "overdue"
-    window = _second_dose_window(on)
+    window = second_dose_window(on=on)
     # A district lists its subdistricts, or all its committees with ?by=committee.
     by_committee = area.kind == "subdistrict" or request.GET.get("by") == "committee"
-    committees = Committee.objects.filter(
-        **(
-            {"subdistrict": area.obj}
-            if area.kind == "subdistrict"
-            else {"subdistrict__district": area.obj}
-        )
-    )
+    committees = area_committees(area)
     subdistrict_rows: list[dict] = []
     committee_rows: list[Committee] = []
     if window is not None and by_committee:
@@ -370,7 +355,7 @@ def second_dose_committee(request: HttpRequest, committee_id: int) -> HttpRespon
     scope = staff_scope_for(request.user)
     committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
     on = _date_param(request)
-    window = _second_dose_window(on)
+    window = second_dose_window(on=on)
     context = {"committee": committee, "on": on, "window": window, "freshness": freshness(on)}
     if window is not None:
         schedule = second_dose_schedule(committee, window)
