@@ -4,7 +4,16 @@ from django.contrib.auth.admin import UserAdmin
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from campaign.models import (
+    Building,
+    BuildingCount,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
 
@@ -35,8 +44,43 @@ class CommitteeAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "start_date", "end_date", "doses_for_full_course"]
+    list_display = [
+        "name",
+        "start_date",
+        "end_date",
+        "doses_for_full_course",
+        "second_dose_min_days",
+        "second_dose_max_days",
+        "golden_shield_threshold",
+    ]
     search_fields = ["name"]
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Listed for administrators to look up; written only through the building pages
+    (campaign.services), which check counts against the residents."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Building)
+class BuildingAdmin(ReadOnlyAdmin):
+    list_display = ["name", "committee", "residents", "address"]
+    list_filter = ["committee__subdistrict"]
+    list_select_related = ["committee"]
+    search_fields = ["name", "committee__name", "committee__code"]
+
+
+@admin.register(BuildingCount)
+class BuildingCountAdmin(ReadOnlyAdmin):
+    list_display = ["building", "date", "vaccinated", "recorded_by"]
+    list_select_related = ["building", "recorded_by"]
+    search_fields = ["building__name", "building__committee__name"]
+    date_hierarchy = "date"
 
 
 @admin.register(Target)

@@ -42,7 +42,17 @@ from django.db import reset_queries, transaction
 from django.db.models import Model
 from simple_history.utils import bulk_create_with_history
 
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from campaign.models import (
+    Building,
+    BuildingCount,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
+from campaign.services import building_count_record, building_create
 from reports.services import snapshots_rebuild
 from sites.models import DailyTally, Site
 
@@ -643,6 +653,7 @@ def demo_seed(
     totals = _ensure_tallies(districts, ids, result, say)
     with transaction.atomic():
         _ensure_targets(campaign, target_specs(districts, totals), ids, result)
+        _ensure_golden_shield_buildings(ids, result)
     if build_snapshots and result.first_new_tally_date:
         say("Building the ranking and target progress of every day.")
         snapshots_rebuild(start=result.first_new_tally_date)
@@ -1492,3 +1503,55 @@ def _ensure_targets(
             missing, Target, batch_size=500, default_change_reason=HISTORY_REASON
         )
     result.count("targets", created=len(missing), existing=len(specs) - len(missing))
+
+
+# ---------------------------------------------------------------------------------------
+# Golden shield buildings (seed 000: "5月13日，首栋'金盾楼'诞生，全楼接种率达到77.6%")
+#
+# The report gives no building's name: the names, residents and counts below are
+# invented around its one fact, 万里雅筑3号楼 reaching 97 of 125 residents (77.6%) on
+# 05-13, the first building at or above the demo campaign's 75% threshold. 水泉路99弄 is
+# where the mobile team went on 06-03. Written through campaign.services, so the demo
+# obeys the same rules as a clerk; existing buildings and counts are left alone.
+# ---------------------------------------------------------------------------------------
+
+# (committee code, building, residents, address, ((date, vaccinated), ...))
+DEMO_BUILDINGS = (
+    (f"{WANLI_CODE}-07", "万里雅筑3号楼", 125, "",
+     ((_d(4, 20), 61), (_d(5, 6), 88), (_d(5, 13), 97), (_d(6, 28), 108))),
+    (f"{WANLI_CODE}-07", "万里雅筑1号楼", 140, "", ((_d(5, 13), 84), (_d(6, 28), 103))),
+    (f"{WANLI_CODE}-07", "万里雅筑5号楼", 96, "", ((_d(5, 20), 70), (_d(6, 24), 74))),
+    (f"{WANLI_CODE}-08", "中浩云2号楼", 160, "", ((_d(6, 25), 121),)),
+    (f"{WANLI_CODE}-08", "中浩云6号楼", 150, "", ((_d(6, 25), 98),)),
+    (f"{WANLI_CODE}-09", "水泉路99弄2号楼", 80, "水泉路99弄2号", ((_d(6, 3), 52), (_d(6, 10), 63))),
+)  # fmt: skip
+
+
+def _ensure_golden_shield_buildings(ids: _Ids, result: DemoSeedResult) -> None:
+    buildings_created = counts_created = counts_existing = 0
+    for committee_code, name, residents, address, counts in DEMO_BUILDINGS:
+        committee_id = ids.committees.get(committee_code)
+        if committee_id is None:
+            continue
+        building = Building.objects.filter(committee_id=committee_id, name=name).first()
+        if building is None:
+            building = building_create(
+                committee=Committee.objects.get(pk=committee_id),
+                name=name,
+                residents=residents,
+                address=address,
+            )
+            buildings_created += 1
+        stored = set(BuildingCount.objects.filter(building=building).values_list("date", flat=True))
+        for day, vaccinated in counts:
+            if day in stored:
+                counts_existing += 1
+                continue
+            building_count_record(building=building, on=day, vaccinated=vaccinated)
+            counts_created += 1
+    result.count(
+        "buildings",
+        created=buildings_created,
+        existing=len(DEMO_BUILDINGS) - buildings_created,
+    )
+    result.count("building counts", created=counts_created, existing=counts_existing)

@@ -17,8 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.clock import today
-from campaign.models import StaffScope
-from campaign.selectors import campaign_day, committees_visible_to, staff_scope_for
+from campaign.models import Committee, StaffScope
+from campaign.selectors import (
+    campaign_day,
+    committees_visible_to,
+    golden_shield_summary,
+    staff_scope_for,
+)
 from reports.exports import (
     ROW_LIMITS,
     ExportTooLarge,
@@ -31,12 +36,20 @@ from reports.exports import (
 )
 from reports.selectors import (
     RANKING_METRICS,
+    SECOND_DOSE_DAYS_AHEAD,
+    SECOND_DOSE_SORTS,
     Area,
+    area_committees,
     committee_ranking,
     committee_series,
     freshness,
     latest_snapshot_date,
     ranking_areas,
+    second_dose_committees,
+    second_dose_schedule,
+    second_dose_subdistricts,
+    second_dose_weeks,
+    second_dose_window,
     target_series,
     targets_in_scope,
 )
@@ -107,8 +120,16 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "freshness": freshness(on),
             "campaign_day": campaign_day(on=on),
             "export_query": urlencode({"area": area.key, "sort": metric, "date": on.isoformat()}),
+            "golden_shield": golden_shield_summary(_area_subdistricts(areas, area), on=on),
         },
     )
+
+
+def _area_subdistricts(areas: list[Area], area: Area) -> list:
+    """The subdistricts of the area shown, from the areas the user may rank."""
+    if area.kind == "subdistrict":
+        return [area.obj]
+    return [a.obj for a in areas if a.kind == "subdistrict" and a.obj.district_id == area.obj.pk]
 
 
 def targets(request: HttpRequest) -> HttpResponse:
@@ -274,3 +295,89 @@ def export_targets(request: HttpRequest) -> HttpResponse:
     kind = _export_format(request)
     on = _date_param(request)
     return _download(target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}")
+
+
+# Second-dose due list (待接种第二剂): an estimate from aggregate counts, see
+# reports.selectors for the definitions.
+
+SECOND_DOSE_SORT_LABELS = {
+    "overdue": gettext_lazy("overdue"),
+    "due_now": gettext_lazy("due now"),
+    "due_next_7_days": gettext_lazy("due in the next 7 days"),
+    "code": gettext_lazy("code"),
+}
+
+
+def second_doses(request: HttpRequest) -> HttpResponse:
+    """The district or subdistrict overview: per subdistrict (for a district) or per
+    committee, people overdue, due now and due in the next 7 days."""
+    areas, area, _metric, on = _ranking_params(request)
+    scope = staff_scope_for(request.user)
+    sort = request.GET.get("sort", "overdue")
+    if sort not in SECOND_DOSE_SORTS:
+        sort = "overdue"
+    window = second_dose_window(on=on)
+    # A district lists its subdistricts, or all its committees with ?by=committee.
+    by_committee = area.kind == "subdistrict" or request.GET.get("by") == "committee"
+    committees = area_committees(area)
+    subdistrict_rows: list[dict] = []
+    committee_rows: list[Committee] = []
+    if window is not None and by_committee:
+        committee_rows = list(second_dose_committees(committees, window, sort=sort))
+    elif window is not None:
+        subdistrict_rows = second_dose_subdistricts(committees, window, sort=sort)
+    return render(
+        request,
+        "reports/second_doses.html",
+        {
+            "areas": areas,
+            "area": area,
+            "sort": sort,
+            "sorts": SECOND_DOSE_SORT_LABELS,
+            "by_committee": by_committee,
+            "on": on,
+            "window": window,
+            "subdistrict_rows": subdistrict_rows,
+            "committee_rows": committee_rows,
+            "openable": (
+                {scope.committee_id}
+                if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
+                else None
+            ),
+            "freshness": freshness(on),
+            "campaign_day": campaign_day(on=on),
+        },
+    )
+
+
+def second_dose_committee(request: HttpRequest, committee_id: int) -> HttpResponse:
+    """One committee: due now, overdue, and the next 14 days and 8 weeks."""
+    scope = staff_scope_for(request.user)
+    committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
+    on = _date_param(request)
+    window = second_dose_window(on=on)
+    context = {"committee": committee, "on": on, "window": window, "freshness": freshness(on)}
+    if window is not None:
+        schedule = second_dose_schedule(committee, window)
+        weeks = second_dose_weeks(schedule)
+        days = schedule[:SECOND_DOSE_DAYS_AHEAD]
+        context.update(
+            {
+                "totals": second_dose_committees(
+                    Committee.objects.filter(pk=committee.pk), window
+                ).first(),
+                "days": days,
+                "weeks": weeks,
+                "chart": {
+                    "days": [row.day.strftime("%m-%d") for row in days],
+                    "day_values": [row.due for row in days],
+                    "weeks": [f"{w.start:%m-%d}–{w.end:%m-%d}" for w in weeks],
+                    "week_values": [w.due for w in weeks],
+                    "labels": {
+                        "days": _("second doses becoming due, by day"),
+                        "weeks": _("second doses becoming due, by week"),
+                    },
+                },
+            }
+        )
+    return render(request, "reports/second_dose_committee.html", context)

@@ -6,7 +6,15 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from campaign.models import (
+    Building,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
 from sites.models import DailyTally, Site
 
 
@@ -103,3 +111,12 @@ class StaffScopeFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = StaffScope.Role.ADMINISTRATOR
+
+
+class BuildingFactory(DjangoModelFactory):
+    class Meta:
+        model = Building
+
+    committee = factory.SubFactory(CommitteeFactory)
+    name = factory.Sequence(lambda n: f"{n + 1}号楼")
+    residents = 125

@@ -26,7 +26,16 @@ from campaign.demo import (
     city_districts,
     demo_seed,
 )
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from campaign.models import (
+    Building,
+    BuildingCount,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
 from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
 from sites.models import DailyTally, Site
 
@@ -44,6 +53,8 @@ HISTORY_MODELS = [
     StaffScope.history.model,
     Site.history.model,
     DailyTally.history.model,
+    Building.history.model,
+    BuildingCount.history.model,
 ]
 
 
@@ -77,6 +88,7 @@ def _tally_checksum(tallies=None) -> str:
 
 def _row_counts() -> dict[str, int]:
     models = [District, Subdistrict, Committee, Campaign, Target, StaffScope, Site, DailyTally]
+    models += [Building, BuildingCount]
     counts = {model.__name__: model.objects.count() for model in models + HISTORY_MODELS}
     counts["User"] = get_user_model().objects.count()
     return counts
@@ -86,7 +98,8 @@ def _wipe() -> None:
     """Empty the seeded tables, as ``manage.py flush`` would; plain DELETEs, because
     deleting 30,000 tallies through the ORM would write a history row for each."""
     models = [TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
-    models += [*HISTORY_MODELS, DailyTally, Target, StaffScope, get_user_model()]
+    models += [*HISTORY_MODELS, BuildingCount, Building]
+    models += [DailyTally, Target, StaffScope, get_user_model()]
     models += [Site, Committee, Subdistrict, District, Campaign]
     with connection.cursor() as cursor:
         for model in models:
@@ -339,6 +352,27 @@ def test_committees_use_a_few_sites_and_end_with_different_coverage(seeded):
     coverage = [c.firsts / c.eligible_population for c in committees]
     assert 0.5 <= min(coverage) < 0.65
     assert 0.85 < max(coverage) <= 0.95
+
+
+# --- golden shield buildings (seed 000: "5月13日，首栋'金盾楼'诞生，全楼接种率达到77.6%") ---
+
+
+def test_the_first_golden_shield_building_is_born_on_may_13_at_77_6_percent(seeded):
+    from campaign.selectors import buildings_with_coverage, golden_shield_threshold
+
+    def golden_on(day):
+        threshold = golden_shield_threshold(on=day)
+        rows = buildings_with_coverage(
+            Building.objects.filter(committee__subdistrict__code=WANLI), on=day, threshold=threshold
+        )
+        return {b.name: round(b.coverage_percent, 1) for b in rows if b.is_golden}
+
+    assert golden_on(datetime.date(2021, 5, 12)) == {}
+    assert golden_on(datetime.date(2021, 5, 13)) == {"万里雅筑3号楼": 77.6}
+    assert len(golden_on(CAMPAIGN_END)) == 4
+    assert Building.objects.filter(committee__subdistrict__code=WANLI).count() == 6
+    campaign = Campaign.objects.get()
+    assert (campaign.second_dose_min_days, campaign.second_dose_max_days) == (21, 56)
 
 
 # --- deterministic and idempotent ------------------------------------------------------

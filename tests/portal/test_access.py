@@ -1,5 +1,6 @@
 """Every page needs a login; the admin is for administrators only."""
 
+import datetime
 import itertools
 import re
 
@@ -90,6 +91,8 @@ def test_administrator_uses_the_admin_for_every_model(client, administrator):
         "campaign_staffscope",
         "sites_site",
         "sites_dailytally",
+        "campaign_building",
+        "campaign_buildingcount",
     ]:
         assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200, model
 
@@ -110,3 +113,121 @@ def test_administrator_manages_a_users_scope_on_the_user_page(
     assert page.status_code == 200
     assert "权限范围" in page.content.decode()
     assert "万里街道" in page.content.decode()
+
+
+# ---------------------------------------------------------------------------------------
+# Scope matrix of the second-dose and golden shield pages: every role, on a committee
+# inside its scope ("mine"), a neighbour in the same subdistrict and one in another
+# district. Outside the scope is 404; leaders read and write nothing.
+# ---------------------------------------------------------------------------------------
+
+ROLES = ["administrator", "district_leader", "subdistrict_staff", "committee_staff", None]
+
+
+@pytest.fixture
+def places(committee, subdistrict):
+    from tests.factories import (
+        BuildingFactory,
+        CampaignFactory,
+        CommitteeFactory,
+        DistrictFactory,
+        SubdistrictFactory,
+    )
+
+    CampaignFactory()
+    neighbour = CommitteeFactory(subdistrict=subdistrict, name="中浩云居民区")
+    far = CommitteeFactory(
+        subdistrict=SubdistrictFactory(district=DistrictFactory(name="二七区"), name="五里堡街道")
+    )
+    return {
+        "mine": (committee, BuildingFactory(committee=committee)),
+        "neighbour": (neighbour, BuildingFactory(committee=neighbour)),
+        "far": (far, BuildingFactory(committee=far)),
+    }
+
+
+# Expected GET status per role for (mine, neighbour, far).
+READ_COMMITTEE = {
+    "administrator": (200, 200, 200),
+    "district_leader": (200, 200, 404),
+    "subdistrict_staff": (200, 200, 404),
+    "committee_staff": (200, 404, 404),
+    "nobody": (404, 404, 404),
+    None: (302, 302, 302),
+}
+# Expected POST status: 302 is "saved, back to the page"; leaders write nothing.
+WRITE_COMMITTEE = {
+    "administrator": (302, 302, 302),
+    "district_leader": (404, 404, 404),
+    "subdistrict_staff": (302, 302, 404),
+    "committee_staff": (302, 404, 404),
+    "nobody": (404, 404, 404),
+    None: (302, 302, 302),  # to the login page
+}
+
+
+def _log_in(client, request, role):
+    from tests.factories import UserFactory
+
+    if role == "nobody":
+        client.force_login(UserFactory(username="nobody"))
+    elif role:
+        client.force_login(request.getfixturevalue(role))
+
+
+@pytest.mark.parametrize("role", [*ROLES, "nobody"])
+def test_scope_matrix_of_the_overview_pages(client, request, role, places):
+    _log_in(client, request, role)
+    expected = {None: 302, "nobody": 404}.get(role, 200)
+    for name in ["reports:second_doses", "campaign:buildings"]:
+        response = client.get(reverse(name))
+        assert response.status_code == expected, (name, response.status_code)
+        if expected == 200:
+            html = response.content.decode()
+            assert "五里堡" not in html or role == "administrator", name
+
+
+@pytest.mark.parametrize("role", [*ROLES, "nobody"])
+def test_scope_matrix_of_the_committee_and_building_pages(client, request, role, places):
+    _log_in(client, request, role)
+    for place, (committee, building) in enumerate(places.values()):
+        expected = READ_COMMITTEE[role][place]
+        for url in [
+            reverse("reports:second_dose_committee", args=[committee.pk]),
+            reverse("campaign:building_committee", args=[committee.pk]),
+            reverse("campaign:building", args=[building.pk]),
+        ]:
+            assert client.get(url).status_code == expected, (url, role, place)
+
+
+@pytest.mark.parametrize("role", [*ROLES, "nobody"])
+def test_scope_matrix_of_building_writes(client, request, role, places, settings):
+    from campaign.models import Building, BuildingCount
+
+    settings.STREETVAX_DEMO_DATE = datetime.date(2021, 6, 30)
+    _log_in(client, request, role)
+    for place, (committee, building) in enumerate(places.values()):
+        expected = WRITE_COMMITTEE[role][place]
+        saved = expected == 302 and role is not None
+        before = Building.objects.count()
+        response = client.post(
+            reverse("campaign:building_committee", args=[committee.pk]),
+            {"name": "新楼", "residents": "80"},
+        )
+        assert response.status_code == expected, (role, place)
+        assert Building.objects.count() == before + saved
+        response = client.post(
+            reverse("campaign:building", args=[building.pk]),
+            {"action": "count", "date": "2021-06-30", "vaccinated": "90"},
+        )
+        assert response.status_code == expected, (role, place)
+        assert BuildingCount.objects.filter(building=building).exists() is saved
+        response = client.post(
+            reverse("campaign:building", args=[building.pk]),
+            {"action": "edit", "name": "改名楼", "residents": "125"},
+        )
+        assert response.status_code == expected, (role, place)
+        building.refresh_from_db()
+        assert (building.name == "改名楼") is saved
+        if not saved and expected == 302:
+            assert response["Location"].startswith(reverse("login"))
