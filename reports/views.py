@@ -67,12 +67,16 @@ def _chart_value(row, metric: str) -> float:
 
 
 def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
-    """The areas the user may rank and the area, metric and date asked for; an area
-    outside the scope falls back to the user's first, an unknown metric to the official."""
+    """The areas the user may rank and the area, metric and date asked for. Without an
+    area the user's first is shown; an area outside the scope answers 404, like any other
+    object outside it; an unknown metric falls back to the official one."""
     areas = ranking_areas(staff_scope_for(request.user))
     if not areas:
         raise Http404
-    area = next((a for a in areas if a.key == request.GET.get("area")), areas[0])
+    asked = request.GET.get("area")
+    area = next((a for a in areas if a.key == asked), None) if asked else areas[0]
+    if area is None:
+        raise Http404
     metric = request.GET.get("sort", "first_coverage")
     if metric not in RANKING_METRICS:
         metric = "first_coverage"
@@ -117,12 +121,14 @@ def targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     on = _date_param(request)
     visible = targets_in_scope(scope, on=on)
-    chosen = (
-        visible.filter(pk=request.GET.get("target")).first()
-        if request.GET.get("target", "").isdigit()
-        else None
-    )
-    chosen = chosen or visible.first()
+    asked = request.GET.get("target", "").strip()
+    if asked:
+        if not asked.isdigit():
+            raise Http404
+        # A target outside the scope answers 404; one not started by ``on`` too.
+        chosen = get_object_or_404(visible, pk=asked)
+    else:
+        chosen = visible.first()
     series = target_series(chosen, on=on) if chosen else []
     return render(
         request,
