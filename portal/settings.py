@@ -50,6 +50,7 @@ LOCAL_APPS = [
     "campaign",
     "sites",
     "reports",
+    "audit",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -67,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Records refused requests (403, 404, 405) of logged-in users in the audit trail.
+    "audit.middleware.RefusedAccessMiddleware",
     # Last, as django-axes asks: turns a lockout into the login page's message.
     "axes.middleware.AxesMiddleware",
 ]
