@@ -16,6 +16,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import StaffScope
 from campaign.selectors import campaign_day, committees_visible_to, staff_scope_for
@@ -196,11 +198,17 @@ def _export_format(request: HttpRequest) -> str:
     return kind
 
 
-def _download(table: Table, *, kind: str, stem: str) -> HttpResponse:
+def _download(request: HttpRequest, table: Table, *, kind: str, stem: str) -> HttpResponse:
     """The file as an attachment named ``<stem>.<kind>``; the sheet is named after the
-    stem's first word (tallies, ranking, targets)."""
+    stem's first word (tallies, ranking, targets). Every export is in the audit trail."""
     content_type, write = EXPORT_FORMATS[kind]
     response = HttpResponse(write(table, stem.split("-")[0]), content_type=content_type)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        request=request,
+        status=response.status_code,
+        detail={"file": f"{stem}.{kind}", "rows": len(table.rows)},
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{stem}.{kind}"
     )
@@ -258,7 +266,7 @@ def export_tallies(request: HttpRequest) -> HttpResponse:
     if site is not None:
         parts.append(_ascii(site.code, fallback=str(site.pk)))
     stem = "-".join([*parts, start.isoformat(), end.isoformat()])
-    return _download(table, kind=kind, stem=stem)
+    return _download(request, table, kind=kind, stem=stem)
 
 
 def export_ranking(request: HttpRequest) -> HttpResponse:
@@ -270,7 +278,7 @@ def export_ranking(request: HttpRequest) -> HttpResponse:
     parts.append(on.isoformat())
     if metric != "first_coverage":
         parts.append(metric)
-    return _download(table, kind=kind, stem="-".join(parts))
+    return _download(request, table, kind=kind, stem="-".join(parts))
 
 
 def export_targets(request: HttpRequest) -> HttpResponse:
@@ -279,4 +287,6 @@ def export_targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     kind = _export_format(request)
     on = _date_param(request)
-    return _download(target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}")
+    return _download(
+        request, target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}"
+    )
