@@ -373,3 +373,19 @@ def test_the_search_finds_what_it_looks_for():
     ]:
         assert UNSAFE.search(line), line
     assert not UNSAFE.search("{{ name }} is safe to show")
+
+
+def test_hostile_usernames_typed_at_login_stay_text_in_the_login_logs(client, administrator):
+    for payload in MARKUP:
+        client.post(reverse("login"), {"username": payload, "password": "wrong-password"})
+    client.force_login(administrator)
+    for name in [
+        "audit_auditevent_changelist",
+        "axes_accessfailurelog_changelist",
+        "axes_accessattempt_changelist",
+    ]:
+        response = client.get(reverse(f"admin:{name}"))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert_inert(html, name)
+        assert escape_like_django(MARKUP[1]) in html, name
