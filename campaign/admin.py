@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -94,8 +95,29 @@ class TargetAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
     date_hierarchy = "period_start"
 
 
+class SuperusersOnlyMixin:
+    """Accounts, groups and scopes are managed by superusers only, whatever permissions a
+    staff user holds: otherwise a subdistrict's administrator with "change user" could
+    make themselves a superuser, give their group every permission or widen their scope."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
 @admin.register(StaffScope)
-class StaffScopeAdmin(SimpleHistoryAdmin):
+class StaffScopeAdmin(SuperusersOnlyMixin, SimpleHistoryAdmin):
     list_display = ["user", "role", "district", "subdistrict", "committee"]
     list_filter = ["role", "district", "subdistrict"]
     list_select_related = ["user", "district", "subdistrict", "committee"]
@@ -103,7 +125,7 @@ class StaffScopeAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["user", "district", "subdistrict", "committee"]
 
 
-class StaffScopeInline(admin.StackedInline):
+class StaffScopeInline(SuperusersOnlyMixin, admin.StackedInline):
     model = StaffScope
     can_delete = False
     autocomplete_fields = ["district", "subdistrict", "committee"]
@@ -111,8 +133,14 @@ class StaffScopeInline(admin.StackedInline):
 
 # Users are managed with their scope on the same page.
 admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserWithScopeAdmin(UserAdmin):
+class UserWithScopeAdmin(SuperusersOnlyMixin, UserAdmin):
     inlines = [StaffScopeInline]
+
+
+@admin.register(Group)
+class SuperusersOnlyGroupAdmin(SuperusersOnlyMixin, GroupAdmin):
+    pass

@@ -16,6 +16,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import Committee, StaffScope
 from campaign.selectors import (
@@ -80,12 +82,16 @@ def _chart_value(row, metric: str) -> float:
 
 
 def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
-    """The areas the user may rank and the area, metric and date asked for; an area
-    outside the scope falls back to the user's first, an unknown metric to the official."""
+    """The areas the user may rank and the area, metric and date asked for. Without an
+    area the user's first is shown; an area outside the scope answers 404, like any other
+    object outside it; an unknown metric falls back to the official one."""
     areas = ranking_areas(staff_scope_for(request.user))
     if not areas:
         raise Http404
-    area = next((a for a in areas if a.key == request.GET.get("area")), areas[0])
+    asked = request.GET.get("area")
+    area = next((a for a in areas if a.key == asked), None) if asked else areas[0]
+    if area is None:
+        raise Http404
     metric = request.GET.get("sort", "first_coverage")
     if metric not in RANKING_METRICS:
         metric = "first_coverage"
@@ -138,12 +144,14 @@ def targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     on = _date_param(request)
     visible = targets_in_scope(scope, on=on)
-    chosen = (
-        visible.filter(pk=request.GET.get("target")).first()
-        if request.GET.get("target", "").isdigit()
-        else None
-    )
-    chosen = chosen or visible.first()
+    asked = request.GET.get("target", "").strip()
+    if asked:
+        if not asked.isdigit():
+            raise Http404
+        # A target outside the scope answers 404; one not started by ``on`` too.
+        chosen = get_object_or_404(visible, pk=asked)
+    else:
+        chosen = visible.first()
     series = target_series(chosen, on=on) if chosen else []
     return render(
         request,
@@ -211,11 +219,17 @@ def _export_format(request: HttpRequest) -> str:
     return kind
 
 
-def _download(table: Table, *, kind: str, stem: str) -> HttpResponse:
+def _download(request: HttpRequest, table: Table, *, kind: str, stem: str) -> HttpResponse:
     """The file as an attachment named ``<stem>.<kind>``; the sheet is named after the
-    stem's first word (tallies, ranking, targets)."""
+    stem's first word (tallies, ranking, targets). Every export is in the audit trail."""
     content_type, write = EXPORT_FORMATS[kind]
     response = HttpResponse(write(table, stem.split("-")[0]), content_type=content_type)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        request=request,
+        status=response.status_code,
+        detail={"file": f"{stem}.{kind}", "rows": len(table.rows)},
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{stem}.{kind}"
     )
@@ -273,7 +287,7 @@ def export_tallies(request: HttpRequest) -> HttpResponse:
     if site is not None:
         parts.append(_ascii(site.code, fallback=str(site.pk)))
     stem = "-".join([*parts, start.isoformat(), end.isoformat()])
-    return _download(table, kind=kind, stem=stem)
+    return _download(request, table, kind=kind, stem=stem)
 
 
 def export_ranking(request: HttpRequest) -> HttpResponse:
@@ -285,7 +299,7 @@ def export_ranking(request: HttpRequest) -> HttpResponse:
     parts.append(on.isoformat())
     if metric != "first_coverage":
         parts.append(metric)
-    return _download(table, kind=kind, stem="-".join(parts))
+    return _download(request, table, kind=kind, stem="-".join(parts))
 
 
 def export_targets(request: HttpRequest) -> HttpResponse:
@@ -294,7 +308,9 @@ def export_targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     kind = _export_format(request)
     on = _date_param(request)
-    return _download(target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}")
+    return _download(
+        request, target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}"
+    )
 
 
 # Second-dose due list (待接种第二剂): an estimate from aggregate counts, see

@@ -38,6 +38,7 @@ from campaign.models import (
 )
 from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
 from sites.models import DailyTally, Site
+from tests.auth import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -416,7 +417,7 @@ def test_demo_today_leaves_sites_to_report_on_the_board(seeded, client, settings
     assert not DailyTally.objects.filter(
         date=DEMO_TODAY, site__code__in=NOT_YET_REPORTED_ON_DEMO_TODAY
     ).exists()
-    client.login(username="wanli_staff", password=DEMO_PASSWORD)
+    log_in(client, "wanli_staff", DEMO_PASSWORD)
     board = client.get(reverse("sites:board")).content.decode()
     assert "家乐福临时接种点" in board
     assert "移动疫苗接种车" in board
@@ -429,7 +430,7 @@ def test_the_seeded_demo_has_a_ranking_for_every_day(seeded, client):
         target__name__contains="4月", target__subdistrict__code=WANLI, date=CAMPAIGN_END
     )
     assert april.reached_on == datetime.date(2021, 4, 29)
-    client.login(username="putuo_leader", password=DEMO_PASSWORD)
+    log_in(client, "putuo_leader", DEMO_PASSWORD)
     ranking = client.get(reverse("reports:ranking")).content.decode()
     assert "万里雅筑居民区" in ranking
     assert not StaleDate.objects.exists()
@@ -459,7 +460,7 @@ def test_command_creates_one_login_per_role_that_works(seeded):
         scope_area = scope.district or scope.subdistrict or scope.committee
         assert (scope.role, str(scope_area) if scope_area else None) == (role, area)
         assert user.get_full_name()  # a Chinese name for the greeting
-        assert Client().login(username=username, password=DEMO_PASSWORD)
+        assert log_in(Client(), username, DEMO_PASSWORD)
     admin = users.get(username="admin")
     assert admin.is_superuser
     assert admin.is_staff
@@ -474,8 +475,8 @@ def test_an_existing_user_keeps_its_password(seeded):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
 
-    assert Client().login(username="wanli_staff", password="my-own-password-123")
-    assert not Client().login(username="wanli_staff", password=DEMO_PASSWORD)
+    assert log_in(Client(), "wanli_staff", "my-own-password-123")
+    assert not log_in(Client(), "wanli_staff", DEMO_PASSWORD)
     line = next(line for line in out.getvalue().splitlines() if "wanli_staff" in line)
     assert "exists" in line
     assert DEMO_PASSWORD not in line
