@@ -18,6 +18,8 @@ def navigation(request: HttpRequest) -> dict:
     nav.append((reverse("sites:board"), _("Not reported")))
     nav.append((reverse("reports:ranking"), _("Ranking")))
     nav.append((reverse("reports:targets"), _("Targets")))
+    nav.append((reverse("reports:bulletins"), _("Bulletins")))
+    nav.append((reverse("reports:milestones"), _("Milestones")))
     if request.user.is_staff:
         nav.append((reverse("admin:index"), _("Administration")))
     return {"nav": nav, "staff_scope": scope}
