@@ -251,6 +251,10 @@ class Difference:
     def change(self) -> float:
         return round(self.current - self.published, 2)
 
+    @property
+    def unit(self) -> str:
+        return "%" if self.key in PERCENT_KEYS else ""
+
 
 def figure_differences(published: dict, current: dict | None) -> list[Difference]:
     """The totals that differ between the published and the current figures."""

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 class MilestoneNoteForm(forms.Form):
     area = forms.CharField(widget=forms.HiddenInput)
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     text = forms.CharField(
         label=_("Note"),
         max_length=200,

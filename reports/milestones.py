@@ -81,7 +81,7 @@ def _site_milestones(area: Area, on: date) -> list[Milestone]:
                 kind,
             )
         )
-        if site["active_to"] and site["active_to"] <= on:
+        if site["active_to"] and site["active_to"] < on:  # closed after its last day
             events.append(
                 Milestone(
                     site["active_to"],
