@@ -8,8 +8,8 @@ plain text: nothing in it is interpreted, whatever it contains.
 from __future__ import annotations
 
 import io
-from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 

@@ -25,8 +25,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from campaign.clock import today
 from campaign.models import Campaign, District, StaffScope, Subdistrict
@@ -115,7 +114,8 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
     events = []
     for progress in rows:
         target = progress.target
-        where = target.scope.name if target.scope else ""
+        # The target's own area, when it is part of the timeline's area.
+        where = "" if target.scope == area.obj else f" · {target.scope}"
         if progress.reached_on:
             early = progress.days_early or 0
             detail = (
@@ -127,8 +127,8 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
                 Milestone(
                     progress.reached_on,
                     "target_reached",
-                    _("%(target)s reached (%(area)s)") % {"target": target.name, "area": where},
-                    detail,
+                    _("%(target)s reached") % {"target": target.name},
+                    detail + where,
                 )
             )
         else:
@@ -136,13 +136,14 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
                 Milestone(
                     progress.date,
                     "target_missed",
-                    _("%(target)s ended short (%(area)s)") % {"target": target.name, "area": where},
+                    _("%(target)s ended short") % {"target": target.name},
                     _("%(achieved)s of %(value)s, %(remaining)s short")
                     % {
                         "achieved": progress.achieved,
                         "value": target.value,
                         "remaining": progress.remaining,
-                    },
+                    }
+                    + where,
                 )
             )
     return events
