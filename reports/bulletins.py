@@ -185,7 +185,9 @@ def bulletin_publish(*, user: AbstractBaseUser, subdistrict: Subdistrict, on: da
         raise PermissionDenied(_("You may not publish bulletins for this subdistrict."))
     shown = date_format(on, "Y-m-d")
     if on > today():
-        raise BulletinRejected(_("%(date)s is in the future.") % {"date": shown})
+        raise BulletinRejected(
+            _("%(date)s is still to come; it cannot be published yet.") % {"date": shown}
+        )
     if Bulletin.objects.filter(subdistrict=subdistrict, date=on).exists():
         raise BulletinRejected(
             _("The bulletin of %(date)s has already been published.") % {"date": shown}
