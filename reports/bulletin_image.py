@@ -151,7 +151,7 @@ def bulletin_png(sections: BulletinSections, *, footer: str, restated: bool) -> 
         )
     pen.y += 280
 
-    pen.heading(_("Top committees"))
+    pen.heading(_("Top committees") if sections.bottom else _("Ranking"))
     _ranking_rows(pen, sections.top)
     if sections.bottom:
         pen.heading(_("Bottom committees"))
