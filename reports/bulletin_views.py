@@ -146,9 +146,8 @@ def _footer(bulletin: Bulletin) -> str:
 def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     """The published copy, as it was; marked "restated" when tallies changed since."""
     bulletin = _bulletin(request, bulletin_id)
-    corrections = bulletin_corrections(bulletin)
-    shown = list(corrections[: CORRECTIONS_SHOWN + 1])
-    restated = bool(shown)
+    restated = bulletin.restated
+    shown = list(bulletin_corrections(bulletin)[: CORRECTIONS_SHOWN + 1]) if restated else []
     current = (
         bulletin_figures(subdistrict=bulletin.subdistrict, on=bulletin.date) if restated else None
     )
@@ -192,9 +191,8 @@ def _attachment(content: bytes, *, content_type: str, filename: str) -> HttpResp
 
 def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
-    restated = bulletin_corrections(bulletin).exists()
     png = bulletin_png(
-        bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=restated
+        bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=bulletin.restated
     )
     return _attachment(png, content_type="image/png", filename=f"{_file_stem(bulletin)}.png")
 

@@ -50,9 +50,18 @@ class BulletinRejected(Exception):
 
 def bulletins_visible_to(scope: StaffScope | None) -> QuerySet[Bulletin]:
     """Published bulletins of the subdistricts the scope may read (committee staff read
-    their subdistrict's: the bulletin is published to every committee)."""
-    return Bulletin.objects.select_related("subdistrict__district", "published_by").filter(
-        subdistrict__in=subdistricts_visible_to(scope)
+    their subdistrict's: the bulletin is published to every committee), each with
+    ``restated``: whether a tally it counts changed after publication (see
+    ``bulletin_corrections``), in the same query."""
+    changed_since = DailyTally.history.filter(
+        site__subdistrict_id=OuterRef("subdistrict_id"),
+        date__lte=OuterRef("date"),
+        history_date__gt=OuterRef("published_at"),
+    )
+    return (
+        Bulletin.objects.select_related("subdistrict__district", "published_by")
+        .filter(subdistrict__in=subdistricts_visible_to(scope))
+        .annotate(restated=Exists(changed_since))
     )
 
 

@@ -363,3 +363,23 @@ def test_staff_of_one_subdistrict_publishes_there_only_through_the_page(client, 
     assert publish(client, far_staff, subdistrict).status_code == 404
     assert publish(client, far_staff, scene["far"]).status_code == 302
     assert list(Bulletin.objects.values_list("subdistrict__name", flat=True)) == ["五里堡街道"]
+
+
+def test_the_list_and_the_image_carry_the_restated_mark(
+    client, scene, subdistrict, subdistrict_staff, administrator
+):
+    publish(client, administrator, subdistrict)
+    publish(client, administrator, scene["far"])
+    bulletin = Bulletin.objects.get(subdistrict=subdistrict)
+    png_url = reverse("reports:bulletin_png", args=[bulletin.pk])
+    before = Image.open(io.BytesIO(client.get(png_url).content)).height
+    html = client.get(reverse("reports:bulletins")).content.decode()
+    assert "数据已更正" not in html
+    correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 301)
+    html = client.get(reverse("reports:bulletins")).content.decode()
+    listed = html[html.index("<h2>已发布</h2>") :]
+    assert listed.count("数据已更正") == 1
+    wanli, far = listed.index("万里街道"), listed.index("五里堡街道")
+    assert wanli < listed.index("数据已更正") < far  # on 万里's line, not 五里堡's
+    after = Image.open(io.BytesIO(client.get(png_url).content)).height
+    assert after == before + 76  # the red "restated" band: 60 px and a 16-px gap
