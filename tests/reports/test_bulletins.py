@@ -383,3 +383,18 @@ def test_the_list_and_the_image_carry_the_restated_mark(
     assert wanli < listed.index("数据已更正") < far  # on 万里's line, not 五里堡's
     after = Image.open(io.BytesIO(client.get(png_url).content)).height
     assert after == before + 76  # the red "restated" band: 60 px and a 16-px gap
+
+
+def test_administrators_see_bulletins_in_the_admin_but_cannot_change_them(
+    client, scene, subdistrict, administrator
+):
+    publish(client, administrator, subdistrict)
+    bulletin = Bulletin.objects.get()
+    assert client.get(reverse("admin:reports_bulletin_changelist")).status_code == 200
+    page = client.get(reverse("admin:reports_bulletin_change", args=[bulletin.pk]))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert client.get(reverse("admin:reports_bulletin_add")).status_code == 403
+    client.post(reverse("admin:reports_bulletin_delete", args=[bulletin.pk]), {"post": "yes"})
+    assert Bulletin.objects.filter(pk=bulletin.pk).exists()
+    assert client.get(reverse("admin:reports_milestonenote_changelist")).status_code == 200
