@@ -327,3 +327,27 @@ def test_leader_reads_the_timeline_of_the_district(client, campaign, district, d
     assert "普陀区" in html
     assert "三天冲刺任务完成" in html
     assert "提前 2 天" in html
+
+
+def test_demo_adds_its_timeline_notes_once(subdistrict, committee):
+    from campaign.demo import (
+        DEMO_TIMELINE_NOTES,
+        DemoSeedResult,
+        _ensure_timeline_notes,
+        _Ids,
+    )
+    from tests.factories import UserFactory
+
+    ids = _Ids(districts={}, subdistricts={"310107-WL": subdistrict.pk}, committees={}, sites={})
+    result = DemoSeedResult(scale="demo")
+    _ensure_timeline_notes(ids, result)  # no demo clerk yet: nothing
+    assert not MilestoneNote.objects.exists()
+    clerk = UserFactory(username="wanli_staff")
+    _ensure_timeline_notes(ids, result)
+    _ensure_timeline_notes(ids, result)
+    notes = list(MilestoneNote.objects.values_list("date", "text", "written_by", "subdistrict"))
+    assert notes == [
+        (day, text, clerk.pk, subdistrict.pk) for _code, day, text in DEMO_TIMELINE_NOTES
+    ]
+    assert notes[2] == (d(3, 25), "60岁及以上人群开始登记预约", clerk.pk, subdistrict.pk)
+    assert (result.created["timeline notes"], result.existing["timeline notes"]) == (5, 5)
