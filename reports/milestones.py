@@ -216,7 +216,11 @@ def milestones(area: Area, *, on: date) -> list[Milestone]:
         *_coverage_milestones(area, on),
     ]
     for note in notes_of(area, on):
-        author = note.written_by.get_full_name() or note.written_by.get_username()
+        author = (
+            (note.written_by.get_full_name() or note.written_by.get_username())
+            if note.written_by
+            else ""
+        )
         where = note.subdistrict.name if area.kind == "district" and note.subdistrict else ""
         events.append(Milestone(note.date, "note", note.text, where, author))
     order = {"site_opened": 0, "coverage": 1, "record": 2, "target_reached": 3}

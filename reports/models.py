@@ -232,9 +232,11 @@ class MilestoneNote(models.Model):
     )
     date = models.DateField(_("date"))
     text = models.CharField(_("note"), max_length=200)
+    # A note outlives its author's account: it is part of the area's history.
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,
         related_name="+",
         verbose_name=_("written by"),
     )

@@ -27,7 +27,14 @@ from campaign.demo import (
     demo_seed,
 )
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
-from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
+from reports.models import (
+    CommitteeDay,
+    DistrictDay,
+    MilestoneNote,
+    StaleDate,
+    SubdistrictDay,
+    TargetProgress,
+)
 from sites.models import DailyTally, Site
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +92,7 @@ def _row_counts() -> dict[str, int]:
 def _wipe() -> None:
     """Empty the seeded tables, as ``manage.py flush`` would; plain DELETEs, because
     deleting 30,000 tallies through the ORM would write a history row for each."""
-    models = [TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
+    models = [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
     models += [*HISTORY_MODELS, DailyTally, Target, StaffScope, get_user_model()]
     models += [Site, Committee, Subdistrict, District, Campaign]
     with connection.cursor() as cursor:

@@ -351,3 +351,11 @@ def test_demo_adds_its_timeline_notes_once(subdistrict, committee):
     ]
     assert notes[2] == (d(3, 25), "60岁及以上人群开始登记预约", clerk.pk, subdistrict.pk)
     assert (result.created["timeline notes"], result.existing["timeline notes"]) == (5, 5)
+
+
+def test_a_note_outlives_its_authors_account(campaign, subdistrict, subdistrict_staff):
+    area = Area("subdistrict", subdistrict)
+    milestone_note_create(user=subdistrict_staff, area=area, on=d(4, 26), text="区领导走访")
+    subdistrict_staff.delete()
+    notes = [(e.text, e.author) for e in milestones(area, on=TODAY) if e.kind == "note"]
+    assert notes == [("区领导走访", "")]
