@@ -400,3 +400,17 @@ def test_administrators_see_bulletins_in_the_admin_but_cannot_change_them(
     client.post(reverse("admin:reports_bulletin_delete", args=[bulletin.pk]), {"post": "yes"})
     assert Bulletin.objects.filter(pk=bulletin.pk).exists()
     assert client.get(reverse("admin:reports_milestonenote_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("day", "message"), [("2021-04-30", "这一天还没到。"), ("2021-04-27", "这一天还没有统计数据。")]
+)
+def test_preview_of_a_day_that_cannot_be_published_says_why(
+    client, scene, subdistrict, subdistrict_staff, day, message
+):
+    client.force_login(subdistrict_staff)
+    html = client.get(
+        reverse("reports:bulletin_preview"), {"subdistrict": subdistrict.pk, "date": day}
+    ).content.decode()
+    assert message in html
+    assert 'id="publish"' not in html

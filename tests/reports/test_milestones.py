@@ -359,3 +359,18 @@ def test_a_note_outlives_its_authors_account(campaign, subdistrict, subdistrict_
     subdistrict_staff.delete()
     notes = [(e.text, e.author) for e in milestones(area, on=TODAY) if e.kind == "note"]
     assert notes == [("区领导走访", "")]
+
+
+def test_timeline_page_query_count_does_not_grow(
+    client, campaign, subdistrict, subdistrict_staff, django_assert_max_num_queries
+):
+    client.force_login(subdistrict_staff)
+    with django_assert_max_num_queries(15) as few:
+        client.get(reverse("reports:milestones"))
+    for n in range(20):
+        SiteFactory(subdistrict=subdistrict, code=f"S{n}", active_from=d(4, 21))
+        milestone_note_create(
+            user=subdistrict_staff, area=Area("subdistrict", subdistrict), on=d(4, 21), text=f"{n}"
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("reports:milestones"))
