@@ -227,5 +227,5 @@ def bulletin_png(sections: BulletinSections, *, footer: str, restated: bool) -> 
     pen.y += 56
 
     buffer = io.BytesIO()
-    image.crop((0, 0, WIDTH, min(pen.y, MAX_HEIGHT))).save(buffer, format="PNG", optimize=True)
+    image.crop((0, 0, WIDTH, min(pen.y, MAX_HEIGHT))).save(buffer, format="PNG")
     return buffer.getvalue()
