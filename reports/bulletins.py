@@ -12,7 +12,6 @@ however many committees, sites or targets the subdistrict has.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,13 +23,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+from django.utils.translation import gettext_lazy
 
 from campaign.clock import today
 from campaign.models import StaffScope, Subdistrict, Target
 from campaign.selectors import campaign_day, staff_scope_for, subdistricts_visible_to
-from reports.exports import CellValue, Table, _column_widths, _xlsx_cell
+from reports.exports import CellValue, Table, to_xlsx_book
 from reports.models import Bulletin, StaleDate, SubdistrictDay, TargetProgress
 from reports.selectors import Area, committee_ranking
 from sites.models import DailyTally, Site
@@ -248,7 +246,15 @@ def bulletin_corrections(bulletin: Bulletin):
     )
 
 
-TOTAL_KEYS = ("doses_today", "doses_cumulative", "first_cumulative", "full_course_cumulative")
+DIFFERENCE_LABELS = {
+    "doses_today": gettext_lazy("Doses today"),
+    "doses_cumulative": gettext_lazy("doses, cumulative"),
+    "first_cumulative": gettext_lazy("first doses, cumulative"),
+    "full_course_cumulative": gettext_lazy("full course, cumulative"),
+    "first_percent": gettext_lazy("First-dose coverage"),
+    "full_course_percent": gettext_lazy("Full-course coverage"),
+    "sites_unreported": gettext_lazy("sites that did not report"),
+}
 PERCENT_KEYS = ("first_percent", "full_course_percent")
 
 
@@ -266,6 +272,10 @@ class Difference:
     def unit(self) -> str:
         return "%" if self.key in PERCENT_KEYS else ""
 
+    @property
+    def label(self) -> str:
+        return str(DIFFERENCE_LABELS[self.key])
+
 
 def figure_differences(published: dict, current: dict | None) -> list[Difference]:
     """The totals that differ between the published and the current figures."""
@@ -274,7 +284,7 @@ def figure_differences(published: dict, current: dict | None) -> list[Difference
     then, now = published["totals"], current["totals"]
     return [
         Difference(key, then[key], now[key])
-        for key in (*TOTAL_KEYS, *PERCENT_KEYS, "sites_unreported")
+        for key in DIFFERENCE_LABELS
         if then.get(key) != now.get(key)
     ]
 
@@ -419,14 +429,4 @@ def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> b
             ),
         ),
     ]
-    workbook = Workbook(write_only=True)
-    for title, table in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        sheet.freeze_panes = "A2"
-        for index, width in enumerate(_column_widths(table.headers, table.rows), start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        for row in [table.headers, *table.rows]:
-            sheet.append([_xlsx_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return to_xlsx_book(sheets)
