@@ -7,7 +7,8 @@ sites, targets or days there are.
 - **site opened / closed**: a site's ``active_from`` and ``active_to``;
 - **target reached**: the first day a target's achieved value is at least its value
   (``TargetProgress.reached_on``), with the days from then to the period end ("N days
-  early"); a target whose period ended short of it is "ended, N short";
+  early"); a target whose period ended short of it is "ended, N short", and if its metric,
+  still counted from the period start, reaches the value later, "reached, N days late";
 - **record day**: the day with the most doses so far (the earliest of equal days);
 - **coverage passed**: the first day first-dose or full-course coverage was at least 50%,
   70% and 80%;
@@ -30,7 +31,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from campaign.clock import today
 from campaign.models import Campaign, District, StaffScope, Subdistrict
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
-from reports.models import DistrictDay, MilestoneNote, SubdistrictDay, TargetProgress
+from reports.builders import METRIC_FIELDS
+from reports.models import (
+    CommitteeDay,
+    DistrictDay,
+    MilestoneNote,
+    SubdistrictDay,
+    TargetProgress,
+)
 from reports.selectors import Area
 from sites.models import Site
 
@@ -41,6 +49,7 @@ KIND_LABELS = {
     "site_closed": gettext_lazy("site"),
     "target_reached": gettext_lazy("target"),
     "target_missed": gettext_lazy("target"),
+    "target_late": gettext_lazy("target"),
     "record": gettext_lazy("record"),
     "coverage": gettext_lazy("coverage"),
     "note": gettext_lazy("note"),
@@ -111,6 +120,8 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
         )
         .select_related("target__district", "target__subdistrict", "target__committee")
     )
+    rows = list(rows)
+    late = _reached_late([p for p in rows if p.reached_on is None], on)
     events = []
     for progress in rows:
         target = progress.target
@@ -146,7 +157,66 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
                     + where,
                 )
             )
+            if target.pk in late:
+                day = late[target.pk]
+                days = (day - target.period_end).days
+                events.append(
+                    Milestone(
+                        day,
+                        "target_late",
+                        _("%(target)s reached") % {"target": target.name},
+                        ngettext("%(days)s day late", "%(days)s days late", days) % {"days": days}
+                        + where,
+                    )
+                )
     return events
+
+
+def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
+    """The day each missed target's metric, counted from its period start, reached the
+    target value after the period ended (by ``on``), read from the running totals: one
+    query per level of the geography that has missed targets, none per target."""
+    levels = {
+        "committee": CommitteeDay,
+        "subdistrict": SubdistrictDay,
+        "district": DistrictDay,
+    }
+    late: dict[int, date] = {}
+    for level, snapshot in levels.items():
+        targets = [p for p in missed if getattr(p.target, f"{level}_id")]
+        if not targets:
+            continue
+        fields = {f for p in targets for f in METRIC_FIELDS[p.target.metric]}
+        series: dict[int, list[dict]] = {}
+        for row in (
+            snapshot.objects.filter(
+                **{f"{level}_id__in": {getattr(p.target, f"{level}_id") for p in targets}},
+                date__gte=min(p.target.period_end for p in targets),
+                date__lte=on,
+            )
+            .order_by("date")
+            .values(f"{level}_id", "date", *fields)
+        ):
+            series.setdefault(row[f"{level}_id"], []).append(row)
+        for progress in targets:
+            target = progress.target
+            metric = METRIC_FIELDS[target.metric]
+            days = [
+                r
+                for r in series.get(getattr(target, f"{level}_id"), [])
+                if r["date"] >= target.period_end
+            ]
+            if not days or days[0]["date"] != target.period_end:
+                continue
+            # What the running total held before the period: at its end, less what it achieved.
+            before = sum(days[0][f] for f in metric) - progress.achieved
+            late_on = next(
+                (r["date"] for r in days[1:] if sum(r[f] for f in metric) - before >= target.value),
+                None,
+            )
+            if late_on is not None:
+                late[target.pk] = late_on
+    return late
 
 
 def _day_rows(area: Area, on: date):
