@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict:
     nav.append((reverse("reports:targets"), _("Targets")))
     nav.append((reverse("reports:second_doses"), _("Second doses due")))
     nav.append((reverse("campaign:buildings"), _("Golden shield buildings")))
+    nav.append((reverse("reports:bulletins"), _("Bulletins")))
+    nav.append((reverse("reports:milestones"), _("Milestones")))
     if request.user.is_staff:
         nav.append((reverse("admin:index"), _("Administration")))
     return {"nav": nav, "staff_scope": scope}

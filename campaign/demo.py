@@ -53,6 +53,7 @@ from campaign.models import (
     Target,
 )
 from campaign.services import building_count_record, building_create
+from reports.models import MilestoneNote
 from reports.services import snapshots_rebuild
 from sites.models import DailyTally, Site
 
@@ -649,6 +650,7 @@ def demo_seed(
         campaign = _ensure_campaign(result)
         ids = _ensure_areas_and_sites(districts, result)
         _ensure_users(ids, result)
+        _ensure_timeline_notes(ids, result)
     say(f"Areas and sites ready; generating {DAYS} days of tallies.")
     totals = _ensure_tallies(districts, ids, result, say)
     with transaction.atomic():
@@ -1555,3 +1557,42 @@ def _ensure_golden_shield_buildings(ids: _Ids, result: DemoSeedResult) -> None:
         existing=len(DEMO_BUILDINGS) - buildings_created,
     )
     result.count("building counts", created=counts_created, existing=counts_existing)
+
+
+# Timeline notes (大事记) staff would have added: the days the Wanli report names. The
+# automatic milestones (sites, targets, records, coverage) need no demo rows.
+# ---------------------------------------------------------------------------------------
+
+DEMO_TIMELINE_NOTES = (
+    (WANLI_CODE, WHOLE_ORGANISATIONS, "整建制单位接种启动"),
+    (WANLI_CODE, RESIDENTS_BOOKING, "居民预约渠道开通"),
+    (WANLI_CODE, AGE_60_DRIVE, "60岁及以上人群开始登记预约"),
+    (WANLI_CODE, AGE_76_DRIVE, "76岁及以上人群开始登记预约"),
+    (WANLI_CODE, SPRINT[0], "三天冲刺开始：三天1,500剂"),
+)
+DEMO_TIMELINE_AUTHOR = "wanli_staff"
+
+
+def _ensure_timeline_notes(ids: _Ids, result: DemoSeedResult) -> None:
+    """Insert the notes of ``DEMO_TIMELINE_NOTES`` a subdistrict does not have yet (by day
+    and text), written by its demo clerk; nothing when that user is gone."""
+    author = get_user_model().objects.filter(username=DEMO_TIMELINE_AUTHOR).first()
+    if author is None:
+        return
+    stored = set(
+        MilestoneNote.objects.filter(subdistrict_id__in=ids.subdistricts.values()).values_list(
+            "subdistrict_id", "date", "text"
+        )
+    )
+    missing = []
+    for code, day, text in DEMO_TIMELINE_NOTES:
+        note = MilestoneNote(
+            subdistrict_id=ids.subdistricts[code], date=day, text=text, written_by=author
+        )
+        if (note.subdistrict_id, day, text) not in stored:
+            note.full_clean()
+            missing.append(note)
+    MilestoneNote.objects.bulk_create(missing)
+    result.count(
+        "timeline notes", created=len(missing), existing=len(DEMO_TIMELINE_NOTES) - len(missing)
+    )

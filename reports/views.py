@@ -81,17 +81,23 @@ def _chart_value(row, metric: str) -> float:
     return round(100 * value, 2) if metric.endswith("coverage") else round(value, 1)
 
 
+def areas_and_asked(request: HttpRequest, asked: str | None) -> tuple[list[Area], Area]:
+    """The areas the user may read and the one ``asked`` for (their first without one);
+    an area outside the scope answers 404, like any other object outside it."""
+    areas = ranking_areas(staff_scope_for(request.user))
+    if not areas:
+        raise Http404
+    area = next((a for a in areas if a.key == asked), None) if asked else areas[0]
+    if area is None:
+        raise Http404
+    return areas, area
+
+
 def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
     """The areas the user may rank and the area, metric and date asked for. Without an
     area the user's first is shown; an area outside the scope answers 404, like any other
     object outside it; an unknown metric falls back to the official one."""
-    areas = ranking_areas(staff_scope_for(request.user))
-    if not areas:
-        raise Http404
-    asked = request.GET.get("area")
-    area = next((a for a in areas if a.key == asked), None) if asked else areas[0]
-    if area is None:
-        raise Http404
+    areas, area = areas_and_asked(request, request.GET.get("area"))
     metric = request.GET.get("sort", "first_coverage")
     if metric not in RANKING_METRICS:
         metric = "first_coverage"

@@ -36,7 +36,14 @@ from campaign.models import (
     Subdistrict,
     Target,
 )
-from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
+from reports.models import (
+    CommitteeDay,
+    DistrictDay,
+    MilestoneNote,
+    StaleDate,
+    SubdistrictDay,
+    TargetProgress,
+)
 from sites.models import DailyTally, Site
 from tests.auth import log_in
 
@@ -98,7 +105,7 @@ def _row_counts() -> dict[str, int]:
 def _wipe() -> None:
     """Empty the seeded tables, as ``manage.py flush`` would; plain DELETEs, because
     deleting 30,000 tallies through the ORM would write a history row for each."""
-    models = [TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
+    models = [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
     models += [*HISTORY_MODELS, BuildingCount, Building]
     models += [DailyTally, Target, StaffScope, get_user_model()]
     models += [Site, Committee, Subdistrict, District, Campaign]

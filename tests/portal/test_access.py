@@ -231,3 +231,103 @@ def test_scope_matrix_of_building_writes(client, request, role, places, settings
         assert (building.name == "改名楼") is saved
         if not saved and expected == 302:
             assert response["Location"].startswith(reverse("login"))
+
+
+# Scope matrix: the daily bulletin (每日通报) and the timeline (大事记) --------------------------
+# Each role against its own area and a far one (五里堡街道 in 二七区). 200/302: allowed;
+# 404: outside the scope or not allowed to write. "nobody" is a user without any scope.
+
+BULLETIN_ROLES = ["administrator", "district_leader", "subdistrict_staff", "committee_staff"]
+
+
+@pytest.fixture
+def bulletin_matrix(settings, subdistrict, committee, administrator):
+    from reports.bulletins import bulletin_publish
+    from tests.factories import UserFactory
+    from tests.reports.bulletin_scene import DAY, build_scene
+
+    scene = build_scene(settings, subdistrict, committee)
+    own = bulletin_publish(user=administrator, subdistrict=subdistrict, on=DAY)
+    far = bulletin_publish(user=administrator, subdistrict=scene["far"], on=DAY)
+    UserFactory(username="nobody")
+    return {"own": own, "far": far, "far_subdistrict": scene["far"], "day": DAY}
+
+
+def _bulletin_reads(m, subdistrict):
+    """(label, url) of every page that reads: own area first, then the far one."""
+    earlier = (m["day"] - datetime.timedelta(days=1)).isoformat()  # not published: a preview
+    reads = []
+    for side, bulletin, area in (
+        ("own", m["own"], subdistrict),
+        ("far", m["far"], m["far_subdistrict"]),
+    ):
+        reads += [
+            (side, f"{reverse('reports:bulletin_preview')}?subdistrict={area.pk}&date={earlier}"),
+            (side, reverse("reports:bulletin", args=[bulletin.pk])),
+            (side, reverse("reports:bulletin_png", args=[bulletin.pk])),
+            (side, reverse("reports:bulletin_xlsx", args=[bulletin.pk])),
+        ]
+    return reads
+
+
+@pytest.mark.parametrize("role", BULLETIN_ROLES)
+def test_bulletin_pages_open_in_scope_and_answer_404_outside(
+    client, request, bulletin_matrix, subdistrict, role
+):
+    client.force_login(request.getfixturevalue(role))
+    for name in ("reports:bulletins", "reports:milestones"):
+        assert client.get(reverse(name)).status_code == 200, name
+    for side, url in _bulletin_reads(bulletin_matrix, subdistrict):
+        status = client.get(url).status_code
+        expected = 200 if side == "own" or role == "administrator" else 404
+        assert status == expected, (role, url, status)
+
+
+def test_bulletin_pages_answer_404_to_a_user_without_scope(client, bulletin_matrix, subdistrict):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="nobody"))
+    for name in ("reports:bulletins", "reports:milestones"):
+        assert client.get(reverse(name)).status_code == 404, name
+    for _side, url in _bulletin_reads(bulletin_matrix, subdistrict):
+        assert client.get(url).status_code == 404, url
+
+
+# Who may write: publish a bulletin (of another day) and add a timeline note.
+WRITES = {
+    "administrator": {"own": 302, "far": 302},
+    "subdistrict_staff": {"own": 302, "far": 404},
+    "district_leader": {"own": 404, "far": 404},
+    "committee_staff": {"own": 404, "far": 404},
+}
+
+
+@pytest.mark.parametrize("role", BULLETIN_ROLES)
+def test_only_administrators_and_subdistrict_staff_publish_and_write_notes(
+    client, request, bulletin_matrix, subdistrict, role
+):
+    from reports.models import Bulletin, MilestoneNote
+
+    client.force_login(request.getfixturevalue(role))
+    earlier = (bulletin_matrix["day"] - datetime.timedelta(days=1)).isoformat()
+    for side, area in (("own", subdistrict), ("far", bulletin_matrix["far_subdistrict"])):
+        before = (Bulletin.objects.count(), MilestoneNote.objects.count())
+        published = client.post(
+            reverse("reports:bulletin_publish"), {"subdistrict": area.pk, "date": earlier}
+        )
+        noted = client.post(
+            reverse("reports:milestone_note_add"),
+            {"area": f"subdistrict:{area.pk}", "date": earlier, "text": "走访"},
+        )
+        expected = WRITES[role][side]
+        assert (published.status_code, noted.status_code) == (expected, expected), (role, side)
+        written = 1 if expected == 302 else 0
+        after = (Bulletin.objects.count(), MilestoneNote.objects.count())
+        assert after == (before[0] + written, before[1] + written), (role, side)
+
+
+@pytest.mark.parametrize("role", BULLETIN_ROLES)
+def test_bulletin_writes_refuse_get(client, request, bulletin_matrix, role):
+    client.force_login(request.getfixturevalue(role))
+    for name in ("reports:bulletin_publish", "reports:milestone_note_add"):
+        assert client.get(reverse(name)).status_code == 405, name

@@ -30,6 +30,8 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from campaign.models import Campaign, StaffScope
+from reports.bulletins import bulletin_publish
+from reports.services import snapshots_rebuild
 from sites.imports import tally_import_check
 from sites.models import DailyTally, TallyImport
 from tests.factories import (
@@ -49,6 +51,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2021, 6, 30)
 DAY = "2021-06-29"  # a day no site of the world has reported: a POST there would write
+PUBLISHED = datetime.date(2021, 6, 28)  # each area's published bulletin
 LEADER, STAFF, COMMITTEE = "leader", "subdistrict staff", "committee staff"
 ROLES = (LEADER, STAFF, COMMITTEE)
 ENTERERS = frozenset({STAFF, COMMITTEE})
@@ -118,6 +121,28 @@ URLS: dict[str, Endpoint] = {
     "reports:second_dose_committee": Endpoint(
         urls=lambda a: [url("reports:second_dose_committee", a.committee.pk)]
     ),
+    "reports:bulletins": Endpoint(),
+    "reports:bulletin_preview": Endpoint(
+        urls=lambda a: [url("reports:bulletin_preview", subdistrict=a.subdistrict.pk, date=DAY)]
+    ),
+    "reports:bulletin_publish": Endpoint(
+        urls=lambda _a: [url("reports:bulletin_publish")],
+        writes=True,
+        post=lambda a: {"subdistrict": a.subdistrict.pk, "date": DAY},
+        readers=frozenset(),
+    ),
+    "reports:bulletin": Endpoint(urls=lambda a: [url("reports:bulletin", a.bulletin.pk)]),
+    "reports:bulletin_png": Endpoint(urls=lambda a: [url("reports:bulletin_png", a.bulletin.pk)]),
+    "reports:bulletin_xlsx": Endpoint(urls=lambda a: [url("reports:bulletin_xlsx", a.bulletin.pk)]),
+    "reports:milestones": Endpoint(
+        urls=lambda a: [url("reports:milestones", area=f"subdistrict:{a.subdistrict.pk}")]
+    ),
+    "reports:milestone_note_add": Endpoint(
+        urls=lambda _a: [url("reports:milestone_note_add")],
+        writes=True,
+        post=lambda a: {"area": f"subdistrict:{a.subdistrict.pk}", "date": DAY, "text": "走访"},
+        readers=frozenset(),
+    ),
     "campaign:buildings": Endpoint(),
     "campaign:building_committee": Endpoint(
         urls=lambda a: [url("campaign:building_committee", a.committee.pk)],
@@ -152,6 +177,7 @@ class Area:
     target: object
     upload: object  # a checked, confirmable tally import by the area's own clerk
     building: object
+    bulletin: object | None  # published once the world's snapshots are built
     clerk: object = field(repr=False)
 
 
@@ -166,7 +192,7 @@ def make_area(district, tag: str) -> Area:
     upload = tally_import_check(user=clerk, file_name=f"{tag}.csv", content=content.encode())
     assert upload.status == TallyImport.Status.CHECKED, upload.errors
     building = BuildingFactory(committee=committee, name=f"{tag}1号楼")
-    return Area(district, subdistrict, committee, site, target, upload, building, clerk)
+    return Area(district, subdistrict, committee, site, target, upload, building, None, clerk)
 
 
 @pytest.fixture
@@ -180,6 +206,11 @@ def world(db, settings):
     home = make_area(putuo, "home")
     neighbour = make_area(putuo, "neighbour")
     far = make_area(erqi, "far")
+    snapshots_rebuild(start=PUBLISHED)
+    for area in (home, neighbour, far):
+        area.bulletin = bulletin_publish(
+            user=area.clerk, subdistrict=area.subdistrict, on=PUBLISHED
+        )
     users = {
         LEADER: StaffScopeFactory(
             user=UserFactory(username="leader"),

@@ -22,6 +22,7 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Campaign, StaffScope
+from reports.bulletins import bulletin_publish
 from reports.services import snapshots_rebuild
 from sites.imports import tally_import_check
 from sites.models import DailyTally
@@ -37,7 +38,7 @@ from tests.factories import (
     TargetFactory,
     UserFactory,
 )
-from tests.portal.test_access_matrix import DAY, HEADER, URLS, Area, url
+from tests.portal.test_access_matrix import DAY, HEADER, PUBLISHED, URLS, Area, url
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +156,11 @@ def hostile(db, settings):
     content = f"{HEADER}\n{TODAY},{site.code},{committees[1].code},first,3\n".encode()
     upload = tally_import_check(user=clerk, file_name=f"{MARKUP[1]}.csv", content=content)
     building = BuildingFactory(committee=committees[0], name=MARKUP[1], address=MARKUP[0])
-    area = Area(district, subdistrict, committees[0], site, target, upload, building, clerk)
+    # Published for a day before the tallies: the day of the tallies stays open for preview.
+    bulletin = bulletin_publish(user=clerk, subdistrict=subdistrict, on=PUBLISHED)
+    area = Area(
+        district, subdistrict, committees[0], site, target, upload, building, bulletin, clerk
+    )
     return {"area": area, "committees": committees, "clerk": clerk, "leader": leader}
 
 
