@@ -166,10 +166,13 @@ def visits(request: HttpRequest) -> HttpResponse:
     record new ones here."""
     scope = staff_scope_for(request.user)
     areas, area = _area(request, scope)
-    mobile = _area_sites(scope, area).filter(kind=Site.Kind.MOBILE)
     chosen = None
-    if request.GET.get("site", "").isdigit():
-        chosen = get_object_or_404(mobile, pk=request.GET["site"])
+    if request.GET.get("site", "").isdigit():  # one team: its subdistrict is the area
+        chosen = get_object_or_404(
+            sites_visible_to(scope).filter(kind=Site.Kind.MOBILE), pk=request.GET["site"]
+        )
+        area = next(a for a in areas if a.kind == "subdistrict" and a.obj == chosen.subdistrict)
+    mobile = _area_sites(scope, area).filter(kind=Site.Kind.MOBILE)
     listed = MobileVisit.objects.filter(site__in=[chosen] if chosen else mobile)
     form = None
     writable = sites_plannable_by(scope).filter(pk__in=mobile.values("pk"))
