@@ -175,6 +175,7 @@ def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet:
     per_site = site_days(sites, period).order_by()
     summed = per_site.values(*keys).annotate(
         site_count=Count("pk"),
+        stations_total=Sum("stations"),
         open_site_days=Sum("open_days"),
         capacity_total=Sum("capacity"),
         doses_total=Sum("doses"),

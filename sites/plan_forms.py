@@ -100,7 +100,8 @@ class PlanGridForm(forms.Form):
 class MobileVisitForm(forms.Form):
     site = forms.ModelChoiceField(queryset=Site.objects.none(), label=gettext_lazy("Mobile team"))
     date = forms.DateField(
-        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     committee = forms.ModelChoiceField(
         queryset=Committee.objects.none(),

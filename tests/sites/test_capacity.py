@@ -100,6 +100,7 @@ def test_one_day_by_kind_and_for_the_subdistrict(sites, subdistrict):
     assert kinds["mobile"]["open_site_days"] == 1
     (total,) = grouped_rows(wanli, Period.day(D), by="subdistrict")
     assert (total["capacity_total"], total["doses_total"]) == (750, 350)
+    assert (total["site_count"], total["stations_total"]) == (3, 7)
     assert total["utilisation"] == pytest.approx(100 * 350 / 750)  # 46.7%
     assert (total["planned_total"], total["actual_on_plan_total"]) == (420, 350)
     assert total["variance"] == -70
