@@ -90,6 +90,8 @@ def test_administrator_uses_the_admin_for_every_model(client, administrator):
         "campaign_staffscope",
         "sites_site",
         "sites_dailytally",
+        "sites_siteplan",
+        "sites_mobilevisit",
     ]:
         assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200, model
 
