@@ -17,8 +17,8 @@ Definitions (also in the README):
 
 Every level (site, kind, subdistrict, district) is one query: the open sites of the area,
 annotated with correlated sums of their tallies and plans for the period, then grouped.
-Nothing is computed per site in Python; the period is one day or one week, so the days a
-site is open are a sum of at most seven CASE expressions.
+Nothing is computed per site in Python. The days a site is open in the period are date
+arithmetic in SQL (``DaysThrough``), the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
-    Case,
     Count,
+    DateField,
     Exists,
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -40,12 +41,10 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
 from sites.models import DailyTally, Site, SitePlan
-from sites.selectors import sites_active_on
 
 WEEK = 7
 
@@ -74,15 +73,37 @@ class Period:
         return self.start == self.end
 
 
-def _open_days(period: Period):
-    """How many days of the period the site is open, as one SQL expression."""
-    days = [
-        Case(When(sites_active_on(day), then=Value(1)), default=Value(0)) for day in period.days
-    ]
-    total = days[0]
-    for day in days[1:]:
-        total = total + day
-    return ExpressionWrapper(total, output_field=IntegerField())
+class DaysThrough(Func):
+    """The days from one date through another, both counted: 1 when they are equal."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL subtracts dates into whole days.
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(%(expressions)s + 1)",
+            arg_joiner=" - ",
+            **extra_context,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite keeps dates as text: count the days between their Julian day numbers.
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(CAST(julianday(%(expressions)s) AS INTEGER) + 1)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def _open_days(period: Period) -> DaysThrough:
+    """How many days of the period the site is open (it is open on at least one)."""
+    start, end = Value(period.start, DateField()), Value(period.end, DateField())
+    return DaysThrough(Least(Coalesce(F("active_to"), end), end), Greatest(F("active_from"), start))
 
 
 def _open_in(period: Period) -> Q:
@@ -142,17 +163,13 @@ def site_days(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
 
 
 def _with_rates(rows: QuerySet) -> QuerySet:
+    """Utilisation and variance. Without a plan ``planned`` is NULL, and so are the
+    variance and its percent."""
     variance = F("actual_on_plan_days") - F("planned")
     return rows.annotate(
         utilisation=_percent(F("doses"), F("capacity")),
-        variance=Case(
-            When(plan_days__gt=0, then=variance), default=None, output_field=IntegerField()
-        ),
-        variance_percent=Case(
-            When(plan_days__gt=0, then=_percent(variance, F("planned"))),
-            default=None,
-            output_field=FloatField(),
-        ),
+        variance=ExpressionWrapper(variance, output_field=IntegerField()),
+        variance_percent=_percent(variance, F("planned")),
     )
 
 
@@ -184,15 +201,9 @@ def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet:
         plan_site_days=Sum("plan_days"),
         actual_on_plan_total=Sum("actual_on_plan_days"),
     )
-    variance = F("actual_on_plan_total") - F("planned_total")
+    variance = F("actual_on_plan_total") - F("planned_total")  # NULL without any plan
     return summed.annotate(
         utilisation=_percent(F("doses_total"), F("capacity_total")),
-        variance=Case(
-            When(plan_site_days__gt=0, then=variance), default=None, output_field=IntegerField()
-        ),
-        variance_percent=Case(
-            When(plan_site_days__gt=0, then=_percent(variance, F("planned_total"))),
-            default=None,
-            output_field=FloatField(),
-        ),
+        variance=ExpressionWrapper(variance, output_field=IntegerField()),
+        variance_percent=_percent(variance, F("planned_total")),
     ).order_by(*keys[-1:])

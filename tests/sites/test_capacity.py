@@ -40,6 +40,8 @@ def sites(district, subdistrict, committee):
                 active_from=_d(1), active_to=_d(20))  # fmt: skip
     SiteFactory(subdistrict=subdistrict, code="NEW", kind="temporary", daily_capacity=999,
                 active_from=_d(29))  # fmt: skip
+    SiteFactory(subdistrict=subdistrict, code="MID", kind="temporary", daily_capacity=10,
+                active_from=_d(20), active_to=_d(24))  # fmt: skip
     zhenru = SubdistrictFactory(district=district, code="310107-ZR", name="真如镇街道")
     other = SiteFactory(subdistrict=zhenru, code="ZR", kind="fixed", daily_capacity=600)
     far = SiteFactory(
@@ -78,7 +80,7 @@ def _by_code(rows):
 
 def test_one_day_per_site(sites, subdistrict):
     rows = _by_code(site_rows(Site.objects.filter(subdistrict=subdistrict), Period.day(D)))
-    assert set(rows) == {"F", "T", "M"}  # the closed sites are not listed
+    assert set(rows) == {"F", "T", "M"}  # the sites closed that day are not listed
     fixed, temporary, mobile = rows["F"], rows["T"], rows["M"]
     assert (fixed.capacity, fixed.doses, fixed.per_station) == (400, 300, 100.0)
     assert fixed.utilisation == pytest.approx(75.0)
@@ -142,9 +144,10 @@ def test_a_week_counts_capacity_on_the_days_a_site_is_open(sites, subdistrict):
     assert (temporary.open_days, temporary.capacity) == (3, 750)  # opened 06-26
     assert temporary.utilisation == pytest.approx(100 * 50 / 750)
     assert (mobile.open_days, mobile.capacity, mobile.doses) == (7, 700, 30)
+    assert (rows["MID"].open_days, rows["MID"].capacity) == (3, 30)  # closed after 06-24
     (total,) = grouped_rows(Site.objects.filter(subdistrict=subdistrict), week, by="subdistrict")
-    assert (total["capacity_total"], total["doses_total"]) == (4250, 650)
-    assert (total["open_site_days"], total["reported_site_days"]) == (17, 5)
+    assert (total["capacity_total"], total["doses_total"]) == (4280, 650)
+    assert (total["open_site_days"], total["reported_site_days"]) == (20, 5)
 
 
 def test_capacity_page_shows_the_figures(client, sites, subdistrict_staff):
@@ -160,7 +163,7 @@ def test_capacity_page_shows_the_figures(client, sites, subdistrict_staff):
     assert "2021-06-26 至 2021-06-30" in html  # a temporary site's open dates
     assert "真如" not in html  # another subdistrict, outside the clerk's scope
     week = client.get(reverse("sites:capacity"), {"date": "2021-06-28", "period": "week"})
-    assert "4250" in week.content.decode()
+    assert "4280" in week.content.decode()
 
 
 def test_leader_sees_the_district_and_its_subdistricts(client, sites, district_leader):
