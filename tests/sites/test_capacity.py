@@ -159,11 +159,13 @@ def test_capacity_page_shows_the_figures(client, sites, subdistrict_staff):
     assert "+20" in html
     assert "+7.1%" in html
     assert "75.0%" in html
+    assert "4 × 100" in html  # the fixed site's capacity: stations × doses per station
     assert "未上报" in html  # the mobile team
     assert "2021-06-26 至 2021-06-30" in html  # a temporary site's open dates
     assert "真如" not in html  # another subdistrict, outside the clerk's scope
     week = client.get(reverse("sites:capacity"), {"date": "2021-06-28", "period": "week"})
     assert "4280" in week.content.decode()
+    assert "250 × 3" in week.content.decode()  # the temporary site: daily capacity × days open
 
 
 def test_leader_sees_the_district_and_its_subdistricts(client, sites, district_leader):
