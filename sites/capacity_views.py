@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.clock import today
-from campaign.models import Committee, StaffScope
+from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.selectors import Area, ranking_areas
 from sites.capacity import Period, grouped_rows, site_rows
@@ -114,11 +114,17 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
     )
     sites.sort(key=lambda s: KIND_ORDER[s.kind])
     plans = SitePlan.objects.filter(site__in=sites, date__range=(period.start, period.end))
+    campaigns = list(
+        Campaign.objects.filter(start_date__lte=period.end, end_date__gte=period.start)
+    )
     grid = {
         "sites": sites,
         "days": period.days,
         "stored": list(plans),
         "editable_from": None if scope.role == StaffScope.Role.ADMINISTRATOR else today(),
+        "campaign_days": {
+            day for day in period.days if any(c.start_date <= day <= c.end_date for c in campaigns)
+        },
     }
     form = PlanGridForm(request.POST or None, **grid)
     if request.method == "POST" and form.is_valid():

@@ -26,7 +26,8 @@ class PlanGridRow:
 
 
 class PlanGridForm(forms.Form):
-    """Sites × days of one week; a cell holds the day's planned doses or is blank."""
+    """Sites × days of one week; a cell holds the day's planned doses or is blank. Days a
+    site is closed, or outside the campaign (``campaign_days``), have no cell."""
 
     def __init__(
         self,
@@ -35,6 +36,7 @@ class PlanGridForm(forms.Form):
         days: Sequence[date],
         stored: Iterable[SitePlan],
         editable_from: date | None,
+        campaign_days: set[date] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -43,6 +45,8 @@ class PlanGridForm(forms.Form):
         for site in self.sites:
             for day in self.days:
                 if not site_is_active(site, day):
+                    continue
+                if campaign_days is not None and day not in campaign_days:
                     continue
                 locked = editable_from is not None and day < editable_from
                 self.fields[self._name(site, day)] = forms.CharField(

@@ -127,6 +127,10 @@ def test_plan_grid_page_saves_a_week_and_names_a_bad_cell(client, subdistrict_st
     past_cell = re.search(rf'<input[^>]*name="plan-{fixed.pk}-20210629"[^>]*>', html).group()
     assert "disabled" not in today_cell
     assert "disabled" in past_cell  # a plan is made before the day
+    last_week = client.get(url, {"start": "2021-06-28"}).content.decode()
+    assert f'name="plan-{fixed.pk}-20210630"' in last_week
+    assert f'name="plan-{fixed.pk}-20210701"' not in last_week  # after the campaign: no cell
+    assert last_week.count('title="未开放"') == 4  # 07-01 .. 07-04
     bad = client.post(f"{url}?start=2021-06-24", {f"plan-{fixed.pk}-20210630": "三百"})
     assert "未保存任何数据" in bad.content.decode()
     assert "请填写整数，如 0、12 或 305。" in bad.content.decode()
