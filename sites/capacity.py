@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
+    Case,
     Count,
     DateField,
     Exists,
@@ -41,6 +42,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
 
@@ -173,9 +175,18 @@ def _with_rates(rows: QuerySet) -> QuerySet:
     )
 
 
+# Fixed sites first, then temporary ones, then mobile teams: the order of Site.Kind.
+KIND_ORDER = Case(
+    *(When(kind=kind.value, then=Value(n)) for n, kind in enumerate(Site.Kind)),
+    default=Value(len(Site.Kind)),
+    output_field=IntegerField(),
+)
+
+
 def site_rows(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
     """One row per site open in the period, with utilisation and plan vs actual."""
-    return _with_rates(site_days(sites, period)).order_by("subdistrict__code", "kind", "code")
+    rows = _with_rates(site_days(sites, period))
+    return rows.order_by("subdistrict__code", KIND_ORDER, "code")
 
 
 GROUPS = {
@@ -206,4 +217,4 @@ def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet:
         utilisation=_percent(F("doses_total"), F("capacity_total")),
         variance=ExpressionWrapper(variance, output_field=IntegerField()),
         variance_percent=_percent(variance, F("planned_total")),
-    ).order_by(*keys[-1:])
+    ).order_by(KIND_ORDER if by == "kind" else keys[-1])

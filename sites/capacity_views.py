@@ -22,7 +22,7 @@ from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.selectors import Area, ranking_areas
-from sites.capacity import Period, grouped_rows, site_rows
+from sites.capacity import KIND_ORDER, Period, grouped_rows, site_rows
 from sites.models import MobileVisit, Site, SitePlan
 from sites.plan_forms import MobileVisitForm, PlanGridForm
 from sites.plans import (
@@ -34,8 +34,6 @@ from sites.plans import (
     sites_plannable_by,
 )
 from sites.selectors import sites_visible_to
-
-KIND_ORDER = {kind.value: n for n, kind in enumerate(Site.Kind)}
 
 
 def _day(request: HttpRequest, name: str = "date") -> date:
@@ -68,8 +66,8 @@ def capacity(request: HttpRequest) -> HttpResponse:
     week = request.GET.get("period") == "week"
     period = Period.week_ending(on) if week else Period.day(on)
     sites = _area_sites(scope, area)
-    rows = sorted(site_rows(sites, period), key=lambda r: (r.subdistrict.code, KIND_ORDER[r.kind]))
-    kinds = sorted(grouped_rows(sites, period, by="kind"), key=lambda r: KIND_ORDER[r["kind"]])
+    rows = site_rows(sites, period)
+    kinds = grouped_rows(sites, period, by="kind")
     total_level = "district" if area.kind == "district" else "subdistrict"
     return render(
         request,
@@ -110,9 +108,8 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
         sites_plannable_by(scope)
         .filter(subdistrict=subdistrict, active_from__lte=period.end)
         .filter(Q(active_to__isnull=True) | Q(active_to__gte=period.start))
-        .order_by("kind", "code")
+        .order_by(KIND_ORDER, "code")
     )
-    sites.sort(key=lambda s: KIND_ORDER[s.kind])
     plans = SitePlan.objects.filter(site__in=sites, date__range=(period.start, period.end))
     campaigns = list(
         Campaign.objects.filter(start_date__lte=period.end, end_date__gte=period.start)

@@ -59,6 +59,7 @@ class PlanGridForm(forms.Form):
                             "inputmode": "numeric",
                             "autocomplete": "off",
                             "class": "cell",
+                            "data-day": day.isoformat(),
                             "aria-label": f"{site.name} {day:%Y-%m-%d}",
                         }
                     ),

@@ -96,6 +96,8 @@ def test_one_day_per_site(sites, subdistrict):
 def test_one_day_by_kind_and_for_the_subdistrict(sites, subdistrict):
     wanli = Site.objects.filter(subdistrict=subdistrict)
     kinds = {row["kind"]: row for row in grouped_rows(wanli, Period.day(D), by="kind")}
+    assert list(kinds) == ["fixed", "temporary", "mobile"]  # the page's order
+    assert [row.code for row in site_rows(wanli, Period.day(D))] == ["F", "T", "M"]
     assert kinds["fixed"]["capacity_total"] == 400
     assert kinds["temporary"]["utilisation"] == pytest.approx(20.0)
     assert kinds["mobile"]["reported_site_days"] == 0
