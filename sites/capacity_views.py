@@ -44,10 +44,14 @@ def _day(request: HttpRequest, name: str = "date") -> date:
 
 
 def _area(request: HttpRequest, scope: StaffScope | None) -> tuple[list[Area], Area]:
+    """The areas the user may read and the one asked for (else the first); an area
+    outside the scope answers 404, like any other object outside it."""
     areas = ranking_areas(scope)
-    if not areas:
+    asked = request.GET.get("area")
+    area = next((a for a in areas if a.key == asked), None) if asked else next(iter(areas), None)
+    if area is None:
         raise Http404
-    return areas, next((a for a in areas if a.key == request.GET.get("area")), areas[0])
+    return areas, area
 
 
 def _area_sites(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
@@ -100,8 +104,11 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
     subdistricts = list(subdistricts_visible_to(scope).order_by("district__code", "code"))
     if not subdistricts:
         raise Http404
-    wanted = request.GET.get("subdistrict", "")
-    subdistrict = next((s for s in subdistricts if str(s.pk) == wanted), subdistricts[0])
+    wanted = request.GET.get("subdistrict")
+    subdistrict = next((s for s in subdistricts if str(s.pk) == wanted), None)
+    if wanted and subdistrict is None:  # outside the scope
+        raise Http404
+    subdistrict = subdistrict or subdistricts[0]
     start = _day(request, "start")
     period = Period(start, start + timedelta(days=6))
     sites = list(
