@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from campaign.selectors import staff_scope_for
+from sites.plans import can_plan
 from sites.selectors import can_enter_tallies
 
 
@@ -22,6 +23,10 @@ def navigation(request: HttpRequest) -> dict:
     nav.append((reverse("campaign:buildings"), _("Golden shield buildings")))
     nav.append((reverse("reports:bulletins"), _("Bulletins")))
     nav.append((reverse("reports:milestones"), _("Milestones")))
+    nav.append((reverse("sites:capacity"), _("Capacity")))
+    if can_plan(scope):
+        nav.append((reverse("sites:plans"), _("Daily plans")))
+    nav.append((reverse("sites:visits"), _("Mobile visits")))
     if request.user.is_staff:
         nav.append((reverse("admin:index"), _("Administration")))
     return {"nav": nav, "staff_scope": scope}

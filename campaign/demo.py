@@ -39,7 +39,7 @@ from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import reset_queries, transaction
-from django.db.models import Model
+from django.db.models import Model, Sum
 from simple_history.utils import bulk_create_with_history
 
 from campaign.models import (
@@ -55,7 +55,7 @@ from campaign.models import (
 from campaign.services import building_count_record, building_create
 from reports.models import MilestoneNote
 from reports.services import snapshots_rebuild
-from sites.models import DailyTally, Site
+from sites.models import DailyTally, MobileVisit, Site, SitePlan
 
 # ---------------------------------------------------------------------------------------
 # The campaign and its calendar (seed 000: "174 days", 2021-01-08 to 2021-06-30)
@@ -656,6 +656,8 @@ def demo_seed(
     with transaction.atomic():
         _ensure_targets(campaign, target_specs(districts, totals), ids, result)
         _ensure_golden_shield_buildings(ids, result)
+    with transaction.atomic():
+        _ensure_plans_and_visits(ids, result)
     if build_snapshots and result.first_new_tally_date:
         say("Building the ranking and target progress of every day.")
         snapshots_rebuild(start=result.first_new_tally_date)
@@ -1596,3 +1598,100 @@ def _ensure_timeline_notes(ids: _Ids, result: DemoSeedResult) -> None:
     result.count(
         "timeline notes", created=len(missing), existing=len(DEMO_TIMELINE_NOTES) - len(missing)
     )
+
+
+# Daily plans and mobile visits, for the capacity pages (seeds 000 and 002): every demo
+# site's plan for the campaign's last two weeks, and Wanli's mobile team and bus visits.
+# ---------------------------------------------------------------------------------------
+
+PLANS_FROM = _d(6, 17)  # plans of 06-17 .. 06-30: the page's "week" view has two of them
+PLAN_LOOKBACK = 7  # a plan is made from the site's last week, as Wulibao's evening review did
+SPRINT_PLAN_FACTOR = 1.2  # the three-day sprint was planned above the usual days
+VISITS_FROM = _d(6, 27)  # Wanli's mobile visits: the last four days, plus the reports' two
+NAMED_VISITS = (  # (day, site code, committee code or "", compound, note) from seed 000
+    (_d(5, 8), "WL-M-BUS", "", "大华虎城园区", "首辆“移动疫苗接种车”开进大华虎城园区"),
+    (_d(6, 3), "WL-M-01", f"{WANLI_CODE}-09", "水泉路99弄", "机动队送针上门进小区"),
+)
+
+
+def _ensure_plans_and_visits(ids: _Ids, result: DemoSeedResult) -> None:
+    """Insert the missing plans and visits (by site and date; by site, date, committee and
+    compound). Plans follow what each site gave in the week before, with some noise, so
+    plan vs actual has both signs; the demo's unreported sites miss theirs on 06-30.
+    Visits follow the simulation's mobile schedule, with the doses their tallies hold."""
+    specs = {site.code: site for d in DEMO_DISTRICTS for s in d.subdistricts for site in s.sites}
+    site_ids = {code: ids.sites[code] for code in specs}
+    daily = {
+        (site_id, day): doses
+        for site_id, day, doses in DailyTally.objects.filter(
+            site_id__in=site_ids.values(),
+            date__range=(PLANS_FROM - timedelta(days=PLAN_LOOKBACK), CAMPAIGN_END),
+        )
+        .values_list("site_id", "date")
+        .annotate(doses=Sum("count"))
+        .order_by()
+    }
+    plans = []
+    for code, spec in specs.items():
+        rng = random.Random(f"{SEED}:{code}:plans")  # noqa: S311 - demo data, not secrets
+        for n in range((CAMPAIGN_END - PLANS_FROM).days + 1):
+            day = PLANS_FROM + timedelta(days=n)
+            week = [daily.get((site_ids[code], day - timedelta(days=k)), 0) for k in range(1, 8)]
+            usual = sum(week) / PLAN_LOOKBACK * rng.uniform(0.9, 1.15)
+            if SPRINT[0] <= day <= SPRINT[1]:
+                usual *= SPRINT_PLAN_FACTOR
+            if spec.is_active(day) and usual >= 5:
+                plans.append((site_ids[code], day, max(10, round(usual / 10) * 10)))
+    stored = set(SitePlan.objects.values_list("site_id", "date"))
+    missing = [
+        SitePlan(site_id=site_id, date=day, planned_doses=value)
+        for site_id, day, value in plans
+        if (site_id, day) not in stored
+    ]
+    if missing:
+        bulk_create_with_history(
+            missing, SitePlan, batch_size=500, default_change_reason=HISTORY_REASON
+        )
+    result.count("plans", created=len(missing), existing=len(plans) - len(missing))
+    _ensure_wanli_visits(ids, result)
+
+
+def _ensure_wanli_visits(ids: _Ids, result: DemoSeedResult) -> None:
+    wanli = next(s for s in PUTUO.subdistricts if s.code == WANLI_CODE)
+    schedule = StreetSimulation(wanli, MILESTONES).visits  # day index -> committee -> site
+    wanted = list(NAMED_VISITS)
+    for n in range((CAMPAIGN_END - VISITS_FROM).days + 1):
+        day = VISITS_FROM + timedelta(days=n)
+        for committee, site in sorted(schedule.get((day - CAMPAIGN_START).days, {}).items()):
+            wanted.append((day, site, committee, "", ""))
+    doses = {
+        (day, site_id, committee_id): total
+        for day, site_id, committee_id, total in DailyTally.objects.filter(
+            site_id__in={ids.sites[site] for _day, site, *_rest in wanted},
+            date__in={day for day, *_rest in wanted},
+        )
+        .values_list("date", "site_id", "committee_id")
+        .annotate(total=Sum("count"))
+        .order_by()
+    }
+    stored = set(MobileVisit.objects.values_list("site_id", "date", "committee_id", "compound"))
+    visits = []
+    for day, site, committee, compound, note in wanted:
+        site_id, committee_id = ids.sites[site], ids.committees.get(committee)
+        if (site_id, day, committee_id, compound) in stored:
+            continue
+        visits.append(
+            MobileVisit(
+                site_id=site_id,
+                date=day,
+                committee_id=committee_id,
+                compound=compound,
+                doses=doses.get((day, site_id, committee_id)),
+                note=note,
+            )
+        )
+    if visits:
+        bulk_create_with_history(
+            visits, MobileVisit, batch_size=500, default_change_reason=HISTORY_REASON
+        )
+    result.count("mobile visits", created=len(visits), existing=len(wanted) - len(visits))

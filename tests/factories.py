@@ -15,7 +15,7 @@ from campaign.models import (
     Subdistrict,
     Target,
 )
-from sites.models import DailyTally, Site
+from sites.models import DailyTally, MobileVisit, Site, SitePlan
 
 
 class UserFactory(DjangoModelFactory):
@@ -120,3 +120,21 @@ class BuildingFactory(DjangoModelFactory):
     committee = factory.SubFactory(CommitteeFactory)
     name = factory.Sequence(lambda n: f"{n + 1}号楼")
     residents = 125
+
+
+class SitePlanFactory(DjangoModelFactory):
+    class Meta:
+        model = SitePlan
+
+    site = factory.SubFactory(SiteFactory)
+    date = datetime.date(2021, 6, 28)
+    planned_doses = 100
+
+
+class MobileVisitFactory(DjangoModelFactory):
+    class Meta:
+        model = MobileVisit
+
+    site = factory.SubFactory(SiteFactory, kind=Site.Kind.MOBILE)
+    date = datetime.date(2021, 6, 28)
+    compound = "水泉路99弄"

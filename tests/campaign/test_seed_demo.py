@@ -44,7 +44,7 @@ from reports.models import (
     SubdistrictDay,
     TargetProgress,
 )
-from sites.models import DailyTally, Site
+from sites.models import DailyTally, MobileVisit, Site, SitePlan
 from tests.auth import log_in
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,8 @@ HISTORY_MODELS = [
     DailyTally.history.model,
     Building.history.model,
     BuildingCount.history.model,
+    SitePlan.history.model,
+    MobileVisit.history.model,
 ]
 
 
@@ -97,6 +99,7 @@ def _tally_checksum(tallies=None) -> str:
 def _row_counts() -> dict[str, int]:
     models = [District, Subdistrict, Committee, Campaign, Target, StaffScope, Site, DailyTally]
     models += [Building, BuildingCount]
+    models += [SitePlan, MobileVisit]
     counts = {model.__name__: model.objects.count() for model in models + HISTORY_MODELS}
     counts["User"] = get_user_model().objects.count()
     return counts
@@ -106,7 +109,7 @@ def _wipe() -> None:
     """Empty the seeded tables, as ``manage.py flush`` would; plain DELETEs, because
     deleting 30,000 tallies through the ORM would write a history row for each."""
     models = [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
-    models += [*HISTORY_MODELS, BuildingCount, Building]
+    models += [*HISTORY_MODELS, BuildingCount, Building, SitePlan, MobileVisit]
     models += [DailyTally, Target, StaffScope, get_user_model()]
     models += [Site, Committee, Subdistrict, District, Campaign]
     with connection.cursor() as cursor:
@@ -215,6 +218,36 @@ def test_every_area_has_a_code_and_people_and_every_site_capacity(seeded):
     for site in Site.objects.all():
         assert 100 <= site.daily_capacity / site.stations <= 150, site
         assert site.address
+
+
+def test_demo_sites_have_plans_and_wanli_mobile_visits(seeded):
+    """Every demo site open in the last two weeks has daily plans, missed and beaten;
+    Wanli's mobile team and bus have the reports' visits and the last days' visits."""
+    plans = SitePlan.objects.filter(site__code__in=["WL-F-E", "DXL-F-01", "SMEL-T-JD"])
+    assert plans.values("site").distinct().count() == 3
+    assert set(plans.values_list("date", flat=True)) == {
+        datetime.date(2021, 6, 17) + datetime.timedelta(days=n) for n in range(14)
+    }
+    # On demo today 家乐福 has a plan and no tally yet: the page shows it missed.
+    assert SitePlan.objects.filter(site__code="WL-T-JLF", date=CAMPAIGN_END).exists()
+    # No plan outside a site's open dates; none once a site's sessions are over.
+    assert not SitePlan.objects.filter(site__code=ENTERPRISE_SITE_CODE, date=CAMPAIGN_END).exists()
+    for plan in SitePlan.objects.select_related("site"):
+        assert plan.site.active_from <= plan.date, plan
+        assert plan.site.active_to is None or plan.date <= plan.site.active_to, plan
+    visits = MobileVisit.objects.filter(site__subdistrict__code=WANLI)
+    assert visits.count() == MobileVisit.objects.count() >= 10
+    named = visits.get(date="2021-06-03", compound="水泉路99弄")
+    assert (named.site.code, named.committee.name) == ("WL-M-01", "水泉居民区")
+    bus = visits.get(date="2021-05-08", compound="大华虎城园区")
+    assert bus.site.code == "WL-M-BUS"
+    assert bus.committee is None
+    # A visit's doses are what the team's tallies hold for that committee and day.
+    for visit in visits.exclude(committee=None).exclude(doses=None):
+        held = DailyTally.objects.filter(
+            site=visit.site, date=visit.date, committee=visit.committee
+        ).aggregate(n=Sum("count"))["n"]
+        assert visit.doses == held, visit
 
 
 # --- the figures ----------------------------------------------------------------------

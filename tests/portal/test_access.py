@@ -93,6 +93,8 @@ def test_administrator_uses_the_admin_for_every_model(client, administrator):
         "sites_dailytally",
         "campaign_building",
         "campaign_buildingcount",
+        "sites_siteplan",
+        "sites_mobilevisit",
     ]:
         assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200, model
 
@@ -331,3 +333,99 @@ def test_bulletin_writes_refuse_get(client, request, bulletin_matrix, role):
     client.force_login(request.getfixturevalue(role))
     for name in ("reports:bulletin_publish", "reports:milestone_note_add"):
         assert client.get(reverse(name)).status_code == 405, name
+
+
+# --- Site capacity, daily plans and mobile visits (issue 6, item 3) --------------------
+# Who may open each page, and who may write; anything outside a user's scope answers 404.
+CAPACITY_ROLES = ["administrator", "district_leader", "subdistrict_staff", "committee_staff", ""]
+CAPACITY_MATRIX = {  # role: (capacity, plans, visits, far team's visits, record, delete)
+    "administrator": (200, 200, 200, 200, 302, 302),
+    "district_leader": (200, 404, 200, 404, 404, 404),
+    "subdistrict_staff": (200, 200, 200, 404, 302, 302),
+    "committee_staff": (200, 404, 200, 404, 404, 404),
+    "": (404, 404, 404, 404, 404, 404),  # a login without a scope
+}
+
+
+@pytest.fixture
+def mobile_teams(subdistrict, committee):
+    import datetime
+
+    from tests.factories import DistrictFactory, MobileVisitFactory, SiteFactory
+    from tests.factories import SubdistrictFactory as Subdistricts
+
+    near = SiteFactory(subdistrict=subdistrict, kind="mobile", name="万里街道疫苗接种机动队")
+    far_area = Subdistricts(district=DistrictFactory(name="二七区"), name="五里堡街道")
+    far = SiteFactory(subdistrict=far_area, kind="mobile", name="五里堡上门接种队")
+    day = datetime.date(2021, 6, 28)
+    return {
+        "near": near,
+        "far": far,
+        "near_visit": MobileVisitFactory(site=near, date=day, committee=committee),
+        "far_visit": MobileVisitFactory(site=far, date=day, compound="郑大南校区"),
+    }
+
+
+@pytest.mark.parametrize("role", CAPACITY_ROLES)
+def test_scope_matrix_for_capacity_plans_and_visits(
+    client, request, settings, role, mobile_teams, committee
+):
+    import datetime
+
+    from sites.models import MobileVisit
+    from tests.factories import CampaignFactory, UserFactory
+
+    settings.STREETVAX_DEMO_DATE = datetime.date(2021, 6, 30)
+    CampaignFactory()
+    user = request.getfixturevalue(role) if role else UserFactory(username="no-scope")
+    client.force_login(user)
+    expected = CAPACITY_MATRIX[role]
+    near, far = mobile_teams["near"], mobile_teams["far"]
+    got = [
+        client.get(reverse("sites:capacity")).status_code,
+        client.get(reverse("sites:plans")).status_code,
+        client.get(reverse("sites:visits")).status_code,
+        client.get(reverse("sites:visits"), {"site": far.pk}).status_code,
+    ]
+    record = client.post(
+        reverse("sites:visits"),
+        {"site": near.pk, "date": "2021-06-29", "committee": committee.pk},
+    )
+    got.append(record.status_code)
+    delete = client.post(reverse("sites:visit_delete", args=[mobile_teams["near_visit"].pk]))
+    got.append(delete.status_code)
+    assert tuple(got) == expected
+    written = MobileVisit.objects.filter(date=datetime.date(2021, 6, 29)).exists()
+    assert written == (expected[4] == 302)
+    kept = MobileVisit.objects.filter(pk=mobile_teams["near_visit"].pk).exists()
+    assert kept == (expected[5] == 404)
+
+
+@pytest.mark.parametrize("role", ["district_leader", "subdistrict_staff", "committee_staff"])
+def test_capacity_pages_answer_404_for_an_area_outside_the_scope(
+    client, request, role, mobile_teams
+):
+    from reports.selectors import Area
+
+    client.force_login(request.getfixturevalue(role))
+    far = mobile_teams["far"].subdistrict
+    for area in [Area("subdistrict", far), Area("district", far.district)]:
+        for name in ["sites:capacity", "sites:visits"]:
+            response = client.get(reverse(name), {"area": area.key})
+            assert response.status_code == 404, (name, area.key)
+    html = client.get(reverse("sites:capacity")).content.decode()
+    assert "五里堡" not in html  # without an area: the user's own
+
+
+def test_staff_cannot_delete_another_subdistricts_visit_or_plan_its_sites(
+    client, subdistrict_staff, mobile_teams
+):
+    from sites.models import MobileVisit
+
+    client.force_login(subdistrict_staff)
+    far_visit = mobile_teams["far_visit"]
+    assert client.post(reverse("sites:visit_delete", args=[far_visit.pk])).status_code == 404
+    assert MobileVisit.objects.filter(pk=far_visit.pk).exists()
+    page = client.get(reverse("sites:plans"), {"subdistrict": mobile_teams["far"].subdistrict_id})
+    assert page.status_code == 404
+    assert client.get(reverse("sites:visit_delete", args=[far_visit.pk])).status_code == 405

@@ -39,6 +39,7 @@ from tests.factories import (
     CampaignFactory,
     CommitteeFactory,
     DistrictFactory,
+    MobileVisitFactory,
     SiteFactory,
     StaffScopeFactory,
     SubdistrictFactory,
@@ -154,6 +155,24 @@ URLS: dict[str, Endpoint] = {
         writes=True,
         post=lambda _a: {"date": DAY, "vaccinated": "1"},
     ),
+    "sites:capacity": Endpoint(urls=lambda a: ranking_urls("sites:capacity", a)),
+    "sites:plans": Endpoint(
+        urls=lambda a: [url("sites:plans", subdistrict=a.subdistrict.pk)],
+        writes=True,
+        post=lambda a: {f"plan-{a.site.pk}-{TODAY:%Y%m%d}": "5"},
+        readers=frozenset({STAFF}),
+    ),
+    "sites:visits": Endpoint(
+        urls=lambda a: [
+            *ranking_urls("sites:visits", a),
+            *([url("sites:visits", site=a.visit.site_id)] if a.visit else []),
+        ],
+        writes=True,
+        post=lambda a: {"site": a.visit.site_id, "date": DAY, "committee": a.committee.pk},
+    ),
+    "sites:visit_delete": Endpoint(
+        urls=lambda a: [url("sites:visit_delete", a.visit.pk)], writes=True, readers=frozenset()
+    ),
 }
 ADMIN_NAMESPACE = "admin:"
 
@@ -179,6 +198,7 @@ class Area:
     building: object
     bulletin: object | None  # published once the world's snapshots are built
     clerk: object = field(repr=False)
+    visit: object = None  # a mobile team's visit to the area's committee
 
 
 def make_area(district, tag: str) -> Area:
@@ -192,7 +212,11 @@ def make_area(district, tag: str) -> Area:
     upload = tally_import_check(user=clerk, file_name=f"{tag}.csv", content=content.encode())
     assert upload.status == TallyImport.Status.CHECKED, upload.errors
     building = BuildingFactory(committee=committee, name=f"{tag}1号楼")
-    return Area(district, subdistrict, committee, site, target, upload, building, None, clerk)
+    team = SiteFactory(subdistrict=subdistrict, code=f"{tag}-M", name=f"{tag}机动队", kind="mobile")
+    visit = MobileVisitFactory(site=team, committee=committee)
+    return Area(
+        district, subdistrict, committee, site, target, upload, building, None, clerk, visit
+    )
 
 
 @pytest.fixture
