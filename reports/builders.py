@@ -343,8 +343,9 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
         scoped = [t for t in targets if getattr(t, f"{area}_id")]
         if not scoped:
             continue
-        # The range's rows and, outside it, the period starts and ends.
-        edges = {t.period_start for t in scoped} | {t.period_end for t in scoped}
+        # The range's rows, the period starts and the period ends before the range.
+        edges = {t.period_start for t in scoped}
+        edges |= {t.period_end for t in scoped if t.period_end < start}
         rows = snapshot.objects.filter(
             Q(date__range=(start, end)) | Q(date__in=edges),
             **{f"{area}_id__in": {getattr(t, f"{area}_id") for t in scoped}},
