@@ -33,7 +33,6 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from campaign.models import Campaign, Target
@@ -347,7 +346,7 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
         edges = {t.period_start for t in scoped}
         edges |= {t.period_end for t in scoped if t.period_end < start}
         rows = snapshot.objects.filter(
-            Q(date__range=(start, end)) | Q(date__in=edges),
+            date__in=edges | set(days),
             **{f"{area}_id__in": {getattr(t, f"{area}_id") for t in scoped}},
         ).values(f"{area}_id", "date", *CUMULATIVE_FIGURES, *DAY_FIGURES)
         for row in rows:
