@@ -298,3 +298,11 @@ def test_deleting_a_committee_deletes_its_snapshot_rows(town):
     town["E"].delete()  # through Django: the table has no database-level foreign key
     assert not CommitteeDay.objects.filter(committee_id=town["E"].pk).exists()
     assert CommitteeDay.objects.count() == 10
+
+
+def test_a_range_costs_the_queries_of_one_date(town, django_assert_max_num_queries):
+    snapshots_build_date(on=DAY1)
+    with django_assert_max_num_queries(30) as one_date:
+        snapshots_build_date(on=DAY2)
+    with django_assert_max_num_queries(len(one_date.captured_queries)):
+        snapshots_build_dates(start=DAY1, end=DAY2)
