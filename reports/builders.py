@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
+from typing import Protocol
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -310,10 +311,35 @@ DAY_FIELDS = {  # the same figure for the day alone, to step back before the per
 }
 DAY_FIGURES = ("first_doses", "second_doses", "booster_doses")
 CUMULATIVE_FIGURES = (*DAY_FIELDS, "full_course_cumulative")
+
+
+class TargetRow(Protocol):
+    """The fields of a Target the progress needs (``values_list(*TARGET_FIELDS, named=True)``)."""
+
+    id: int
+    committee_id: int | None
+    subdistrict_id: int | None
+    district_id: int | None
+    metric: str
+    value: int
+    period_start: date
+    period_end: date
+
+
+TARGET_FIELDS = (
+    "id",
+    "committee_id",
+    "subdistrict_id",
+    "district_id",
+    "metric",
+    "value",
+    "period_start",
+    "period_end",
+)
 TARGET_SCOPES = {"committee": CommitteeDay, "subdistrict": SubdistrictDay, "district": DistrictDay}
 
 
-def _target_area(target: Target) -> tuple[str, int]:
+def _target_area(target: TargetRow) -> tuple[str, int]:
     area = next(area for area in TARGET_SCOPES if getattr(target, f"{area}_id"))
     return area, getattr(target, f"{area}_id")
 
@@ -336,7 +362,9 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
     """Progress of every started target on every day of the range, from the snapshots
     just built: one query per level of area whatever the number of targets and days."""
     start, end = days[0], days[-1]
-    targets = list(Target.objects.filter(period_start__lte=end))
+    targets = list(  # plain rows: a city has hundreds of targets, rebuilt every save
+        Target.objects.filter(period_start__lte=end).values_list(*TARGET_FIELDS, named=True)
+    )
     cumulative: dict[tuple[str, int, date], dict] = {}
     for area, snapshot in TARGET_SCOPES.items():
         scoped = [t for t in targets if getattr(t, f"{area}_id")]
@@ -367,8 +395,8 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
             if target.period_start > day:
                 continue
             achieved = _achieved(target, cumulative, _target_area(target), day, day_fields)
-            yesterday = earlier.get((target.pk, day - timedelta(days=1)))
-            week_ago = earlier.get((target.pk, day - timedelta(days=PACE_DAYS)))
+            yesterday = earlier.get((target.id, day - timedelta(days=1)))
+            week_ago = earlier.get((target.id, day - timedelta(days=PACE_DAYS)))
             row = _progress(
                 target,
                 achieved,
@@ -376,13 +404,13 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
                 reached_before=yesterday[1] if yesterday else None,
                 achieved_week_ago=week_ago[0] if week_ago else None,
             )
-            earlier[(target.pk, day)] = (achieved, row["reached_on"])
+            earlier[(target.id, day)] = (achieved, row["reached_on"])
             rows.append(tuple({**row, "computed_at": now}[c] for c in PROGRESS_COLUMNS))
     insert_rows(TargetProgress, list(PROGRESS_COLUMNS), rows)
 
 
 def _achieved(
-    target: Target, cumulative: dict, key: tuple[str, int], on: date, day_fields: dict
+    target: TargetRow, cumulative: dict, key: tuple[str, int], on: date, day_fields: dict
 ) -> int:
     """The metric from the period start to ``on`` (or the period end)."""
     fields = METRIC_FIELDS[target.metric]
@@ -397,7 +425,7 @@ def _achieved(
 
 
 def _progress(
-    target: Target,
+    target: TargetRow,
     achieved: int,
     *,
     on: date,
@@ -420,7 +448,7 @@ def _progress(
     if remaining and pace > 0:
         projected_on = on + timedelta(days=math.ceil(remaining / pace))
     return {
-        "target_id": target.pk,
+        "target_id": target.id,
         "date": on,
         "achieved": achieved,
         "percent": round(100 * achieved / target.value, 1),
