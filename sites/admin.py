@@ -81,6 +81,8 @@ class TallyImportAdmin(admin.ModelAdmin):
         "rows_rejected",
     ]
     list_filter = ["status", "encoding", "subdistrict"]
+    # Both may be empty, and a bare select_related() follows only non-null keys.
+    list_select_related = ["user", "subdistrict"]
     search_fields = ["file_name", "sha256", "user__username"]
     date_hierarchy = "created_at"
 
