@@ -30,13 +30,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 from django.conf import settings
-from psycopg2.extras import execute_values
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection, transaction
 from django.db.models import Count
 from django.middleware.csrf import _get_new_csrf_string
+from psycopg2.extras import execute_values
 
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict
 from reports.builders import snapshots_build_date
@@ -335,9 +335,7 @@ def bench_ranking(folder: Path, port: int) -> list[Row]:
 def _rush_sites(day: date) -> list[Site]:
     """One open site in each of RUSH_CLIENTS subdistricts, big enough for a full grid
     of RUSH_MAX_COUNT doses a cell."""
-    sizes = dict(
-        Subdistrict.objects.annotate(size=Count("committees")).values_list("pk", "size")
-    )
+    sizes = dict(Subdistrict.objects.annotate(size=Count("committees")).values_list("pk", "size"))
     chosen: dict[int, Site] = {}
     sites = Site.objects.filter(active_from__lte=day).exclude(active_to__lt=day)
     for site in sites.order_by("subdistrict__code", "code"):
@@ -390,7 +388,7 @@ def _put_back(day: date, site_ids: list[int], before: dict) -> None:
         _delete_tallies(day, site_ids)
         execute_values(
             cursor.cursor,
-            f"INSERT INTO {DailyTally._meta.db_table} ({columns}) VALUES %s",
+            f"INSERT INTO {DailyTally._meta.db_table} ({columns}) VALUES %s",  # noqa: S608 - our names
             before["tallies"],
         )
         StaleDate.objects.all().delete()
