@@ -398,22 +398,30 @@ def _put_back(day: date, site_ids: list[int], before: dict) -> None:
     snapshots_build_date(on=day)
 
 
-def _lost_writes(day: date, sent: dict[str, int], site_ids: list[int]) -> tuple[int, int]:
+def _lost_writes(day: date, result: dict, site_ids: list[int]) -> tuple[int, int]:
     """Cells whose stored count differs from the last value a save acknowledged (or that
-    are missing), and cells compared. A row no client sent counts as lost too."""
+    are missing), and the cells compared. A row no client sent counts as lost too; a cell
+    whose last save got no answer may hold either value (that save is an error already)."""
+
+    def cell(key: str) -> tuple:
+        site_id, _day, field = key.split("|")
+        _count, row, dose = field.split("-")
+        return (int(site_id), "nr" if row == "nr" else int(row), dose)
+
     stored = {
         (site_id, committee_id or "nr", dose): count
         for site_id, committee_id, dose, count in DailyTally.objects.filter(
             site_id__in=site_ids, date=day
         ).values_list("site_id", "committee_id", "dose_kind", "count")
     }
-    expected = {}
-    for key, value in sent.items():
-        site_id, _day, field = key.split("|")
-        _count, row, dose = field.split("-")
-        expected[(int(site_id), "nr" if row == "nr" else int(row), dose)] = value
-    lost = sum(1 for key, value in expected.items() if stored.get(key) != value)
-    lost += len(set(stored) - set(expected))
+    expected = {cell(key): value for key, value in result["sent"].items()}
+    unanswered = {cell(key): value for key, value in result["unanswered"].items()}
+    lost = sum(
+        1
+        for key, value in expected.items()
+        if stored.get(key) != value and stored.get(key) != unanswered.get(key)
+    )
+    lost += len(set(stored) - set(expected) - set(unanswered))
     return lost, len(expected)
 
 
@@ -446,7 +454,7 @@ def bench_rush(folder: Path, port: int, campaign: Campaign) -> list[Row]:
             with celery_worker(folder):
                 figures = locust("RushUser", RUSH_CLIENTS, plan, folder, sent=sent_path)
             result = json.loads(sent_path.read_text(encoding="utf-8"))
-            lost, compared = _lost_writes(day, result["sent"], site_ids)
+            lost, compared = _lost_writes(day, result, site_ids)
             seconds = max((result["last"] or 0) - (result["first"] or 0), 1e-9)
             runs.append(
                 {

@@ -109,6 +109,7 @@ class StaticUser(_BoundedUser):
 
 RUSH_CLIENTS = itertools.count()
 SENT: dict[str, int] = {}  # "site|date|field" → the last value a save acknowledged
+UNANSWERED: dict[str, int] = {}  # the same for a save that failed: it may have been stored
 RUSH = {"first": None, "last": None, "saves": 0, "errors": []}
 
 
@@ -152,6 +153,7 @@ class RushUser(_BoundedUser):
         }
         form.update({name: str(value) for name, value in typed.items()})
         form["reason"] = ""
+        key = f"{self.client_plan['site']}|{self.client_plan['date']}"
         with self.client.post(
             self.path,
             data=form,
@@ -165,10 +167,12 @@ class RushUser(_BoundedUser):
             if saved.status_code != 302:
                 saved.failure(str(saved.status_code))
                 self._error(f"POST {saved.status_code}")
+                UNANSWERED.update({f"{key}|{name}": value for name, value in typed.items()})
                 return
         RUSH["saves"] += 1
         RUSH["last"] = time.time()
-        key = f"{self.client_plan['site']}|{self.client_plan['date']}"
+        for name in typed:
+            UNANSWERED.pop(f"{key}|{name}", None)
         SENT.update({f"{key}|{name}": value for name, value in typed.items()})
 
 
@@ -176,4 +180,4 @@ class RushUser(_BoundedUser):
 def _write_sent(environment, **_kwargs):
     if os.environ.get("BENCH_LOAD_SENT"):
         with open(os.environ["BENCH_LOAD_SENT"], "w", encoding="utf-8") as file:
-            json.dump({**RUSH, "sent": SENT}, file)
+            json.dump({**RUSH, "sent": SENT, "unanswered": UNANSWERED}, file)
