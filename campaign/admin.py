@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
+from sites.admin import ProtectedByTalliesMixin
 
 
 @admin.register(District)
@@ -24,7 +25,10 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class CommitteeAdmin(
+    ProtectedByTalliesMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin
+):
+    tally_field = "committee"
     resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
     list_filter = ["subdistrict__district", "subdistrict"]

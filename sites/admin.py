@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -8,8 +9,23 @@ from sites.models import DailyTally, Site, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
 
 
+class ProtectedByTalliesMixin:
+    """A site or committee with tallies cannot be deleted: its tallies protect it. Django's
+    delete page would name every one of them, and each name reads the tally's site and
+    committee: one query per tally, thousands for a city site. Say how many instead."""
+
+    tally_field = ""  # "site" or "committee"
+
+    def get_deleted_objects(self, objs, request):
+        tallies = DailyTally.objects.filter(**{f"{self.tally_field}__in": objs}).count()
+        if not tallies:
+            return super().get_deleted_objects(objs, request)
+        return [], {}, set(), [_("Daily tallies: %(count)s") % {"count": f"{tallies:,}"}]
+
+
 @admin.register(Site)
-class SiteAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class SiteAdmin(ProtectedByTalliesMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+    tally_field = "site"
     resource_classes = [SiteResource]
     list_display = [
         "code",
