@@ -419,7 +419,8 @@ def _lost_writes(day: date, result: dict, site_ids: list[int]) -> tuple[int, int
     lost = sum(
         1
         for key, value in expected.items()
-        if stored.get(key) != value and stored.get(key) != unanswered.get(key)
+        if stored.get(key) != value
+        and (key not in unanswered or stored.get(key) != unanswered[key])
     )
     lost += len(set(stored) - set(expected) - set(unanswered))
     return lost, len(expected)
