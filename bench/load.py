@@ -50,7 +50,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 LOAD_RUNS = int(os.environ.get("BENCH_LOAD_RUNS", "3"))
 RANKING_CLIENTS = 50
-RANKING_REQUESTS = 40  # per client and run: 2,000 page views a run
+RANKING_REQUESTS = 30  # per client and run: 1,500 page views a run
 STATIC_REQUESTS = 200  # per client and run: 10,000 static files a run
 RUSH_CLIENTS = 200
 RUSH_ROUNDS = 2  # the evening's figures, then a correction of the same day
@@ -75,7 +75,11 @@ one Celery worker (`-P solo`); locust {version("locust")} in headless mode on th
   A save counts when it redirects; errors are any other answer; lost writes are cells whose
   stored count differs from the last value a save acknowledged, every cell compared after
   each run. Then the tallies, their history, the stale marks and the date's snapshots are
-  put back and checked to be as before, and the bench's users and sessions are deleted."""
+  put back and checked to be as before, and the bench's users and sessions are deleted.
+The ranking table is rendered once per snapshot and then comes from Django's cache; with
+clients that send the next request the moment an answer arrives, the answer time is the
+number of clients ÷ requests/s (Little's law): docs/SCALING.md, section 2, says what that
+means for the goal."""
 
 
 @dataclass(frozen=True)
