@@ -421,6 +421,8 @@ def main() -> None:
     campaign = Campaign.objects.order_by("start_date").first()
     if campaign is None or Committee.objects.count() < 1000:
         raise SystemExit("No city-scale data: run `manage.py seed_demo --scale city` first.")
+    with connection.cursor() as cursor:  # fresh planner statistics after the seeding
+        cursor.execute("ANALYZE")
     settings.STREETVAX_DEMO_DATE = campaign.end_date
     report_services._request_rebuild = lambda start: None  # measured on its own, above
     only = os.environ.get("BENCH_ONLY", "")  # "load": only the load tests, while developing

@@ -1,10 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from campaign.models import (
+    Building,
+    BuildingCount,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
 from sites.admin import ProtectedByTalliesMixin
@@ -39,8 +49,43 @@ class CommitteeAdmin(
 
 @admin.register(Campaign)
 class CampaignAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "start_date", "end_date", "doses_for_full_course"]
+    list_display = [
+        "name",
+        "start_date",
+        "end_date",
+        "doses_for_full_course",
+        "second_dose_min_days",
+        "second_dose_max_days",
+        "golden_shield_threshold",
+    ]
     search_fields = ["name"]
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Listed for administrators to look up; written only through the building pages
+    (campaign.services), which check counts against the residents."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Building)
+class BuildingAdmin(ReadOnlyAdmin):
+    list_display = ["name", "committee", "residents", "address"]
+    list_filter = ["committee__subdistrict"]
+    list_select_related = ["committee"]
+    search_fields = ["name", "committee__name", "committee__code"]
+
+
+@admin.register(BuildingCount)
+class BuildingCountAdmin(ReadOnlyAdmin):
+    list_display = ["building", "date", "vaccinated", "recorded_by"]
+    list_select_related = ["building", "recorded_by"]
+    search_fields = ["building__name", "building__committee__name"]
+    date_hierarchy = "date"
 
 
 @admin.register(Target)
@@ -54,8 +99,29 @@ class TargetAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
     date_hierarchy = "period_start"
 
 
+class SuperusersOnlyMixin:
+    """Accounts, groups and scopes are managed by superusers only, whatever permissions a
+    staff user holds: otherwise a subdistrict's administrator with "change user" could
+    make themselves a superuser, give their group every permission or widen their scope."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
 @admin.register(StaffScope)
-class StaffScopeAdmin(SimpleHistoryAdmin):
+class StaffScopeAdmin(SuperusersOnlyMixin, SimpleHistoryAdmin):
     list_display = ["user", "role", "district", "subdistrict", "committee"]
     list_filter = ["role", "district", "subdistrict"]
     list_select_related = ["user", "district", "subdistrict", "committee"]
@@ -63,7 +129,7 @@ class StaffScopeAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["user", "district", "subdistrict", "committee"]
 
 
-class StaffScopeInline(admin.StackedInline):
+class StaffScopeInline(SuperusersOnlyMixin, admin.StackedInline):
     model = StaffScope
     can_delete = False
     autocomplete_fields = ["district", "subdistrict", "committee"]
@@ -71,8 +137,14 @@ class StaffScopeInline(admin.StackedInline):
 
 # Users are managed with their scope on the same page.
 admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserWithScopeAdmin(UserAdmin):
+class UserWithScopeAdmin(SuperusersOnlyMixin, UserAdmin):
     inlines = [StaffScopeInline]
+
+
+@admin.register(Group)
+class SuperusersOnlyGroupAdmin(SuperusersOnlyMixin, GroupAdmin):
+    pass

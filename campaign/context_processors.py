@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from campaign.selectors import staff_scope_for
+from sites.plans import can_plan
 from sites.selectors import can_enter_tallies
 
 
@@ -18,6 +19,14 @@ def navigation(request: HttpRequest) -> dict:
     nav.append((reverse("sites:board"), _("Not reported")))
     nav.append((reverse("reports:ranking"), _("Ranking")))
     nav.append((reverse("reports:targets"), _("Targets")))
+    nav.append((reverse("reports:second_doses"), _("Second doses due")))
+    nav.append((reverse("campaign:buildings"), _("Golden shield buildings")))
+    nav.append((reverse("reports:bulletins"), _("Bulletins")))
+    nav.append((reverse("reports:milestones"), _("Milestones")))
+    nav.append((reverse("sites:capacity"), _("Capacity")))
+    if can_plan(scope):
+        nav.append((reverse("sites:plans"), _("Daily plans")))
+    nav.append((reverse("sites:visits"), _("Mobile visits")))
     if request.user.is_staff:
         nav.append((reverse("admin:index"), _("Administration")))
     return {"nav": nav, "staff_scope": scope}

@@ -39,12 +39,23 @@ from datetime import date, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import reset_queries, transaction
-from django.db.models import Model
+from django.db.models import Model, Sum
 from simple_history.utils import bulk_create_with_history
 
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
+from campaign.models import (
+    Building,
+    BuildingCount,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
+from campaign.services import building_count_record, building_create
+from reports.models import MilestoneNote
 from reports.services import snapshots_rebuild
-from sites.models import DailyTally, Site
+from sites.models import DailyTally, MobileVisit, Site, SitePlan
 
 # ---------------------------------------------------------------------------------------
 # The campaign and its calendar (seed 000: "174 days", 2021-01-08 to 2021-06-30)
@@ -639,10 +650,14 @@ def demo_seed(
         campaign = _ensure_campaign(result)
         ids = _ensure_areas_and_sites(districts, result)
         _ensure_users(ids, result)
+        _ensure_timeline_notes(ids, result)
     say(f"Areas and sites ready; generating {DAYS} days of tallies.")
     totals = _ensure_tallies(districts, ids, result, say)
     with transaction.atomic():
         _ensure_targets(campaign, target_specs(districts, totals), ids, result)
+        _ensure_golden_shield_buildings(ids, result)
+    with transaction.atomic():
+        _ensure_plans_and_visits(ids, result)
     if build_snapshots and result.first_new_tally_date:
         say("Building the ranking and target progress of every day.")
         snapshots_rebuild(start=result.first_new_tally_date)
@@ -1492,3 +1507,191 @@ def _ensure_targets(
             missing, Target, batch_size=500, default_change_reason=HISTORY_REASON
         )
     result.count("targets", created=len(missing), existing=len(specs) - len(missing))
+
+
+# ---------------------------------------------------------------------------------------
+# Golden shield buildings (seed 000: "5月13日，首栋'金盾楼'诞生，全楼接种率达到77.6%")
+#
+# The report gives no building's name: the names, residents and counts below are
+# invented around its one fact, 万里雅筑3号楼 reaching 97 of 125 residents (77.6%) on
+# 05-13, the first building at or above the demo campaign's 75% threshold. 水泉路99弄 is
+# where the mobile team went on 06-03. Written through campaign.services, so the demo
+# obeys the same rules as a clerk; existing buildings and counts are left alone.
+# ---------------------------------------------------------------------------------------
+
+# (committee code, building, residents, address, ((date, vaccinated), ...))
+DEMO_BUILDINGS = (
+    (f"{WANLI_CODE}-07", "万里雅筑3号楼", 125, "",
+     ((_d(4, 20), 61), (_d(5, 6), 88), (_d(5, 13), 97), (_d(6, 28), 108))),
+    (f"{WANLI_CODE}-07", "万里雅筑1号楼", 140, "", ((_d(5, 13), 84), (_d(6, 28), 103))),
+    (f"{WANLI_CODE}-07", "万里雅筑5号楼", 96, "", ((_d(5, 20), 70), (_d(6, 24), 74))),
+    (f"{WANLI_CODE}-08", "中浩云2号楼", 160, "", ((_d(6, 25), 121),)),
+    (f"{WANLI_CODE}-08", "中浩云6号楼", 150, "", ((_d(6, 25), 98),)),
+    (f"{WANLI_CODE}-09", "水泉路99弄2号楼", 80, "水泉路99弄2号", ((_d(6, 3), 52), (_d(6, 10), 63))),
+)  # fmt: skip
+
+
+def _ensure_golden_shield_buildings(ids: _Ids, result: DemoSeedResult) -> None:
+    buildings_created = counts_created = counts_existing = 0
+    for committee_code, name, residents, address, counts in DEMO_BUILDINGS:
+        committee_id = ids.committees.get(committee_code)
+        if committee_id is None:
+            continue
+        building = Building.objects.filter(committee_id=committee_id, name=name).first()
+        if building is None:
+            building = building_create(
+                committee=Committee.objects.get(pk=committee_id),
+                name=name,
+                residents=residents,
+                address=address,
+            )
+            buildings_created += 1
+        stored = set(BuildingCount.objects.filter(building=building).values_list("date", flat=True))
+        for day, vaccinated in counts:
+            if day in stored:
+                counts_existing += 1
+                continue
+            building_count_record(building=building, on=day, vaccinated=vaccinated)
+            counts_created += 1
+    result.count(
+        "buildings",
+        created=buildings_created,
+        existing=len(DEMO_BUILDINGS) - buildings_created,
+    )
+    result.count("building counts", created=counts_created, existing=counts_existing)
+
+
+# Timeline notes (大事记) staff would have added: the days the Wanli report names. The
+# automatic milestones (sites, targets, records, coverage) need no demo rows.
+# ---------------------------------------------------------------------------------------
+
+DEMO_TIMELINE_NOTES = (
+    (WANLI_CODE, WHOLE_ORGANISATIONS, "整建制单位接种启动"),
+    (WANLI_CODE, RESIDENTS_BOOKING, "居民预约渠道开通"),
+    (WANLI_CODE, AGE_60_DRIVE, "60岁及以上人群开始登记预约"),
+    (WANLI_CODE, AGE_76_DRIVE, "76岁及以上人群开始登记预约"),
+    (WANLI_CODE, SPRINT[0], "三天冲刺开始：三天1,500剂"),
+)
+DEMO_TIMELINE_AUTHOR = "wanli_staff"
+
+
+def _ensure_timeline_notes(ids: _Ids, result: DemoSeedResult) -> None:
+    """Insert the notes of ``DEMO_TIMELINE_NOTES`` a subdistrict does not have yet (by day
+    and text), written by its demo clerk; nothing when that user is gone."""
+    author = get_user_model().objects.filter(username=DEMO_TIMELINE_AUTHOR).first()
+    if author is None:
+        return
+    stored = set(
+        MilestoneNote.objects.filter(subdistrict_id__in=ids.subdistricts.values()).values_list(
+            "subdistrict_id", "date", "text"
+        )
+    )
+    missing = []
+    for code, day, text in DEMO_TIMELINE_NOTES:
+        note = MilestoneNote(
+            subdistrict_id=ids.subdistricts[code], date=day, text=text, written_by=author
+        )
+        if (note.subdistrict_id, day, text) not in stored:
+            note.full_clean()
+            missing.append(note)
+    MilestoneNote.objects.bulk_create(missing)
+    result.count(
+        "timeline notes", created=len(missing), existing=len(DEMO_TIMELINE_NOTES) - len(missing)
+    )
+
+
+# Daily plans and mobile visits, for the capacity pages (seeds 000 and 002): every demo
+# site's plan for the campaign's last two weeks, and Wanli's mobile team and bus visits.
+# ---------------------------------------------------------------------------------------
+
+PLANS_FROM = _d(6, 17)  # plans of 06-17 .. 06-30: the page's "week" view has two of them
+PLAN_LOOKBACK = 7  # a plan is made from the site's last week, as Wulibao's evening review did
+SPRINT_PLAN_FACTOR = 1.2  # the three-day sprint was planned above the usual days
+VISITS_FROM = _d(6, 27)  # Wanli's mobile visits: the last four days, plus the reports' two
+NAMED_VISITS = (  # (day, site code, committee code or "", compound, note) from seed 000
+    (_d(5, 8), "WL-M-BUS", "", "大华虎城园区", "首辆“移动疫苗接种车”开进大华虎城园区"),
+    (_d(6, 3), "WL-M-01", f"{WANLI_CODE}-09", "水泉路99弄", "机动队送针上门进小区"),
+)
+
+
+def _ensure_plans_and_visits(ids: _Ids, result: DemoSeedResult) -> None:
+    """Insert the missing plans and visits (by site and date; by site, date, committee and
+    compound). Plans follow what each site gave in the week before, with some noise, so
+    plan vs actual has both signs; the demo's unreported sites miss theirs on 06-30.
+    Visits follow the simulation's mobile schedule, with the doses their tallies hold."""
+    specs = {site.code: site for d in DEMO_DISTRICTS for s in d.subdistricts for site in s.sites}
+    site_ids = {code: ids.sites[code] for code in specs}
+    daily = {
+        (site_id, day): doses
+        for site_id, day, doses in DailyTally.objects.filter(
+            site_id__in=site_ids.values(),
+            date__range=(PLANS_FROM - timedelta(days=PLAN_LOOKBACK), CAMPAIGN_END),
+        )
+        .values_list("site_id", "date")
+        .annotate(doses=Sum("count"))
+        .order_by()
+    }
+    plans = []
+    for code, spec in specs.items():
+        rng = random.Random(f"{SEED}:{code}:plans")  # noqa: S311 - demo data, not secrets
+        for n in range((CAMPAIGN_END - PLANS_FROM).days + 1):
+            day = PLANS_FROM + timedelta(days=n)
+            week = [daily.get((site_ids[code], day - timedelta(days=k)), 0) for k in range(1, 8)]
+            usual = sum(week) / PLAN_LOOKBACK * rng.uniform(0.9, 1.15)
+            if SPRINT[0] <= day <= SPRINT[1]:
+                usual *= SPRINT_PLAN_FACTOR
+            if spec.is_active(day) and usual >= 5:
+                plans.append((site_ids[code], day, max(10, round(usual / 10) * 10)))
+    stored = set(SitePlan.objects.values_list("site_id", "date"))
+    missing = [
+        SitePlan(site_id=site_id, date=day, planned_doses=value)
+        for site_id, day, value in plans
+        if (site_id, day) not in stored
+    ]
+    if missing:
+        bulk_create_with_history(
+            missing, SitePlan, batch_size=500, default_change_reason=HISTORY_REASON
+        )
+    result.count("plans", created=len(missing), existing=len(plans) - len(missing))
+    _ensure_wanli_visits(ids, result)
+
+
+def _ensure_wanli_visits(ids: _Ids, result: DemoSeedResult) -> None:
+    wanli = next(s for s in PUTUO.subdistricts if s.code == WANLI_CODE)
+    schedule = StreetSimulation(wanli, MILESTONES).visits  # day index -> committee -> site
+    wanted = list(NAMED_VISITS)
+    for n in range((CAMPAIGN_END - VISITS_FROM).days + 1):
+        day = VISITS_FROM + timedelta(days=n)
+        for committee, site in sorted(schedule.get((day - CAMPAIGN_START).days, {}).items()):
+            wanted.append((day, site, committee, "", ""))
+    doses = {
+        (day, site_id, committee_id): total
+        for day, site_id, committee_id, total in DailyTally.objects.filter(
+            site_id__in={ids.sites[site] for _day, site, *_rest in wanted},
+            date__in={day for day, *_rest in wanted},
+        )
+        .values_list("date", "site_id", "committee_id")
+        .annotate(total=Sum("count"))
+        .order_by()
+    }
+    stored = set(MobileVisit.objects.values_list("site_id", "date", "committee_id", "compound"))
+    visits = []
+    for day, site, committee, compound, note in wanted:
+        site_id, committee_id = ids.sites[site], ids.committees.get(committee)
+        if (site_id, day, committee_id, compound) in stored:
+            continue
+        visits.append(
+            MobileVisit(
+                site_id=site_id,
+                date=day,
+                committee_id=committee_id,
+                compound=compound,
+                doses=doses.get((day, site_id, committee_id)),
+                note=note,
+            )
+        )
+    if visits:
+        bulk_create_with_history(
+            visits, MobileVisit, batch_size=500, default_change_reason=HISTORY_REASON
+        )
+    result.count("mobile visits", created=len(visits), existing=len(wanted) - len(visits))

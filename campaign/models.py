@@ -4,6 +4,8 @@ The rules that must always hold are database constraints, so the admin, the entr
 the CSV import and the demo seeder cannot store a row that breaks them.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -101,6 +103,26 @@ class Campaign(TimeStampedModel):
         default=2,
         help_text=_("The dose that completes the course counts towards full-course coverage."),
     )
+    second_dose_min_days = models.PositiveSmallIntegerField(
+        _("second dose: earliest, days after the first"),
+        default=21,
+        help_text=_("A second dose is due from this many days after the first dose."),
+    )
+    second_dose_max_days = models.PositiveSmallIntegerField(
+        _("second dose: latest, days after the first"),
+        default=56,
+        help_text=_("Past this many days after the first dose, the second dose is overdue."),
+    )
+    golden_shield_threshold = models.DecimalField(
+        _("golden shield threshold (%)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("75.0"),
+        help_text=_(
+            "A building with at least this percent of its residents vaccinated is a "
+            "golden shield building."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -117,6 +139,22 @@ class Campaign(TimeStampedModel):
                 condition=Q(doses_for_full_course__gte=1),
                 name="campaign_full_course_at_least_one_dose",
                 violation_error_message=_("A full course needs at least one dose."),
+            ),
+            models.CheckConstraint(
+                condition=Q(second_dose_min_days__gte=1)
+                & Q(second_dose_max_days__gte=F("second_dose_min_days")),
+                name="campaign_second_dose_interval_in_order",
+                violation_error_message=_(
+                    "The second dose's earliest day must be at least 1 and not after its "
+                    "latest day."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(golden_shield_threshold__gt=0, golden_shield_threshold__lte=100),
+                name="campaign_golden_shield_threshold_a_percent",
+                violation_error_message=_(
+                    "The golden shield threshold must be above 0%% and at most 100%%."
+                ),
             ),
         ]
 
@@ -290,3 +328,76 @@ class StaffScope(AreaOfOneLevel, TimeStampedModel):
     def role_description(self) -> str:
         """What the role may do, in the user's language."""
         return str(self.ROLE_DESCRIPTIONS[self.role])
+
+
+class Building(TimeStampedModel):
+    """A residential building (楼栋) of a committee, with its number of residents: the
+    denominator of the building's coverage. Written only by ``campaign.services``."""
+
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        verbose_name=_("residential committee"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    residents = models.PositiveIntegerField(_("residents"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["committee", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "name"],
+                name="building_name_unique_in_committee",
+                violation_error_message=_("This committee already has a building of that name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(residents__gt=0),
+                name="building_residents_positive",
+                violation_error_message=_("A building has at least 1 resident."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuildingCount(TimeStampedModel):
+    """How many of a building's residents were vaccinated (at least one dose), as counted
+    on a date. One count per building and date; a later count supersedes an earlier one.
+    It is never more than the building's residents (checked by the service)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.CASCADE, related_name="counts", verbose_name=_("building")
+    )
+    date = models.DateField(_("date"))
+    vaccinated = models.PositiveIntegerField(_("residents vaccinated"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("building count")
+        verbose_name_plural = _("building counts")
+        ordering = ["building", "-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "date"],
+                name="buildingcount_one_per_date",
+                violation_error_message=_("This building already has a count for that day."),
+            ),
+        ]
+        indexes = [models.Index(fields=["building", "-date"], name="buildingcount_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.building_id} {self.date}: {self.vaccinated}"

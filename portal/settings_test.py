@@ -23,3 +23,6 @@ CELERY_TASK_ALWAYS_EAGER = os.environ.get("STREETVAX_CELERY_EAGER", "true") != "
 STATIC_ROOT = None
 # Import files the tests check and confirm go to a throwaway folder.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="streetvax-test-media-")
+# The test client speaks plain HTTP; tests that check HTTPS-only headers ask with
+# secure=True. Cookies stay secure and HSTS stays on, as in production.
+SECURE_SSL_REDIRECT = False

@@ -12,6 +12,7 @@ urlpatterns = [
     path("health/", campaign_views.health, name="health"),
     path("", include("sites.urls")),
     path("", include("reports.urls")),
+    path("", include("campaign.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

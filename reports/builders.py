@@ -1,9 +1,16 @@
-"""Set-based builders of the snapshot tables, one date at a time.
+"""Set-based builders of the snapshot tables, for a range of dates at once.
 
-Per level (committee, subdistrict, district) one query does the work in the database:
-each area is joined to the day's tallies and to yesterday's snapshot row and grouped,
-coverage is computed in SQL and ranks come from ``Window(Rank())``. Python only copies
-the result into the snapshot rows. No query runs per committee or per target.
+Per level (committee, subdistrict, district) one INSERT ... SELECT does the work in the
+database for every date of the range: a grid of the range's dates × the areas is joined to
+the day's tallies grouped by area, running totals come from a window sum over the dates
+added to the snapshot of the day before the range, coverage is computed in SQL and ranks
+come from ``RANK()`` windows. No row passes through Python, no query runs per committee,
+per date or per target. Rebuilding one date is the range of that one date; a correction of
+an old date rebuilds from there to today in the same few statements.
+
+The SQL is written by hand, once, in the dialect SQLite and PostgreSQL share (CTEs,
+window functions, ``CAST(... AS DOUBLE PRECISION)``); the ORM cannot express the grid of
+dates × areas. Both engines run it in CI against figures computed by hand.
 
 Definitions (also in the README):
 - coverage = cumulative doses ÷ eligible population, for first doses and for the full
@@ -20,185 +27,202 @@ Definitions (also in the README):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import groupby
 
 from django.db import connection, transaction
-from django.db.models import (
-    F,
-    FilteredRelation,
-    FloatField,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    Window,
-)
-from django.db.models.functions import Cast, Coalesce, Rank
 from django.utils import timezone
 
-from campaign.models import Campaign, Committee, District, Subdistrict, Target
+from campaign.models import Campaign, Target
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
-from sites.models import DailyTally
+from sites.bulk import insert_rows
 
 DOSE_KINDS = ("first", "second", "booster")
 FULL_COURSE_DOSE = {1: "first", 2: "second", 3: "booster"}
-FIGURES = [
+FIGURES = (
     *(f"{kind}_doses" for kind in DOSE_KINDS),
     *(f"{kind}_cumulative" for kind in DOSE_KINDS),
     "full_course_cumulative",
     "first_coverage",
     "full_course_coverage",
-]
+)
 PACE_DAYS = 7
 
 
-def _summed(queryset: QuerySet, field: str, group: str) -> Coalesce:
-    """The sum of ``field`` over a correlated queryset, 0 when it has no rows."""
-    total = queryset.order_by().values(group).annotate(total=Sum(field)).values("total")
-    return Coalesce(Subquery(total[:1]), Value(0), output_field=IntegerField())
-
-
-def _coverage(numerator) -> Cast:
-    return Cast(numerator, FloatField()) / Cast(F("eligible_population"), FloatField())
-
-
 @dataclass(frozen=True)
-class Level:
-    """How one level of the geography finds its tallies, snapshots and residents."""
+class RunningLevel:
+    """A level whose running totals chain from the snapshot of the day before the range:
+    committees and subdistricts. (A district adds up its subdistricts' rows.)"""
 
-    areas: QuerySet  # annotated with the ids the snapshot row needs
-    tallies: str  # relation path from the area to its DailyTally rows
-    tally_area: str  # and back, from a DailyTally to the area
-    snapshot: type  # CommitteeDay, SubdistrictDay or DistrictDay
-    resident_area: str | None  # the area's field on CommitteeDay; None for committees
-    ranks: dict[str, str]  # rank field -> annotation to partition by
-
-    @property
-    def snapshot_area(self) -> str:
-        return self.resident_area or "committee"
-
-
-def _levels() -> list[Level]:
-    return [
-        Level(
-            areas=Committee.objects.annotate(
-                subdistrict_ref=F("subdistrict_id"), district_ref=F("subdistrict__district_id")
-            ),
-            tallies="tallies",
-            tally_area="committee",
-            snapshot=CommitteeDay,
-            resident_area=None,
-            ranks={"rank_in_subdistrict": "subdistrict_ref", "rank_in_district": "district_ref"},
-        ),
-        Level(
-            areas=Subdistrict.objects.annotate(district_ref=F("district_id")),
-            tallies="sites__tallies",
-            tally_area="site__subdistrict",
-            snapshot=SubdistrictDay,
-            resident_area="subdistrict",
-            ranks={"rank_in_district": "district_ref"},
-        ),
-        Level(
-            areas=District.objects.all(),
-            tallies="subdistricts__sites__tallies",
-            tally_area="site__subdistrict__district",
-            snapshot=DistrictDay,
-            resident_area="district",
-            ranks={},
-        ),
-    ]
+    snapshot: type
+    areas: str  # the area table, aliased "a", with any join its parent ids need
+    area_column: str  # the area's column on the snapshot
+    parents: tuple[str, ...]  # parent ids each row carries, as "alias.column"
+    tallies: str  # the tally table "t", with any join the tally's area needs
+    tally_area: str  # the area of a tally row
+    ranks: dict[str, str]  # rank column -> the parent id it is ranked within
+    # Coverage: a committee's doses are its residents'; a subdistrict's residents are the
+    # committee rows of the day, built just before (the doses at its sites also count
+    # non-residents).
+    residents: bool
 
 
-def _level_rows(level: Level, *, on: date, full_course_dose: str) -> QuerySet:
-    """One query: each area's doses on ``on``, running totals, coverage and ranks.
+COMMITTEES = RunningLevel(
+    snapshot=CommitteeDay,
+    areas="campaign_committee a JOIN campaign_subdistrict parent ON parent.id = a.subdistrict_id",
+    area_column="committee_id",
+    parents=("a.subdistrict_id", "parent.district_id"),
+    tallies="sites_dailytally t",
+    tally_area="t.committee_id",  # NULL for non-residents, who count for no committee
+    ranks={"rank_in_subdistrict": "subdistrict_id", "rank_in_district": "district_id"},
+    residents=False,
+)
+SUBDISTRICTS = RunningLevel(
+    snapshot=SubdistrictDay,
+    areas="campaign_subdistrict a",
+    area_column="subdistrict_id",
+    parents=("a.district_id",),
+    tallies="sites_dailytally t JOIN sites_site site ON site.id = t.site_id",
+    tally_area="site.subdistrict_id",
+    ranks={"rank_in_district": "district_id"},
+    residents=True,
+)
 
-    Each area joins the day's tallies at its level and yesterday's snapshot row (one
-    per area) and is grouped, so every figure is an aggregate computed once per area.
-    Subdistricts and districts take their residents from the committee rows of the day,
-    built just before, through one correlated subquery per area.
+# The committee rows of the range, added up per area and date: the residents' doses.
+RESIDENTS_SQL = (
+    "SELECT date, {area} AS area_id, SUM(first_cumulative) AS first, "
+    "SUM(full_course_cumulative) AS full_course FROM reports_committeeday "
+    "WHERE {dates} GROUP BY date, {area}"
+)
+
+
+def _doses_by_kind() -> str:
+    """Each kind's doses, as aggregates over the tally rows ``t``."""
+    return ", ".join(
+        f"SUM(CASE WHEN t.dose_kind = '{kind}' THEN t.count ELSE 0 END) AS {kind}"
+        for kind in DOSE_KINDS
+    )
+
+
+def _in_range(column: str, *, one_day: bool) -> str:
+    # "= day" for a single date: PostgreSQL estimates it better than a one-day BETWEEN.
+    return f"{column} = %(start)s" if one_day else f"{column} BETWEEN %(start)s AND %(end)s"
+
+
+def _running_level_sql(
+    level: RunningLevel, *, days: str, one_day: bool, chained: bool, dose: str
+) -> str:
+    """One INSERT ... SELECT writing the rows of ``level`` for every date of the range.
+
+    ``days`` lists the range's dates. ``chained``: the snapshot of the day before the range
+    exists and holds the running totals; otherwise every earlier tally is added up.
+    ``dose`` is the dose kind that completes the course. A range of ``one_day`` needs no
+    window over the dates: the running total is the day before's plus the day's.
     """
-    yesterday = on - timedelta(days=1)
-    has_previous = level.snapshot.objects.filter(date=yesterday).exists()
-    rows = level.areas.order_by().annotate(
-        day=FilteredRelation(level.tallies, condition=Q(**{f"{level.tallies}__date": on})),
-        before=FilteredRelation("days", condition=Q(days__date=yesterday)),
-    )
-    figures: dict = {}
-    for kind in DOSE_KINDS:
-        figures[f"{kind}_doses"] = Coalesce(
-            Sum("day__count", filter=Q(day__dose_kind=kind)), Value(0)
+    table = level.snapshot._meta.db_table
+    tallies = f"FROM {level.tallies} WHERE {level.tally_area} IS NOT NULL AND"
+    if chained:
+        before = (
+            f"SELECT {level.area_column} AS area_id, first_cumulative AS first, "  # noqa: S608
+            "second_cumulative AS second, booster_cumulative AS booster"
+            f"{''.join(f', {rank}' for rank in level.ranks)} "
+            f"FROM {table} WHERE date = %(before)s"
         )
-        if has_previous:
-            earlier = Coalesce(Max(f"before__{kind}_cumulative"), Value(0))
-        else:  # no snapshot of the day before (the first day): every earlier tally
-            tallies = DailyTally.objects.filter(
-                **{level.tally_area: OuterRef("pk")}, date__lt=on, dose_kind=kind
-            )
-            earlier = _summed(tallies, "count", level.tally_area)
-        figures[f"{kind}_cumulative"] = earlier + F(f"{kind}_doses")
-    figures["full_course_cumulative"] = F(f"{full_course_dose}_cumulative")
-    if level.resident_area is None:  # a committee's doses are its residents'
-        resident_first, resident_full = F("first_cumulative"), F("full_course_cumulative")
     else:
-        residents = CommitteeDay.objects.filter(**{level.resident_area: OuterRef("pk"), "date": on})
-        resident_first = _summed(residents, "first_cumulative", level.resident_area)
-        resident_full = _summed(residents, "full_course_cumulative", level.resident_area)
-    rows = rows.annotate(**figures).annotate(
-        first_coverage=_coverage(resident_first),
-        full_course_coverage=_coverage(resident_full),
-    )
-    ranks = {
-        name: Window(Rank(), partition_by=[F(partition)], order_by=F("first_coverage").desc())
-        for name, partition in level.ranks.items()
-    }
-    extra = [name for name in ("subdistrict_ref", "district_ref") if name in rows.query.annotations]
-    if level.resident_area is None:
-        rows = rows.annotate(
-            previous_rank=Max("before__rank_in_subdistrict"),
-            previous_district_rank=Max("before__rank_in_district"),
+        before = (
+            f"SELECT {level.tally_area} AS area_id, {_doses_by_kind()}"
+            f"{''.join(f', CAST(NULL AS INTEGER) AS {rank}' for rank in level.ranks)} "
+            f"{tallies} t.date < %(start)s GROUP BY {level.tally_area}"
         )
-        extra += ["previous_rank", "previous_district_rank"]
-    return rows.annotate(**ranks).values("pk", *FIGURES, *ranks, *extra)
+    to_date = "{}" if one_day else "SUM({}) OVER running"
+    running = ", ".join(
+        f"COALESCE(day.{kind}, 0) AS {kind}_doses, COALESCE(before.{kind}, 0) + "
+        f"{to_date.format(f'COALESCE(day.{kind}, 0)')} AS {kind}_cumulative"
+        for kind in DOSE_KINDS
+    )
+    residents = residents_join = residents_figures = ""
+    numerators = ("first_cumulative", f"{dose}_cumulative")
+    if level.residents:
+        residents = RESIDENTS_SQL.format(
+            area=level.area_column, dates=_in_range("date", one_day=one_day)
+        )
+        residents = f", residents AS ({residents})"
+        residents_join = (
+            "LEFT JOIN residents ON residents.area_id = a.id AND residents.date = days.on_date"
+        )
+        residents_figures = (
+            ", COALESCE(residents.first, 0) AS residents_first, "
+            "COALESCE(residents.full_course, 0) AS residents_full_course"
+        )
+        numerators = ("residents_first", "residents_full_course")
+    parents = [parent.split(".")[1] for parent in level.parents]
+    previous_ranks = "".join(f", before.{rank} AS {rank}_before" for rank in level.ranks)
+    ranks = ", ".join(
+        f"RANK() OVER (PARTITION BY on_date, {parent} ORDER BY first_coverage DESC) AS {name}"
+        for name, parent in level.ranks.items()
+    )
+    columns = ["date", "computed_at", level.area_column, *FIGURES, *level.ranks]
+    values = ["on_date", "%(now)s AS computed_at", "area_id", *FIGURES, *level.ranks]
+    if level.snapshot is CommitteeDay:  # its parents, to read a subdistrict's rows fast;
+        # yesterday's rank minus today's, NULL on the first day
+        columns += [*parents, "rank_change", "district_rank_change"]
+        values += parents
+        previous = "{}_before" if one_day else "COALESCE(LAG({}) OVER by_area, {}_before)"
+        values += [
+            f"{previous.format(rank, rank, rank)} - {rank} AS {change}"
+            for rank, change in zip(level.ranks, columns[-2:], strict=True)
+        ]
+    return f"""
+WITH days (on_date) AS ({days}),
+day AS (
+    SELECT t.date, {level.tally_area} AS area_id, {_doses_by_kind()}
+    {tallies} {_in_range("t.date", one_day=one_day)} GROUP BY t.date, {level.tally_area}
+),
+before AS ({before}){residents},
+totals AS (
+    SELECT days.on_date, a.id AS area_id, {", ".join(level.parents)},
+           a.eligible_population AS population, {running}{previous_ranks}{residents_figures}
+    FROM days CROSS JOIN {level.areas}
+    LEFT JOIN day ON day.area_id = a.id AND day.date = days.on_date
+    LEFT JOIN before ON before.area_id = a.id
+    {residents_join}
+    {"" if one_day else "WINDOW running AS (PARTITION BY a.id ORDER BY days.on_date)"}
+),
+covered AS (
+    SELECT totals.*, {dose}_cumulative AS full_course_cumulative,
+           CAST({numerators[0]} AS DOUBLE PRECISION) / population AS first_coverage,
+           CAST({numerators[1]} AS DOUBLE PRECISION) / population AS full_course_coverage
+    FROM totals
+)
+INSERT INTO {table} ({", ".join(columns)})
+SELECT {", ".join(values)} FROM (SELECT covered.*, {ranks} FROM covered) ranked
+{"" if one_day else "WINDOW by_area AS (PARTITION BY area_id ORDER BY on_date)"}
+"""  # noqa: S608 - only names from this module are formatted in; values are parameters
 
 
-def _insert_snapshots(level: Level, rows: QuerySet, *, on: date, now: datetime) -> None:
-    """INSERT ... SELECT over the ORM query of ``_level_rows``: the database writes the
-    rows it computed, and no row passes through Python."""
-    columns = {  # snapshot column -> its value, over the computed row "s"
-        "date": "%s",
-        "computed_at": "%s",
-        f"{level.snapshot_area}_id": 's."pk"',
-        **{name: f's."{name}"' for name in (*FIGURES, *level.ranks)},
-    }
-    if level.snapshot is CommitteeDay:
-        columns.update(
-            {
-                "subdistrict_id": 's."subdistrict_ref"',
-                "district_id": 's."district_ref"',
-                # yesterday's rank minus today's: NULL on the first day
-                "rank_change": 's."previous_rank" - s."rank_in_subdistrict"',
-                "district_rank_change": 's."previous_district_rank" - s."rank_in_district"',
-            }
-        )
-    select, params = rows.query.sql_with_params()
-    quote = connection.ops.quote_name
-    # Only table and column names from the models are formatted in; values are parameters.
-    sql = (
-        f"INSERT INTO {quote(level.snapshot._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(column) for column in columns)}) "
-        f"SELECT {', '.join(columns.values())} FROM ({select}) s"
-    )
-    values = [
-        connection.ops.adapt_datefield_value(on),
-        connection.ops.adapt_datetimefield_value(now),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *params])
+def _district_sql(*, days: str, one_day: bool) -> str:
+    """A district's rows are the sums of its subdistricts' rows of the same date (built
+    just before); its coverage counts the residents of its committees."""
+    sums = ", ".join(f"SUM(x.{figure}) AS {figure}" for figure in FIGURES[:7])
+    figures = ", ".join(f"COALESCE(parts.{figure}, 0)" for figure in FIGURES[:7])
+    return f"""
+WITH days (on_date) AS ({days}),
+parts AS (
+    SELECT x.date, s.district_id AS area_id, {sums}
+    FROM reports_subdistrictday x JOIN campaign_subdistrict s ON s.id = x.subdistrict_id
+    WHERE {_in_range("x.date", one_day=one_day)} GROUP BY x.date, s.district_id
+),
+residents AS ({RESIDENTS_SQL.format(area="district_id", dates=_in_range("date", one_day=one_day))})
+INSERT INTO reports_districtday (date, computed_at, district_id, {", ".join(FIGURES)})
+SELECT days.on_date, %(now)s, a.id, {figures},
+       CAST(COALESCE(residents.first, 0) AS DOUBLE PRECISION) / a.eligible_population,
+       CAST(COALESCE(residents.full_course, 0) AS DOUBLE PRECISION) / a.eligible_population
+FROM days CROSS JOIN campaign_district a
+LEFT JOIN parts ON parts.area_id = a.id AND parts.date = days.on_date
+LEFT JOIN residents ON residents.area_id = a.id AND residents.date = days.on_date
+"""  # noqa: S608 - only names from this module are formatted in; values are parameters
 
 
 def full_course_dose(on: date) -> str:
@@ -206,19 +230,70 @@ def full_course_dose(on: date) -> str:
     return FULL_COURSE_DOSE.get(campaign.doses_for_full_course if campaign else 2, "second")
 
 
-@transaction.atomic
-def snapshots_build_date(*, on: date) -> None:
-    """Replace every snapshot row of ``on``: committees, subdistricts, districts, targets.
+def _full_course_doses(days: Sequence[date]) -> dict[date, str]:
+    """The dose that completes the course on each day: one query for the whole range."""
+    campaigns = list(
+        Campaign.objects.filter(start_date__lte=days[-1], end_date__gte=days[0]).order_by(
+            "start_date"
+        )
+    )
+    doses = {}
+    for day in days:
+        campaign = next((c for c in campaigns if c.start_date <= day <= c.end_date), None)
+        doses[day] = FULL_COURSE_DOSE.get(campaign.doses_for_full_course if campaign else 2)
+    return doses
 
-    Reads one day of tallies and the previous day's snapshot, so its cost stays flat as
-    the campaign grows. Running it twice gives identical rows.
+
+@transaction.atomic
+def snapshots_build_dates(*, start: date, end: date) -> None:
+    """Replace every snapshot row from ``start`` to ``end``: committees, subdistricts,
+    districts and targets, in one transaction, so no half-built range is ever visible.
+
+    Reads the range's tallies and the snapshot of the day before, so one date costs the
+    same however long the campaign has run. Running it twice gives identical rows.
     """
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     now = timezone.now()
-    dose = full_course_dose(on)
-    for level in _levels():  # committees first: the areas' coverage reads their rows
-        level.snapshot.objects.filter(date=on).delete()
-        _insert_snapshots(level, _level_rows(level, on=on, full_course_dose=dose), on=on, now=now)
-    _build_target_progress(on=on, now=now, full_course_dose=dose)
+    doses = _full_course_doses(days)
+    for snapshot in (CommitteeDay, SubdistrictDay, DistrictDay, TargetProgress):
+        snapshot.objects.filter(date__range=(start, end)).delete()
+    # A campaign's days in one run: the dose completing the course is the same for them.
+    for dose, run in groupby(days, key=doses.get):
+        _build_range(list(run), dose=dose, now=now)
+    _build_target_progress(days=days, now=now, doses=doses)
+
+
+def snapshots_build_date(*, on: date) -> None:
+    """Replace every snapshot row of ``on``."""
+    snapshots_build_dates(start=on, end=on)
+
+
+def _build_range(days: list[date], *, dose: str, now: datetime) -> None:
+    adapt = connection.ops.adapt_datefield_value
+    params = {
+        "start": adapt(days[0]),
+        "end": adapt(days[-1]),
+        "before": adapt(days[0] - timedelta(days=1)),
+        "now": connection.ops.adapt_datetimefield_value(now),
+        **{f"day{n}": adapt(day) for n, day in enumerate(days)},
+    }
+    dates = " UNION ALL ".join(f"SELECT %(day{n})s" for n in range(len(days)))
+    chained = CommitteeDay.objects.filter(date=days[0] - timedelta(days=1)).exists()
+    one_day = len(days) == 1
+    statements = []
+    if connection.vendor == "postgresql":
+        # The planner overestimates the joins with the grid of dates, and compiling the
+        # statements just in time then costs more than running them; a backfill's sorts
+        # (a million rows for a city) fit in memory rather than spilling to disk.
+        statements += ["SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'"]
+    statements += [
+        _running_level_sql(level, days=dates, one_day=one_day, chained=chained, dose=dose)
+        for level in (COMMITTEES, SUBDISTRICTS)  # committees first: the others read them
+    ]
+    statements.append(_district_sql(days=dates, one_day=one_day))
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement, params)
 
 
 # Which cumulative figure a target's metric counts.
@@ -234,56 +309,76 @@ DAY_FIELDS = {  # the same figure for the day alone, to step back before the per
     "booster_cumulative": "booster_doses",
 }
 DAY_FIGURES = ("first_doses", "second_doses", "booster_doses")
+CUMULATIVE_FIGURES = (*DAY_FIELDS, "full_course_cumulative")
+TARGET_SCOPES = {"committee": CommitteeDay, "subdistrict": SubdistrictDay, "district": DistrictDay}
 
 
-def _build_target_progress(*, on: date, now, full_course_dose: str) -> None:
-    """Progress of every target whose period has started, from the snapshots just built:
-    a handful of queries whatever the number of targets."""
-    day_fields = {**DAY_FIELDS, "full_course_cumulative": f"{full_course_dose}_doses"}
-    targets = list(Target.objects.filter(period_start__lte=on))
-    scopes = {
-        CommitteeDay: ("committee", [t for t in targets if t.committee_id]),
-        SubdistrictDay: ("subdistrict", [t for t in targets if t.subdistrict_id]),
-        DistrictDay: ("district", [t for t in targets if t.district_id]),
-    }
+def _target_area(target: Target) -> tuple[str, int]:
+    area = next(area for area in TARGET_SCOPES if getattr(target, f"{area}_id"))
+    return area, getattr(target, f"{area}_id")
+
+
+PROGRESS_COLUMNS = (
+    "target_id",
+    "date",
+    "achieved",
+    "percent",
+    "remaining",
+    "pace_needed",
+    "projected_on",
+    "reached_on",
+    "days_early",
+    "computed_at",
+)
+
+
+def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date, str]) -> None:
+    """Progress of every started target on every day of the range, from the snapshots
+    just built: one query per level of area whatever the number of targets and days."""
+    start, end = days[0], days[-1]
+    targets = list(Target.objects.filter(period_start__lte=end))
     cumulative: dict[tuple[str, int, date], dict] = {}
-    for snapshot, (area, scoped) in scopes.items():
+    for area, snapshot in TARGET_SCOPES.items():
+        scoped = [t for t in targets if getattr(t, f"{area}_id")]
         if not scoped:
             continue
-        dates = {t.period_start for t in scoped} | {min(on, t.period_end) for t in scoped}
+        # The range's rows, the period starts and the period ends before the range.
+        edges = {t.period_start for t in scoped}
+        edges |= {t.period_end for t in scoped if t.period_end < start}
         rows = snapshot.objects.filter(
-            **{f"{area}_id__in": {getattr(t, f"{area}_id") for t in scoped}, "date__in": dates}
-        ).values(f"{area}_id", "date", *day_fields, *DAY_FIGURES)
+            date__in=edges | set(days),
+            **{f"{area}_id__in": {getattr(t, f"{area}_id") for t in scoped}},
+        ).values(f"{area}_id", "date", *CUMULATIVE_FIGURES, *DAY_FIGURES)
         for row in rows:
             cumulative[(area, row[f"{area}_id"], row["date"])] = row
 
+    # Before the range: yesterday's "reached on" and the achieved value a week ago.
+    wanted = {day - timedelta(days=back) for day in days for back in (1, PACE_DAYS)}
     earlier = {
-        (p.target_id, p.date): p
-        for p in TargetProgress.objects.filter(
-            date__in=[on - timedelta(days=1), on - timedelta(days=PACE_DAYS)]
-        )
+        (target_id, day): (achieved, reached_on)
+        for target_id, day, achieved, reached_on in TargetProgress.objects.filter(
+            date__in=wanted - set(days)
+        ).values_list("target_id", "date", "achieved", "reached_on")
     }
-    progress = []
-    for target in targets:
-        area = (
-            "committee"
-            if target.committee_id
-            else ("subdistrict" if target.subdistrict_id else "district")
-        )
-        key = (area, getattr(target, f"{area}_id"))
-        achieved = _achieved(target, cumulative, key, on, day_fields)
-        progress.append(
-            _progress(
+    rows = []
+    for day in days:
+        day_fields = {**DAY_FIELDS, "full_course_cumulative": f"{doses[day]}_doses"}
+        for target in targets:
+            if target.period_start > day:
+                continue
+            achieved = _achieved(target, cumulative, _target_area(target), day, day_fields)
+            yesterday = earlier.get((target.pk, day - timedelta(days=1)))
+            week_ago = earlier.get((target.pk, day - timedelta(days=PACE_DAYS)))
+            row = _progress(
                 target,
                 achieved,
-                on=on,
-                now=now,
-                yesterday=earlier.get((target.pk, on - timedelta(days=1))),
-                week_ago=earlier.get((target.pk, on - timedelta(days=PACE_DAYS))),
+                on=day,
+                reached_before=yesterday[1] if yesterday else None,
+                achieved_week_ago=week_ago[0] if week_ago else None,
             )
-        )
-    TargetProgress.objects.filter(date=on).delete()
-    TargetProgress.objects.bulk_create(progress, batch_size=2000)
+            earlier[(target.pk, day)] = (achieved, row["reached_on"])
+            rows.append(tuple({**row, "computed_at": now}[c] for c in PROGRESS_COLUMNS))
+    insert_rows(TargetProgress, list(PROGRESS_COLUMNS), rows)
 
 
 def _achieved(
@@ -306,32 +401,32 @@ def _progress(
     achieved: int,
     *,
     on: date,
-    now,
-    yesterday: TargetProgress | None,
-    week_ago: TargetProgress | None,
-) -> TargetProgress:
+    reached_before: date | None,
+    achieved_week_ago: int | None,
+) -> dict:
+    """One TargetProgress row's figures; ``reached_before``: the day it was reached, if
+    before ``on``; ``achieved_week_ago``: its value 7 days earlier, if it had started."""
     remaining = max(target.value - achieved, 0)
     days_left = (target.period_end - on).days
-    reached_on = yesterday.reached_on if yesterday and yesterday.reached_on else None
+    reached_on = reached_before
     if reached_on is None and achieved >= target.value:
         reached_on = on
     # The last 7 days' pace, or the pace since the period began when it is younger.
-    if week_ago is not None:
-        pace = (achieved - week_ago.achieved) / PACE_DAYS
+    if achieved_week_ago is not None:
+        pace = (achieved - achieved_week_ago) / PACE_DAYS
     else:
         pace = achieved / ((on - target.period_start).days + 1)
     projected_on = None
     if remaining and pace > 0:
         projected_on = on + timedelta(days=math.ceil(remaining / pace))
-    return TargetProgress(
-        target=target,
-        date=on,
-        achieved=achieved,
-        percent=round(100 * achieved / target.value, 1),
-        remaining=remaining,
-        pace_needed=math.ceil(remaining / days_left) if remaining and days_left > 0 else None,
-        projected_on=projected_on,
-        reached_on=reached_on,
-        days_early=(target.period_end - reached_on).days if reached_on else None,
-        computed_at=now,
-    )
+    return {
+        "target_id": target.pk,
+        "date": on,
+        "achieved": achieved,
+        "percent": round(100 * achieved / target.value, 1),
+        "remaining": remaining,
+        "pace_needed": math.ceil(remaining / days_left) if remaining and days_left > 0 else None,
+        "projected_on": projected_on,
+        "reached_on": reached_on,
+        "days_early": (target.period_end - reached_on).days if reached_on else None,
+    }

@@ -121,6 +121,21 @@ def to_xlsx(
     return buffer.getvalue()
 
 
+def to_xlsx_book(sheets: Sequence[tuple[str, Table]]) -> bytes:
+    """Several sheets, each as ``to_xlsx`` writes one (titles cut to Excel's 31 characters)."""
+    workbook = Workbook(write_only=True)
+    for title, table in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.freeze_panes = "A2"
+        for index, width in enumerate(_column_widths(table.headers, table.rows), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        for row in itertools.chain([table.headers], table.rows):
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> WriteOnlyCell | CellValue:
     if not isinstance(value, str):
         return value

@@ -5,7 +5,9 @@ a rebuild replaces that date's rows, so running it twice changes nothing. Commit
 also the table of running totals: day D's cumulative figures are D-1's plus D's tallies.
 """
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Committee, District, Subdistrict, Target
@@ -41,14 +43,33 @@ class CommitteeDay(DayFigures):
     A rank change is yesterday's rank minus today's: positive means the committee moved up.
     """
 
+    # The rebuild writes a million rows for a city's campaign, so this table carries only
+    # the indexes its readers use. Its ids come from the area tables in the same statement
+    # that writes them, so the database does not check them again (that check was a third
+    # of a backfill); deleting an area still deletes its rows, through Django.
     committee = models.ForeignKey(
-        Committee, on_delete=models.CASCADE, related_name="days", verbose_name=_("committee")
+        Committee,
+        on_delete=models.CASCADE,
+        related_name="days",
+        verbose_name=_("committee"),
+        db_index=False,  # the unique (committee, date) index serves a committee's history
+        db_constraint=False,
     )
     subdistrict = models.ForeignKey(
-        Subdistrict, on_delete=models.CASCADE, related_name="+", verbose_name=_("subdistrict")
+        Subdistrict,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("subdistrict"),
+        db_index=False,  # read by (date, subdistrict), below
+        db_constraint=False,
     )
     district = models.ForeignKey(
-        District, on_delete=models.CASCADE, related_name="+", verbose_name=_("district")
+        District,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("district"),
+        db_index=False,  # read by (date, district), below
+        db_constraint=False,
     )
     rank_in_subdistrict = models.PositiveIntegerField(_("rank in subdistrict"))
     rank_in_district = models.PositiveIntegerField(_("rank in district"))
@@ -59,7 +80,7 @@ class CommitteeDay(DayFigures):
         verbose_name = _("committee day")
         verbose_name_plural = _("committee days")
         constraints = [
-            models.UniqueConstraint(fields=["date", "committee"], name="committeeday_one_per_date")
+            models.UniqueConstraint(fields=["committee", "date"], name="committeeday_one_per_date")
         ]
         indexes = [
             models.Index(fields=["date", "subdistrict"], name="committeeday_date_sub"),
@@ -164,3 +185,99 @@ class StaleDate(models.Model):
 
     def __str__(self) -> str:
         return str(self.date)
+
+
+class Bulletin(models.Model):
+    """A published daily bulletin (每日通报) of one subdistrict: a frozen copy, never updated.
+
+    ``figures`` holds what was shown when it was published (totals, every committee's row,
+    targets, sites that had not reported) as plain JSON, so later corrections of the
+    tallies leave it as it was; the page then marks it "restated" and links to the current
+    figures and to the corrections. One bulletin per subdistrict and day.
+    """
+
+    subdistrict = models.ForeignKey(
+        Subdistrict,
+        on_delete=models.PROTECT,
+        related_name="bulletins",
+        verbose_name=_("subdistrict"),
+    )
+    date = models.DateField(_("date"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published at"))
+    data_as_of = models.DateTimeField(_("data as of"))
+    figures = models.JSONField(_("figures"))
+
+    class Meta:
+        verbose_name = _("daily bulletin")
+        verbose_name_plural = _("daily bulletins")
+        ordering = ["-date", "subdistrict__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subdistrict", "date"],
+                name="bulletin_one_per_subdistrict_date",
+                violation_error_message=_("This day's bulletin has already been published."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.subdistrict}"
+
+
+class MilestoneNote(models.Model):
+    """A note staff add to the timeline (大事记) of a subdistrict or a district: a visit,
+    an event. Exactly one of the two areas is set."""
+
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("subdistrict"),
+    )
+    date = models.DateField(_("date"))
+    text = models.CharField(_("note"), max_length=200)
+    # A note outlives its author's account: it is part of the area's history.
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("timeline note")
+        verbose_name_plural = _("timeline notes")
+        ordering = ["date", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(district__isnull=False, subdistrict__isnull=True)
+                | Q(district__isnull=True, subdistrict__isnull=False),
+                name="milestonenote_exactly_one_area",
+                violation_error_message=_("Choose a district or a subdistrict."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="milestonenote_text_not_empty",
+                violation_error_message=_("Write the note."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.text}"

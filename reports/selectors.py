@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import (
+    Count,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     Max,
@@ -15,13 +17,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     Window,
 )
-from django.db.models.functions import Abs, Rank
+from django.db.models.functions import Abs, Coalesce, Greatest, Rank
 
-from campaign.models import District, StaffScope, Subdistrict, Target
-from campaign.selectors import subdistricts_visible_to
+from campaign.models import Committee, District, StaffScope, Subdistrict, Target
+from campaign.selectors import campaign_day, subdistricts_visible_to
 from reports.models import CommitteeDay, StaleDate, TargetProgress
 
 # Ranking metrics a page may ask for; the first is the official daily ranking.
@@ -171,3 +174,206 @@ def committee_series(committee_id: int, *, on: date) -> list[dict]:
             "rank_change",
         )
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Second-dose due list (待接种第二剂)
+#
+# An ESTIMATE from aggregate counts: the tallies count doses per committee and day, not
+# people, so nobody's own first and second dose can be matched. The estimate assumes that
+# second doses go to the residents whose first dose is oldest (first in, first out).
+#
+# For a committee on day T (the day shown), with the campaign's interval of min to max days:
+#   F(x)  = the committee's residents' first doses given on or before day x
+#           (CommitteeDay.first_cumulative of x; 0 before the campaign; F(T) for x > T,
+#           since first doses not given yet are not counted);
+#   S     = second doses given to its residents on or before T (second_cumulative of T);
+#   W(x)  = max(0, F(x) − S): people whose first dose was on or before x and who are
+#           still waiting for the second, under first in, first out.
+#   overdue               = W(T − max − 1): first dose more than ``max`` days ago;
+#   due now               = W(T − min) − W(T − max − 1): first dose between ``min`` and
+#                           ``max`` days ago, both ends included;
+#   newly due on day D>T  = W(D − min) − W(D − min − 1): the first doses of D − min;
+#   due in the next 7 days = W(T + 7 − min) − W(T − min), the days T+1 … T+7.
+# A subdistrict's or district's figures are the sums of its committees' figures.
+# ---------------------------------------------------------------------------------------
+
+SECOND_DOSE_SORTS = ("overdue", "due_now", "due_next_7_days", "code")
+SECOND_DOSE_DAYS_AHEAD = 14
+SECOND_DOSE_WEEKS_AHEAD = 8
+
+
+@dataclass(frozen=True)
+class SecondDoseWindow:
+    on: date  # T
+    min_days: int
+    max_days: int
+
+    def edge(self, days_ago: int) -> date:
+        """The day ``days_ago`` days before T, never after T."""
+        return min(self.on, self.on - timedelta(days=days_ago))
+
+    @property
+    def overdue_before(self) -> date:
+        """First doses on or before this day are overdue."""
+        return self.edge(self.max_days + 1)
+
+    @property
+    def due_from(self) -> date:
+        """First doses from this day to ``due_until`` are due now (the oldest first)."""
+        return self.edge(self.max_days)
+
+    @property
+    def due_until(self) -> date:
+        return self.edge(self.min_days)
+
+
+def second_dose_window(*, on: date) -> SecondDoseWindow | None:
+    """The interval of the campaign of ``on`` (else the latest); None when the campaign
+    has no second dose."""
+    found = campaign_day(on=on)
+    if found is None or found.campaign.doses_for_full_course < 2:
+        return None
+    campaign = found.campaign
+    return SecondDoseWindow(
+        on=on, min_days=campaign.second_dose_min_days, max_days=campaign.second_dose_max_days
+    )
+
+
+def area_committees(area: Area) -> QuerySet[Committee]:
+    """The committees of a ranking area (a subdistrict or a whole district)."""
+    if area.kind == "subdistrict":
+        return Committee.objects.filter(subdistrict=area.obj)
+    return Committee.objects.filter(subdistrict__district=area.obj)
+
+
+def _waiting(alias: str):
+    """W(x) = max(0, F(x) − S) over the CommitteeDay joined as ``alias`` (day x)."""
+    first = Coalesce(F(f"{alias}__first_cumulative"), Value(0))
+    second = Coalesce(F("sd_now__second_cumulative"), Value(0))
+    return Greatest(first - second, Value(0))
+
+
+def second_dose_due(committees: QuerySet[Committee], window: SecondDoseWindow) -> QuerySet:
+    """Each committee with ``first_given``, ``second_given``, ``overdue``, ``due_now`` and
+    ``due_next_7_days`` (definitions above). One query: every committee joins its
+    snapshot rows of four days (T, T − max − 1, T − min, T + 7 − min) by the unique
+    (date, committee) index."""
+    days = {
+        "sd_now": window.on,
+        "sd_overdue": window.overdue_before,
+        "sd_due": window.due_until,
+        "sd_week": window.edge(window.min_days - 7),
+    }
+    rows = committees.annotate(
+        **{
+            alias: FilteredRelation("days", condition=Q(days__date=day))
+            for alias, day in days.items()
+        }
+    )
+    return rows.annotate(
+        first_given=Coalesce(F("sd_now__first_cumulative"), Value(0)),
+        second_given=Coalesce(F("sd_now__second_cumulative"), Value(0)),
+        overdue=_waiting("sd_overdue"),
+        due_now=_waiting("sd_due") - _waiting("sd_overdue"),
+        due_next_7_days=_waiting("sd_week") - _waiting("sd_due"),
+    )
+
+
+def _second_dose_order(sort: str) -> list[str]:
+    if sort == "code":
+        return ["code"]
+    return [f"-{sort}", "code"]
+
+
+def second_dose_committees(
+    committees: QuerySet[Committee], window: SecondDoseWindow, *, sort: str = "overdue"
+) -> QuerySet[Committee]:
+    """The committees' due lists, most overdue first (or by ``sort``)."""
+    sort = sort if sort in SECOND_DOSE_SORTS else "overdue"
+    rows = second_dose_due(committees.select_related("subdistrict"), window)
+    return rows.order_by(*_second_dose_order(sort))
+
+
+def second_dose_subdistricts(
+    committees: QuerySet[Committee], window: SecondDoseWindow, *, sort: str = "overdue"
+) -> list[dict]:
+    """The same figures summed per subdistrict of ``committees``, in one query."""
+    sort = sort if sort in SECOND_DOSE_SORTS else "overdue"
+    rows = (
+        second_dose_due(committees.order_by(), window)
+        .values("subdistrict", "subdistrict__name", "subdistrict__code")
+        .annotate(
+            committee_count=Count("pk"),
+            total_first_given=Sum("first_given"),
+            total_second_given=Sum("second_given"),
+            total_overdue=Sum("overdue"),
+            total_due_now=Sum("due_now"),
+            total_due_next_7_days=Sum("due_next_7_days"),
+        )
+    )
+    order = ["subdistrict__code"] if sort == "code" else [f"-total_{sort}", "subdistrict__code"]
+    return list(rows.order_by(*order))
+
+
+@dataclass(frozen=True)
+class DueDay:
+    day: date
+    due: int | None  # None: its first doses are not given yet (after T)
+
+
+@dataclass(frozen=True)
+class DueWeek:
+    start: date
+    end: date
+    due: int
+    complete: bool  # False: part of the week depends on first doses not given yet
+
+
+def second_dose_schedule(
+    committee: Committee, window: SecondDoseWindow, *, days: int = SECOND_DOSE_WEEKS_AHEAD * 7
+) -> list[DueDay]:
+    """Second doses newly due on each of the ``days`` days after T for one committee,
+    in one query: for each source day x = D − min up to T,
+    W(x) − W(x − 1) with F(x − 1) = first_cumulative − first_doses of day x."""
+    start = window.on + timedelta(days=1 - window.min_days)
+    end = min(window.on, window.on + timedelta(days=days - window.min_days))
+    second = Coalesce(
+        Subquery(
+            CommitteeDay.objects.filter(committee=committee, date=window.on).values(
+                "second_cumulative"
+            )[:1]
+        ),
+        Value(0),
+    )
+    rows = (
+        CommitteeDay.objects.filter(committee=committee, date__gte=start, date__lte=end)
+        .annotate(
+            due=Greatest(F("first_cumulative") - second, Value(0))
+            - Greatest(F("first_cumulative") - F("first_doses") - second, Value(0))
+        )
+        .values_list("date", "due")
+    )
+    due_by_source = dict(rows) if start <= end else {}
+    schedule = []
+    for offset in range(1, days + 1):
+        day = window.on + timedelta(days=offset)
+        source = day - timedelta(days=window.min_days)
+        schedule.append(DueDay(day, due_by_source.get(source, 0) if source <= window.on else None))
+    return schedule
+
+
+def second_dose_weeks(schedule: list[DueDay]) -> list[DueWeek]:
+    """The schedule by weeks of 7 days from T + 1."""
+    weeks = []
+    for i in range(0, len(schedule), 7):
+        part = schedule[i : i + 7]
+        weeks.append(
+            DueWeek(
+                start=part[0].day,
+                end=part[-1].day,
+                due=sum(d.due or 0 for d in part),
+                complete=all(d.due is not None for d in part),
+            )
+        )
+    return weeks

@@ -19,9 +19,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from campaign.clock import today
-from campaign.models import StaffScope
-from campaign.selectors import campaign_day, committees_visible_to, staff_scope_for
+from campaign.models import Committee, StaffScope
+from campaign.selectors import (
+    campaign_day,
+    committees_visible_to,
+    golden_shield_summary,
+    staff_scope_for,
+)
 from reports.exports import (
     ROW_LIMITS,
     ExportTooLarge,
@@ -34,12 +41,20 @@ from reports.exports import (
 )
 from reports.selectors import (
     RANKING_METRICS,
+    SECOND_DOSE_DAYS_AHEAD,
+    SECOND_DOSE_SORTS,
     Area,
+    area_committees,
     committee_ranking,
     committee_series,
     freshness,
     latest_snapshot_date,
     ranking_areas,
+    second_dose_committees,
+    second_dose_schedule,
+    second_dose_subdistricts,
+    second_dose_weeks,
+    second_dose_window,
     target_series,
     targets_in_scope,
 )
@@ -69,13 +84,23 @@ def _chart_value(row, metric: str) -> float:
     return round(100 * value, 2) if metric.endswith("coverage") else round(value, 1)
 
 
-def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
-    """The areas the user may rank and the area, metric and date asked for; an area
-    outside the scope falls back to the user's first, an unknown metric to the official."""
+def areas_and_asked(request: HttpRequest, asked: str | None) -> tuple[list[Area], Area]:
+    """The areas the user may read and the one ``asked`` for (their first without one);
+    an area outside the scope answers 404, like any other object outside it."""
     areas = ranking_areas(staff_scope_for(request.user))
     if not areas:
         raise Http404
-    area = next((a for a in areas if a.key == request.GET.get("area")), areas[0])
+    area = next((a for a in areas if a.key == asked), None) if asked else areas[0]
+    if area is None:
+        raise Http404
+    return areas, area
+
+
+def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
+    """The areas the user may rank and the area, metric and date asked for. Without an
+    area the user's first is shown; an area outside the scope answers 404, like any other
+    object outside it; an unknown metric falls back to the official one."""
+    areas, area = areas_and_asked(request, request.GET.get("area"))
     metric = request.GET.get("sort", "first_coverage")
     if metric not in RANKING_METRICS:
         metric = "first_coverage"
@@ -150,8 +175,16 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "freshness": fresh,
             "campaign_day": campaign_day(on=on),
             "export_query": urlencode({"area": area.key, "sort": metric, "date": on.isoformat()}),
+            "golden_shield": golden_shield_summary(_area_subdistricts(areas, area), on=on),
         },
     )
+
+
+def _area_subdistricts(areas: list[Area], area: Area) -> list:
+    """The subdistricts of the area shown, from the areas the user may rank."""
+    if area.kind == "subdistrict":
+        return [area.obj]
+    return [a.obj for a in areas if a.kind == "subdistrict" and a.obj.district_id == area.obj.pk]
 
 
 def targets(request: HttpRequest) -> HttpResponse:
@@ -160,12 +193,14 @@ def targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     on = _date_param(request)
     visible = targets_in_scope(scope, on=on)
-    chosen = (
-        visible.filter(pk=request.GET.get("target")).first()
-        if request.GET.get("target", "").isdigit()
-        else None
-    )
-    chosen = chosen or visible.first()
+    asked = request.GET.get("target", "").strip()
+    if asked:
+        if not asked.isdigit():
+            raise Http404
+        # A target outside the scope answers 404; one not started by ``on`` too.
+        chosen = get_object_or_404(visible, pk=asked)
+    else:
+        chosen = visible.first()
     series = target_series(chosen, on=on) if chosen else []
     return render(
         request,
@@ -233,11 +268,17 @@ def _export_format(request: HttpRequest) -> str:
     return kind
 
 
-def _download(table: Table, *, kind: str, stem: str) -> HttpResponse:
+def _download(request: HttpRequest, table: Table, *, kind: str, stem: str) -> HttpResponse:
     """The file as an attachment named ``<stem>.<kind>``; the sheet is named after the
-    stem's first word (tallies, ranking, targets)."""
+    stem's first word (tallies, ranking, targets). Every export is in the audit trail."""
     content_type, write = EXPORT_FORMATS[kind]
     response = HttpResponse(write(table, stem.split("-")[0]), content_type=content_type)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        request=request,
+        status=response.status_code,
+        detail={"file": f"{stem}.{kind}", "rows": len(table.rows)},
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{stem}.{kind}"
     )
@@ -295,7 +336,7 @@ def export_tallies(request: HttpRequest) -> HttpResponse:
     if site is not None:
         parts.append(_ascii(site.code, fallback=str(site.pk)))
     stem = "-".join([*parts, start.isoformat(), end.isoformat()])
-    return _download(table, kind=kind, stem=stem)
+    return _download(request, table, kind=kind, stem=stem)
 
 
 def export_ranking(request: HttpRequest) -> HttpResponse:
@@ -307,7 +348,7 @@ def export_ranking(request: HttpRequest) -> HttpResponse:
     parts.append(on.isoformat())
     if metric != "first_coverage":
         parts.append(metric)
-    return _download(table, kind=kind, stem="-".join(parts))
+    return _download(request, table, kind=kind, stem="-".join(parts))
 
 
 def export_targets(request: HttpRequest) -> HttpResponse:
@@ -316,4 +357,92 @@ def export_targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     kind = _export_format(request)
     on = _date_param(request)
-    return _download(target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}")
+    return _download(
+        request, target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}"
+    )
+
+
+# Second-dose due list (待接种第二剂): an estimate from aggregate counts, see
+# reports.selectors for the definitions.
+
+SECOND_DOSE_SORT_LABELS = {
+    "overdue": gettext_lazy("overdue"),
+    "due_now": gettext_lazy("due now"),
+    "due_next_7_days": gettext_lazy("due in the next 7 days"),
+    "code": gettext_lazy("code"),
+}
+
+
+def second_doses(request: HttpRequest) -> HttpResponse:
+    """The district or subdistrict overview: per subdistrict (for a district) or per
+    committee, people overdue, due now and due in the next 7 days."""
+    areas, area, _metric, on = _ranking_params(request)
+    scope = staff_scope_for(request.user)
+    sort = request.GET.get("sort", "overdue")
+    if sort not in SECOND_DOSE_SORTS:
+        sort = "overdue"
+    window = second_dose_window(on=on)
+    # A district lists its subdistricts, or all its committees with ?by=committee.
+    by_committee = area.kind == "subdistrict" or request.GET.get("by") == "committee"
+    committees = area_committees(area)
+    subdistrict_rows: list[dict] = []
+    committee_rows: list[Committee] = []
+    if window is not None and by_committee:
+        committee_rows = list(second_dose_committees(committees, window, sort=sort))
+    elif window is not None:
+        subdistrict_rows = second_dose_subdistricts(committees, window, sort=sort)
+    return render(
+        request,
+        "reports/second_doses.html",
+        {
+            "areas": areas,
+            "area": area,
+            "sort": sort,
+            "sorts": SECOND_DOSE_SORT_LABELS,
+            "by_committee": by_committee,
+            "on": on,
+            "window": window,
+            "subdistrict_rows": subdistrict_rows,
+            "committee_rows": committee_rows,
+            "openable": (
+                {scope.committee_id}
+                if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
+                else None
+            ),
+            "freshness": freshness(on),
+            "campaign_day": campaign_day(on=on),
+        },
+    )
+
+
+def second_dose_committee(request: HttpRequest, committee_id: int) -> HttpResponse:
+    """One committee: due now, overdue, and the next 14 days and 8 weeks."""
+    scope = staff_scope_for(request.user)
+    committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
+    on = _date_param(request)
+    window = second_dose_window(on=on)
+    context = {"committee": committee, "on": on, "window": window, "freshness": freshness(on)}
+    if window is not None:
+        schedule = second_dose_schedule(committee, window)
+        weeks = second_dose_weeks(schedule)
+        days = schedule[:SECOND_DOSE_DAYS_AHEAD]
+        context.update(
+            {
+                "totals": second_dose_committees(
+                    Committee.objects.filter(pk=committee.pk), window
+                ).first(),
+                "days": days,
+                "weeks": weeks,
+                "chart": {
+                    "days": [row.day.strftime("%m-%d") for row in days],
+                    "day_values": [row.due for row in days],
+                    "weeks": [f"{w.start:%m-%d}–{w.end:%m-%d}" for w in weeks],
+                    "week_values": [w.due for w in weeks],
+                    "labels": {
+                        "days": _("second doses becoming due, by day"),
+                        "weeks": _("second doses becoming due, by week"),
+                    },
+                },
+            }
+        )
+    return render(request, "reports/second_dose_committee.html", context)

@@ -5,7 +5,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaign.uploads import TranscodingImportMixin
-from sites.models import DailyTally, Site, TallyImport
+from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
 
 
@@ -110,3 +110,35 @@ class TallyImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Plans and visits are written through ``sites.plans`` (the plan grid and the visit
+    page), so the admin shows them and their history without editing them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SitePlan)
+class SitePlanAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["date", "site", "planned_doses", "entered_by", "updated_at"]
+    list_filter = ["site__kind", "site__subdistrict"]
+    list_select_related = ["site", "entered_by"]
+    search_fields = ["site__code", "site__name"]
+    date_hierarchy = "date"
+
+
+@admin.register(MobileVisit)
+class MobileVisitAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["date", "site", "committee", "compound", "doses", "entered_by"]
+    list_filter = ["site__subdistrict", "site"]
+    list_select_related = ["site", "committee", "entered_by"]
+    search_fields = ["site__name", "committee__name", "compound", "note"]
+    date_hierarchy = "date"

@@ -222,3 +222,105 @@ class TallyImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class SitePlan(TimeStampedModel):
+    """The doses a site plans to give on one day (the seed's "每日接种计划"), entered by
+    subdistrict staff through ``sites.plans.site_plans_set``. One plan per site and day.
+
+    Plan vs actual compares it with the day's tallies: variance = actual − plan,
+    variance % = variance ÷ plan.
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="plans", verbose_name=_("site")
+    )
+    date = models.DateField(_("date"))
+    planned_doses = models.PositiveIntegerField(_("planned doses"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("daily plan")
+        verbose_name_plural = _("daily plans")
+        ordering = ["date", "site"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "date"],
+                name="siteplan_one_per_site_and_date",
+                violation_error_message=_("This site already has a plan for this day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_doses__gte=0),
+                name="siteplan_planned_doses_not_negative",
+                violation_error_message=_("A plan cannot be negative."),
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "site"], name="siteplan_date_site")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.site}: {self.planned_doses}"
+
+
+class MobileVisit(TimeStampedModel):
+    """A mobile team's (or vaccination bus's) visit: which day it went to which committee
+    and/or compound, with the doses given there if known. Recorded through
+    ``sites.plans.mobile_visit_record``; the site must be of kind mobile."""
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="visits", verbose_name=_("mobile team")
+    )
+    date = models.DateField(_("date"))
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mobile_visits",
+        verbose_name=_("residential committee"),
+    )
+    compound = models.CharField(
+        _("compound"),
+        max_length=100,
+        blank=True,
+        help_text=_("The compound, building or business park visited, e.g. 水泉路99弄."),
+    )
+    doses = models.PositiveIntegerField(_("doses"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mobile visit")
+        verbose_name_plural = _("mobile visits")
+        ordering = ["-date", "site", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(committee__isnull=False) | ~Q(compound=""),
+                name="mobilevisit_committee_or_compound",
+                violation_error_message=_("Give the committee or the compound visited."),
+            ),
+            models.CheckConstraint(
+                condition=Q(doses__isnull=True) | Q(doses__gte=0),
+                name="mobilevisit_doses_not_negative",
+                violation_error_message=_("Doses cannot be negative."),
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "-date"], name="mobilevisit_site_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.site}: {self.compound or self.committee}"

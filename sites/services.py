@@ -8,7 +8,6 @@ rebuild is requested after commit (see ``reports.services``).
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
 from reports.services import snapshots_mark_stale
+from sites.bulk import COPY_FROM, copy_rows, insert_rows
 from sites.models import DailyTally, Site
 from sites.selectors import site_is_active, sites_enterable_by
 
@@ -459,39 +459,9 @@ def _write_history(
     ]
     columns = [history._meta.get_field(name).column for name in tracked + extra]
     if connection.vendor == "postgresql" and len(values) > COPY_FROM:
-        _copy_values(history, columns, values)
+        copy_rows(history, columns, values)
     else:
-        _insert_values(history, columns, values)
-
-
-# Above this many rows PostgreSQL's COPY is the quicker way in.
-COPY_FROM = 1_000
-
-
-def _copy_values(model, columns: list[str], rows: list[tuple]) -> None:
-    """COPY rows in as CSV: NULL is an unquoted empty field, text is always quoted."""
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write(",".join(_csv_field(value) for value in row))
-        buffer.write("\n")
-    buffer.seek(0)
-    quote = connection.ops.quote_name
-    sql = (
-        f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        "FROM STDIN WITH (FORMAT csv)"
-    )
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(sql, buffer)
-
-
-def _csv_field(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return '"' + str(value).replace('"', '""') + '"'
+        insert_rows(history, columns, values)
 
 
 TALLY_COLUMNS = (
@@ -514,11 +484,11 @@ def _insert_new(rows: list[NewTally], *, now: datetime) -> None:
         row.created_at = row.updated_at = now
     values = [tuple(getattr(row, name) for name in TALLY_COLUMNS) for row in rows]
     if connection.vendor != "postgresql" or len(rows) <= COPY_FROM:
-        ids = _insert_values(DailyTally, list(TALLY_COLUMNS), values, returning="id")
+        ids = insert_rows(DailyTally, list(TALLY_COLUMNS), values, returning="id")
         for row, pk in zip(rows, ids, strict=True):
             row.id = pk
         return
-    _copy_values(DailyTally, list(TALLY_COLUMNS), values)
+    copy_rows(DailyTally, list(TALLY_COLUMNS), values)
     # COPY returns no ids: read them back by key, from the rows stamped with this write.
     ids = {
         (day, site, committee, dose): pk
@@ -528,31 +498,3 @@ def _insert_new(rows: list[NewTally], *, now: datetime) -> None:
     }
     for row in rows:
         row.id = ids[(row.date, row.site_id, row.committee_id, row.dose_kind)]
-
-
-def _insert_values(model, columns: list[str], rows: list[tuple], returning: str | None = None):
-    """Many rows in a few statements. On PostgreSQL they go through psycopg2's
-    ``execute_values``, skipping the ORM's per-value work, which is most of the time of a
-    100,000-row import; elsewhere through ``bulk_create``."""
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        objects = [model(**dict(zip(_attnames(model, columns), row, strict=True))) for row in rows]
-        model.objects.bulk_create(objects, batch_size=2000)
-        return [obj.pk for obj in objects]
-    from psycopg2.extras import execute_values
-
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
-        f"({', '.join(quote(column) for column in columns)}) VALUES %s"
-        + (f" RETURNING {quote(returning)}" if returning else "")
-    )
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        result = execute_values(cursor.cursor, sql, rows, page_size=5000, fetch=bool(returning))
-    return [row[0] for row in result] if returning else []
-
-
-def _attnames(model, columns: list[str]) -> list[str]:
-    by_column = {field.column: field.attname for field in model._meta.concrete_fields}
-    return [by_column[column] for column in columns]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sites import import_views, views
+from sites import capacity_views, import_views, views
 
 app_name = "sites"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("imports/template.csv", import_views.import_template, name="import_template"),
     path("imports/<int:import_id>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:import_id>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("capacity/", capacity_views.capacity, name="capacity"),
+    path("plans/", capacity_views.plan_grid, name="plans"),
+    path("visits/", capacity_views.visits, name="visits"),
+    path("visits/<int:visit_id>/delete/", capacity_views.visit_delete, name="visit_delete"),
 ]

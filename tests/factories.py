@@ -6,8 +6,16 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
-from sites.models import DailyTally, Site
+from campaign.models import (
+    Building,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
+from sites.models import DailyTally, MobileVisit, Site, SitePlan
 
 
 class UserFactory(DjangoModelFactory):
@@ -103,3 +111,30 @@ class StaffScopeFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     role = StaffScope.Role.ADMINISTRATOR
+
+
+class BuildingFactory(DjangoModelFactory):
+    class Meta:
+        model = Building
+
+    committee = factory.SubFactory(CommitteeFactory)
+    name = factory.Sequence(lambda n: f"{n + 1}号楼")
+    residents = 125
+
+
+class SitePlanFactory(DjangoModelFactory):
+    class Meta:
+        model = SitePlan
+
+    site = factory.SubFactory(SiteFactory)
+    date = datetime.date(2021, 6, 28)
+    planned_doses = 100
+
+
+class MobileVisitFactory(DjangoModelFactory):
+    class Meta:
+        model = MobileVisit
+
+    site = factory.SubFactory(SiteFactory, kind=Site.Kind.MOBILE)
+    date = datetime.date(2021, 6, 28)
+    compound = "水泉路99弄"

@@ -26,9 +26,26 @@ from campaign.demo import (
     city_districts,
     demo_seed,
 )
-from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
-from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
-from sites.models import DailyTally, Site
+from campaign.models import (
+    Building,
+    BuildingCount,
+    Campaign,
+    Committee,
+    District,
+    StaffScope,
+    Subdistrict,
+    Target,
+)
+from reports.models import (
+    CommitteeDay,
+    DistrictDay,
+    MilestoneNote,
+    StaleDate,
+    SubdistrictDay,
+    TargetProgress,
+)
+from sites.models import DailyTally, MobileVisit, Site, SitePlan
+from tests.auth import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +61,10 @@ HISTORY_MODELS = [
     StaffScope.history.model,
     Site.history.model,
     DailyTally.history.model,
+    Building.history.model,
+    BuildingCount.history.model,
+    SitePlan.history.model,
+    MobileVisit.history.model,
 ]
 
 
@@ -77,6 +98,8 @@ def _tally_checksum(tallies=None) -> str:
 
 def _row_counts() -> dict[str, int]:
     models = [District, Subdistrict, Committee, Campaign, Target, StaffScope, Site, DailyTally]
+    models += [Building, BuildingCount]
+    models += [SitePlan, MobileVisit]
     counts = {model.__name__: model.objects.count() for model in models + HISTORY_MODELS}
     counts["User"] = get_user_model().objects.count()
     return counts
@@ -85,8 +108,9 @@ def _row_counts() -> dict[str, int]:
 def _wipe() -> None:
     """Empty the seeded tables, as ``manage.py flush`` would; plain DELETEs, because
     deleting 30,000 tallies through the ORM would write a history row for each."""
-    models = [TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
-    models += [*HISTORY_MODELS, DailyTally, Target, StaffScope, get_user_model()]
+    models = [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
+    models += [*HISTORY_MODELS, BuildingCount, Building, SitePlan, MobileVisit]
+    models += [DailyTally, Target, StaffScope, get_user_model()]
     models += [Site, Committee, Subdistrict, District, Campaign]
     with connection.cursor() as cursor:
         for model in models:
@@ -194,6 +218,36 @@ def test_every_area_has_a_code_and_people_and_every_site_capacity(seeded):
     for site in Site.objects.all():
         assert 100 <= site.daily_capacity / site.stations <= 150, site
         assert site.address
+
+
+def test_demo_sites_have_plans_and_wanli_mobile_visits(seeded):
+    """Every demo site open in the last two weeks has daily plans, missed and beaten;
+    Wanli's mobile team and bus have the reports' visits and the last days' visits."""
+    plans = SitePlan.objects.filter(site__code__in=["WL-F-E", "DXL-F-01", "SMEL-T-JD"])
+    assert plans.values("site").distinct().count() == 3
+    assert set(plans.values_list("date", flat=True)) == {
+        datetime.date(2021, 6, 17) + datetime.timedelta(days=n) for n in range(14)
+    }
+    # On demo today 家乐福 has a plan and no tally yet: the page shows it missed.
+    assert SitePlan.objects.filter(site__code="WL-T-JLF", date=CAMPAIGN_END).exists()
+    # No plan outside a site's open dates; none once a site's sessions are over.
+    assert not SitePlan.objects.filter(site__code=ENTERPRISE_SITE_CODE, date=CAMPAIGN_END).exists()
+    for plan in SitePlan.objects.select_related("site"):
+        assert plan.site.active_from <= plan.date, plan
+        assert plan.site.active_to is None or plan.date <= plan.site.active_to, plan
+    visits = MobileVisit.objects.filter(site__subdistrict__code=WANLI)
+    assert visits.count() == MobileVisit.objects.count() >= 10
+    named = visits.get(date="2021-06-03", compound="水泉路99弄")
+    assert (named.site.code, named.committee.name) == ("WL-M-01", "水泉居民区")
+    bus = visits.get(date="2021-05-08", compound="大华虎城园区")
+    assert bus.site.code == "WL-M-BUS"
+    assert bus.committee is None
+    # A visit's doses are what the team's tallies hold for that committee and day.
+    for visit in visits.exclude(committee=None).exclude(doses=None):
+        held = DailyTally.objects.filter(
+            site=visit.site, date=visit.date, committee=visit.committee
+        ).aggregate(n=Sum("count"))["n"]
+        assert visit.doses == held, visit
 
 
 # --- the figures ----------------------------------------------------------------------
@@ -341,6 +395,27 @@ def test_committees_use_a_few_sites_and_end_with_different_coverage(seeded):
     assert 0.85 < max(coverage) <= 0.95
 
 
+# --- golden shield buildings (seed 000: "5月13日，首栋'金盾楼'诞生，全楼接种率达到77.6%") ---
+
+
+def test_the_first_golden_shield_building_is_born_on_may_13_at_77_6_percent(seeded):
+    from campaign.selectors import buildings_with_coverage, golden_shield_threshold
+
+    def golden_on(day):
+        threshold = golden_shield_threshold(on=day)
+        rows = buildings_with_coverage(
+            Building.objects.filter(committee__subdistrict__code=WANLI), on=day, threshold=threshold
+        )
+        return {b.name: round(b.coverage_percent, 1) for b in rows if b.is_golden}
+
+    assert golden_on(datetime.date(2021, 5, 12)) == {}
+    assert golden_on(datetime.date(2021, 5, 13)) == {"万里雅筑3号楼": 77.6}
+    assert len(golden_on(CAMPAIGN_END)) == 4
+    assert Building.objects.filter(committee__subdistrict__code=WANLI).count() == 6
+    campaign = Campaign.objects.get()
+    assert (campaign.second_dose_min_days, campaign.second_dose_max_days) == (21, 56)
+
+
 # --- deterministic and idempotent ------------------------------------------------------
 
 
@@ -382,7 +457,7 @@ def test_demo_today_leaves_sites_to_report_on_the_board(seeded, client, settings
     assert not DailyTally.objects.filter(
         date=DEMO_TODAY, site__code__in=NOT_YET_REPORTED_ON_DEMO_TODAY
     ).exists()
-    client.login(username="wanli_staff", password=DEMO_PASSWORD)
+    log_in(client, "wanli_staff", DEMO_PASSWORD)
     board = client.get(reverse("sites:board")).content.decode()
     assert "家乐福临时接种点" in board
     assert "移动疫苗接种车" in board
@@ -395,7 +470,7 @@ def test_the_seeded_demo_has_a_ranking_for_every_day(seeded, client):
         target__name__contains="4月", target__subdistrict__code=WANLI, date=CAMPAIGN_END
     )
     assert april.reached_on == datetime.date(2021, 4, 29)
-    client.login(username="putuo_leader", password=DEMO_PASSWORD)
+    log_in(client, "putuo_leader", DEMO_PASSWORD)
     ranking = client.get(reverse("reports:ranking")).content.decode()
     assert "万里雅筑居民区" in ranking
     assert not StaleDate.objects.exists()
@@ -425,7 +500,7 @@ def test_command_creates_one_login_per_role_that_works(seeded):
         scope_area = scope.district or scope.subdistrict or scope.committee
         assert (scope.role, str(scope_area) if scope_area else None) == (role, area)
         assert user.get_full_name()  # a Chinese name for the greeting
-        assert Client().login(username=username, password=DEMO_PASSWORD)
+        assert log_in(Client(), username, DEMO_PASSWORD)
     admin = users.get(username="admin")
     assert admin.is_superuser
     assert admin.is_staff
@@ -440,8 +515,8 @@ def test_an_existing_user_keeps_its_password(seeded):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
 
-    assert Client().login(username="wanli_staff", password="my-own-password-123")
-    assert not Client().login(username="wanli_staff", password=DEMO_PASSWORD)
+    assert log_in(Client(), "wanli_staff", "my-own-password-123")
+    assert not log_in(Client(), "wanli_staff", DEMO_PASSWORD)
     line = next(line for line in out.getvalue().splitlines() if "wanli_staff" in line)
     assert "exists" in line
     assert DEMO_PASSWORD not in line

@@ -12,7 +12,7 @@ import datetime
 
 import pytest
 
-from reports.builders import snapshots_build_date
+from reports.builders import snapshots_build_date, snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
 from reports.services import snapshots_rebuild
 from sites.models import DailyTally
@@ -243,3 +243,66 @@ def test_builder_query_count_does_not_grow_with_committees(town, django_assert_m
         CommitteeFactory(subdistrict=town["s1"], code=f"N{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         snapshots_build_date(on=DAY2)
+
+
+def all_snapshot_rows():
+    rows = []
+    for model in (CommitteeDay, SubdistrictDay, DistrictDay, TargetProgress):
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id",)]
+        fields.remove("computed_at")
+        rows.append(sorted(model.objects.values_list(*fields)))
+    return rows
+
+
+def test_a_range_built_at_once_equals_its_days_built_one_by_one(town):
+    TargetFactory(
+        campaign=town["campaign"],
+        subdistrict=town["s1"],
+        metric="first",
+        value=40,
+        period_start=DAY1,
+        period_end=datetime.date(2021, 1, 31),
+    )
+    snapshots_build_date(on=DAY1)
+    snapshots_build_date(on=DAY2)
+    one_by_one = all_snapshot_rows()
+    snapshots_build_dates(start=DAY1, end=DAY2)
+    assert all_snapshot_rows() == one_by_one
+    assert CommitteeDay.objects.count() == 12
+    assert TargetProgress.objects.count() == 2
+
+
+def test_a_range_without_the_day_before_adds_up_every_earlier_tally(town):
+    snapshots_build_dates(start=DAY2, end=DAY2)  # DAY1 never built
+    day2 = committee_days(DAY2)
+    assert (day2["A"].first_cumulative, day2["B"].first_cumulative) == (15, 20)
+    assert day2["A"].rank_change is None  # no rank of the day before to compare with
+    s1 = SubdistrictDay.objects.get(date=DAY2, subdistrict=town["s1"])
+    assert s1.first_cumulative == 62  # 42 of DAY1, non-residents included, and 20
+
+
+def test_a_correction_rebuilds_only_from_its_date(town):
+    snapshots_rebuild(start=DAY1)
+    day1_built = CommitteeDay.objects.filter(date=DAY1).values_list("computed_at", flat=True)
+    before = set(day1_built)
+    DailyTally.objects.filter(date=DAY2, committee=town["C"], dose_kind="first").update(count=1)
+    snapshots_rebuild(start=DAY2)
+    assert set(day1_built) == before  # DAY1 left alone
+    day2 = committee_days(DAY2)
+    assert day2["C"].first_cumulative == 6
+    assert day2["A"].rank_in_subdistrict == 1
+
+
+def test_deleting_a_committee_deletes_its_snapshot_rows(town):
+    snapshots_rebuild(start=DAY1)
+    town["E"].delete()  # through Django: the table has no database-level foreign key
+    assert not CommitteeDay.objects.filter(committee_id=town["E"].pk).exists()
+    assert CommitteeDay.objects.count() == 10
+
+
+def test_a_range_costs_the_queries_of_one_date(town, django_assert_max_num_queries):
+    snapshots_build_date(on=DAY1)
+    with django_assert_max_num_queries(30) as one_date:
+        snapshots_build_date(on=DAY2)
+    with django_assert_max_num_queries(len(one_date.captured_queries)):
+        snapshots_build_dates(start=DAY1, end=DAY2)

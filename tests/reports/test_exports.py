@@ -531,15 +531,13 @@ def test_ranking_export_has_coverage_and_rank_change(client, subdistrict_staff, 
     ]
 
 
-def test_ranking_export_area_outside_scope_falls_back_like_the_page(
+def test_ranking_export_area_outside_scope_answers_404_like_the_page(
     client, district_leader, ranked, places
 ):
     foreign = f"subdistrict:{places['far_site'].subdistrict_id}"
-    _header, *rows = read_csv(
-        download(client, district_leader, "reports:export_ranking", area=foreign)
-    )
-    assert "五里堡社区" not in {row[2] for row in rows}
-    assert "万里雅筑居民区" in {row[2] for row in rows}
+    client.force_login(district_leader)
+    response = client.get(reverse("reports:export_ranking"), {"area": foreign})
+    assert response.status_code == 404
 
 
 def test_target_export_shows_percent_over_100_and_reached_day(client, subdistrict_staff, ranked):

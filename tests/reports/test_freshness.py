@@ -40,16 +40,19 @@ def test_a_burst_of_saves_leads_to_one_rebuild(
     scene, monkeypatch, django_capture_on_commit_callbacks
 ):
     built = []
-    real = builders.snapshots_build_date
-    monkeypatch.setattr(
-        services, "snapshots_build_date", lambda on: built.append(on) or real(on=on)
-    )
+    real = builders.snapshots_build_dates
+
+    def build(*, start, end):
+        built.append((start, end))
+        real(start=start, end=end)
+
+    monkeypatch.setattr(services, "snapshots_build_dates", build)
     with django_capture_on_commit_callbacks(execute=True) as requested:
         save(scene, 5)
         save(scene, 6, dose="second")
         save(scene, 7, dose="booster")
     assert len(requested) == 3  # one request per save ...
-    assert built == [datetime.date(2021, 1, 8), DAY]  # ... but each date is built once
+    assert built == [(datetime.date(2021, 1, 8), DAY)]  # ... but the dates are built once
     assert not StaleDate.objects.exists()
     assert CommitteeDay.objects.get(date=DAY).first_cumulative == 5
 

@@ -5,8 +5,9 @@ import datetime
 
 import pytest
 
+from sites.bulk import COPY_FROM
 from sites.models import DailyTally
-from sites.services import COPY_FROM, TallyCell, record_tallies
+from sites.services import TallyCell, record_tallies
 from tests.factories import CommitteeFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,33 @@
+"""Published bulletins can be looked at, never changed; a wrong timeline note can be
+deleted by an administrator (notes are written on the timeline page, by the service)."""
+
+from django.contrib import admin
+
+from reports.models import Bulletin, MilestoneNote
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Bulletin)
+class BulletinAdmin(ReadOnlyAdmin):
+    list_display = ["date", "subdistrict", "published_by", "published_at", "data_as_of"]
+    list_filter = ["subdistrict__district", "subdistrict"]
+    list_select_related = ["subdistrict", "published_by"]
+    date_hierarchy = "date"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MilestoneNote)
+class MilestoneNoteAdmin(ReadOnlyAdmin):
+    list_display = ["date", "text", "subdistrict", "district", "written_by", "created_at"]
+    list_filter = ["district", "subdistrict__district"]
+    list_select_related = ["subdistrict", "district", "written_by"]
+    search_fields = ["text"]
