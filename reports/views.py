@@ -10,14 +10,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -109,51 +106,28 @@ def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
 
 # The ranking table is the page's weight (a district of 1,350 committees renders some
 # 600 KB of HTML in about 0.3 s), and it changes only when the snapshot is rebuilt. So the
-# rendered table is kept in Django's cache, keyed by everything it shows: the area, the
-# metric, the date, the snapshot's computed_at, the language and which committees may be
-# opened. A rebuild gives a new computed_at and so a new key; the timeout bounds how long a
-# renamed committee keeps its old name.
+# template keeps the rendered table in Django's cache ({% cache %}), keyed by everything it
+# shows: the area, the metric, the date, the snapshot's computed_at, the language and which
+# committees may be opened. The rows are a lazy queryset and the chart a callable, so on a
+# cache hit neither is computed. A rebuild gives a new computed_at and so a new key; the
+# timeout bounds how long a renamed committee keeps its old name.
 RANKING_TABLE_SECONDS = 300
-
-
-def _ranking_table(area: Area, *, metric: str, on: date, openable, as_of) -> str:
-    key = ":".join(
-        [
-            "ranking-table",
-            area.key,
-            metric,
-            on.isoformat(),
-            as_of.isoformat() if as_of else "-",
-            get_language() or "",
-            ",".join(map(str, sorted(openable))) if openable is not None else "all",
-        ]
-    )
-    html = cache.get(key) if as_of else None
-    if html is None:
-        rows = list(committee_ranking(area, on=on, metric=metric))
-        html = render_to_string(
-            "reports/_ranking_table.html",
-            {
-                "area": area,
-                "on": on,
-                "rows": rows,
-                "openable": openable,
-                "chart": {
-                    "names": [row.committee.name for row in rows[:CHART_ROWS]],
-                    "values": [_chart_value(row, metric) for row in rows[:CHART_ROWS]],
-                    "percent": metric != "doses_today",
-                    "label": str(METRIC_LABELS[metric]),
-                },
-            },
-        )
-        if as_of:
-            cache.set(key, html, RANKING_TABLE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
 
 
 def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
+    rows = committee_ranking(area, on=on, metric=metric)  # run only if the table is rendered
+
+    def chart() -> dict:
+        top = list(rows[:CHART_ROWS])
+        return {
+            "names": [row.committee.name for row in top],
+            "values": [_chart_value(row, metric) for row in top],
+            "percent": metric != "doses_today",
+            "label": str(METRIC_LABELS[metric]),
+        }
+
     # Committee staff may open their own committee's page only.
     openable = (
         {scope.committee_id}
@@ -169,9 +143,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "area": area,
             "metric": metric,
             "on": on,
-            "table": _ranking_table(
-                area, metric=metric, on=on, openable=openable, as_of=fresh.as_of
-            ),
+            "rows": rows,
+            "openable": openable,
+            "chart": chart,
+            "table_seconds": RANKING_TABLE_SECONDS,
+            "table_openable": ",".join(map(str, sorted(openable))) if openable else "all",
             "freshness": fresh,
             "campaign_day": campaign_day(on=on),
             "export_query": urlencode({"area": area.key, "sort": metric, "date": on.isoformat()}),
