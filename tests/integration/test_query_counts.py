@@ -18,6 +18,7 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.contrib.admindocs.views import extract_views_from_urlpatterns
 from django.contrib.auth.models import Group
@@ -26,13 +27,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
-from campaign.models import Committee, District, StaffScope, Subdistrict, Target
+from campaign.models import Building, Committee, District, StaffScope, Subdistrict, Target
+from campaign.services import building_count_record, building_create
 from reports.builders import snapshots_build_date
-from reports.models import StaleDate
+from reports.bulletins import bulletin_publish
+from reports.milestones import milestone_note_create
+from reports.models import Bulletin, StaleDate
+from reports.selectors import Area
 from reports.services import snapshots_rebuild, snapshots_rebuild_stale
 from reports.tasks import rebuild_recent_days, sweep_stale_dates
 from sites.imports import tally_import_check, tally_import_run
 from sites.models import DailyTally, Site, TallyImport
+from sites.plans import PlanCell, mobile_visit_record, site_plans_set
 from sites.services import TallyCell, record_tallies
 from tests.factories import CampaignFactory, StaffScopeFactory, UserFactory
 
@@ -71,6 +77,9 @@ NOT_WALKED = {
     "admin:password_change_done": "a fixed sentence",
     "admin:jsi18n": "the admin's translated strings, no data",
     "admin:view_on_site": "a redirect to the object's own page",
+    "sites:visit_delete": "POST only: deletes a mobile visit",
+    "reports:bulletin_publish": "POST only: publishes the bulletin the preview shows",
+    "reports:milestone_note_add": "POST only: adds a note to the timeline",
     "admin:campaign_committee_process_import": "POST only, after the import form",
     "admin:campaign_target_process_import": "POST only, after the import form",
     "admin:sites_site_process_import": "POST only, after the import form",
@@ -214,6 +223,58 @@ def _grow(world: World, size: Size) -> None:
     )
     _import(staff, first_site, rows=3, count=size.committees_per_subdistrict)
     snapshots_rebuild(start=campaign.start_date)
+    _grow_the_rest(world, size, committees, sites)
+
+
+def _grow_the_rest(world: World, size: Size, committees: list, sites: list) -> None:
+    """One building per committee with a count, a plan per site, a mobile team's visit, a
+    bulletin and a timeline note of the staff's subdistrict, and login records: every
+    registered model has rows, and more of them at the larger size."""
+    staff = world.users["subdistrict_staff"]
+    subdistrict = staff.staff_scope.subdistrict
+    for committee in committees:
+        if not Building.objects.filter(committee=committee).exists():
+            building = building_create(
+                committee=committee, name=f"{committee.code}-1号楼", residents=300
+            )
+            building_count_record(building=building, on=TODAY, vaccinated=120, user=staff)
+    site_plans_set(
+        user=world.users["administrator"],
+        cells=[PlanCell(site_id=site.pk, date=TODAY, planned_doses=100) for site in sites],
+    )
+    team, _created = Site.objects.get_or_create(
+        code=f"Z-{subdistrict.code}",  # after the fixed sites in code order
+        defaults={
+            "subdistrict": subdistrict,
+            "name": "流动接种队",
+            "kind": Site.Kind.MOBILE,
+            "stations": 1,
+            "daily_capacity": 500,
+            "active_from": world.campaign.start_date,
+        },
+    )
+    first = Committee.objects.filter(subdistrict=subdistrict).order_by("code")[0]
+    mobile_visit_record(
+        user=staff, site=team, on=TODAY, committee=first, doses=size.committees_per_subdistrict
+    )
+    day = DAYS[-3] if size == SMALL else DAYS[-2]  # one bulletin more at the larger size
+    bulletin_publish(user=staff, subdistrict=subdistrict, on=day)
+    milestone_note_create(
+        user=staff,
+        area=Area("subdistrict", subdistrict),
+        on=TODAY,
+        text=f"{size.committees} 个居委",
+    )
+    for n in range(size.committees // 30):
+        fields = {
+            "user_agent": "bench",
+            "ip_address": "127.0.0.1",
+            "username": f"x{size.committees}-{n}",
+            "http_accept": "*/*",
+            "path_info": "/accounts/login/",
+        }
+        AccessFailureLog.objects.create(**fields)
+        AccessAttempt.objects.create(**fields, get_data="", post_data="", failures_since_start=1)
 
 
 def _import(user, site, *, rows: int, count: int) -> TallyImport:
@@ -268,6 +329,12 @@ def _arguments(world: World) -> dict:
         "sites:history": [site.pk, TODAY.isoformat()],
         "reports:committee": [committee.pk],
         "sites:import_detail": [last_import.pk],
+        "reports:second_dose_committee": [committee.pk],
+        "campaign:building_committee": [committee.pk],
+        "campaign:building": [Building.objects.filter(committee=committee).get().pk],
+        "reports:bulletin": [Bulletin.objects.order_by("-pk")[0].pk],
+        "reports:bulletin_png": [Bulletin.objects.order_by("-pk")[0].pk],
+        "reports:bulletin_xlsx": [Bulletin.objects.order_by("-pk")[0].pk],
     }
 
 
@@ -423,7 +490,7 @@ def test_every_page_and_job_runs_the_same_queries_at_30_and_300_committees(clien
 
     _grow(world, LARGE)
     assert Committee.objects.count() == LARGE.committees
-    assert Site.objects.count() == 2 * LARGE.subdistricts_per_district * 3
+    assert Site.objects.count() == 2 * LARGE.subdistricts_per_district * 3 + 1  # + the team
     large_pages, large_jobs = _page_counts(client, world), _job_counts(client, world, LARGE)
 
     walked = {key[1] for key in small_pages}
