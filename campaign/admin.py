@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict, Target
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
-from sites.admin import ProtectedByTalliesMixin
+from sites.admin import ProtectedSummaryMixin
 
 
 @admin.register(District)
@@ -26,9 +26,8 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 @admin.register(Committee)
 class CommitteeAdmin(
-    ProtectedByTalliesMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin
+    ProtectedSummaryMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin
 ):
-    tally_field = "committee"
     resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
     list_filter = ["subdistrict__district", "subdistrict"]
@@ -74,5 +73,5 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class UserWithScopeAdmin(UserAdmin):
+class UserWithScopeAdmin(ProtectedSummaryMixin, UserAdmin):
     inlines = [StaffScopeInline]
