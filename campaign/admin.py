@@ -17,7 +17,7 @@ from campaign.models import (
 )
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
-from sites.admin import ProtectedByTalliesMixin
+from sites.admin import ProtectedSummaryMixin
 
 
 @admin.register(District)
@@ -36,9 +36,8 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 @admin.register(Committee)
 class CommitteeAdmin(
-    ProtectedByTalliesMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin
+    ProtectedSummaryMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin
 ):
-    tally_field = "committee"
     resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
     list_filter = ["subdistrict__district", "subdistrict"]
@@ -141,7 +140,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserWithScopeAdmin(SuperusersOnlyMixin, UserAdmin):
+class UserWithScopeAdmin(ProtectedSummaryMixin, SuperusersOnlyMixin, UserAdmin):
     inlines = [StaffScopeInline]
 
 

@@ -25,15 +25,25 @@ def tallies(site, committee, neighbour):
     )
 
 
-@pytest.mark.parametrize("name", ["sites_site", "campaign_committee"])
+@pytest.mark.parametrize("name", ["sites_site", "campaign_committee", "auth_user"])
 def test_delete_page_counts_the_protecting_tallies(
-    client, administrator, site, committee, tallies, name, django_assert_max_num_queries
+    client,
+    administrator,
+    site,
+    committee,
+    subdistrict_staff,
+    tallies,
+    name,
+    django_assert_max_num_queries,
 ):
-    obj = site if name == "sites_site" else committee
+    DailyTally.objects.filter(committee=committee).update(entered_by=subdistrict_staff)
+    obj = {"sites_site": site, "campaign_committee": committee, "auth_user": subdistrict_staff}[
+        name
+    ]
     client.force_login(administrator)
     with django_assert_max_num_queries(15):
         html = client.get(reverse(f"admin:{name}_delete", args=[obj.pk])).content.decode()
-    expected = "每日接种数：20 条" if name == "sites_site" else "每日接种数：10 条"
+    expected = "每日接种数：20 条" if name == "sites_site" else "每日接种数：10 条"  # 10 days
     assert expected in html
     client.post(reverse(f"admin:{name}_delete", args=[obj.pk]), {"post": "yes"})
     assert type(obj).objects.filter(pk=obj.pk).exists()
