@@ -48,8 +48,10 @@ clean:
 # City-scale figures on PostgreSQL (BENCH_DATABASE_URL), written to BENCHMARKS.md. The
 # first run seeds the city (minutes); later runs find it there.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streetvax_bench
+# The load tests' gunicorn and Celery worker use this Redis database as their broker.
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SECRET_KEY=bench-only-not-secret \
-	STREETVAX_DEMO_DATE=2021-06-30
+	STREETVAX_DEMO_DATE=2021-06-30 BENCH_BROKER_URL=$(BENCH_BROKER_URL)
 
 bench: $(VENV)/.installed
 	$(BIN)/python -c "import psycopg2, sys; u = sys.argv[1]; base, name = u.rsplit('/', 1); \

@@ -28,6 +28,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from bench.load import LOAD_NOTES, LOAD_RUNS, Row, bench_load  # noqa: E402
 from campaign.models import Campaign, Committee  # noqa: E402
 from reports import services as report_services  # noqa: E402
 from reports.builders import snapshots_build_date  # noqa: E402
@@ -402,6 +403,18 @@ def scale() -> str:
     )
 
 
+def timed_row(name: str, ours: float, bound: float | None, goal: str) -> Row:
+    """A row of seconds (or MB) beside its lower bound."""
+    unit = "" if "MB" in name else " s"  # every other timed figure is a time
+    return Row(
+        name,
+        f"{ours:.2f}{unit}",
+        f"{bound:.2f} s" if bound else "–",
+        f"{ours / bound:.2f}×" if bound else "–",
+        goal,
+    )
+
+
 def main() -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("make bench runs on PostgreSQL: set BENCH_DATABASE_URL.")
@@ -412,32 +425,41 @@ def main() -> None:
         cursor.execute("ANALYZE")
     settings.STREETVAX_DEMO_DATE = campaign.end_date
     report_services._request_rebuild = lambda start: None  # measured on its own, above
+    only = os.environ.get("BENCH_ONLY", "")  # "load": only the load tests, while developing
     print(f"StreetVax bench · {machine()}\n{scale()}\n")
-    rows, day = bench_rebuild(campaign)
-    rows += bench_import(campaign)
+    rows: list[Row] = []
+    day = None
+    if only in ("", "rebuild"):
+        timed_rows, day = bench_rebuild(campaign)
+        rows += [timed_row(*row) for row in timed_rows]
+    if only in ("", "import"):
+        rows += [timed_row(*row) for row in bench_import(campaign)]
+    if only in ("", "load"):
+        rows += bench_load(campaign)
     table = ["| figure | ours | lower bound, same run | ratio | goal |", "|---|---|---|---|---|"]
-    for name, ours, bound, goal in rows:
-        unit = "" if "MB" in name else " s"  # every other figure is a time
-        ratio = f"{ours / bound:.2f}×" if bound else "–"
-        shown_bound = f"{bound:.2f} s" if bound else "–"
-        table.append(f"| {name} | {ours:.2f}{unit} | {shown_bound} | {ratio} | {goal} |")
+    table += [f"| {r.name} | {r.ours} | {r.bound} | {r.ratio} | {r.goal} |" for r in rows]
     text = "\n".join(table)
     print(text)
+    if only:
+        print(f"\nBENCH_ONLY={only}: BENCHMARKS.md left as it was")
+        return
     notes = (
         "# StreetVax benchmarks\n\n"
         f"Measured by `make bench` on {date.today().isoformat()}: {machine()}.\n"  # noqa: DTZ011
         f"Data: `seed_demo --scale city` — {scale()}. One date = {day.isoformat()}.\n\n"
-        f"Each figure is the median of {RUNS} runs (backfill: one run; import: three).\n"
+        f"Each figure is the median of {RUNS} runs (backfill: one run; import: three; "
+        f"load tests: {LOAD_RUNS}).\n"
         "Lower bounds, measured in the same run:\n"
         "- one date: the same deletes and inserts written by hand (checked, every run, to\n"
         "  leave exactly the builder's committee, subdistrict and district rows; target\n"
         "  progress is not in it), and one statement computing only the committee rows into\n"
         "  a temporary table;\n"
         "- backfill: one statement computing every day's committee rows into a temporary table;\n"
-        "- import: PostgreSQL's COPY of the same 100,000 CSV rows into a table without indexes.\n\n"
+        "- import: PostgreSQL's COPY of the same 100,000 CSV rows into a table without indexes;\n"
+        "- ranking page: a static file (the portal's CSS) served by WhiteNoise from the same\n"
+        "  gunicorn, to the same 50 clients.\n\n"
         f"{text}\n\n"
-        "Not measured yet: the ranking page under 50 concurrent clients and the evening rush\n"
-        "of 200 clients saving grids (the load-test part of the city-scale issue).\n"
+        f"{LOAD_NOTES}\n"
     )
     (PROJECT / "BENCHMARKS.md").write_text(notes, encoding="utf-8")
     print("\nWritten to BENCHMARKS.md")

@@ -17,6 +17,7 @@ from campaign.models import (
 )
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
+from sites.admin import ProtectedSummaryMixin
 
 
 @admin.register(District)
@@ -34,7 +35,9 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class CommitteeAdmin(
+    ProtectedSummaryMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin
+):
     resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
     list_filter = ["subdistrict__district", "subdistrict"]
@@ -137,7 +140,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserWithScopeAdmin(SuperusersOnlyMixin, UserAdmin):
+class UserWithScopeAdmin(ProtectedSummaryMixin, SuperusersOnlyMixin, UserAdmin):
     inlines = [StaffScopeInline]
 
 

@@ -1,5 +1,11 @@
+from collections import Counter
+
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
+from django.db import router
 from django.shortcuts import redirect
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -8,8 +14,28 @@ from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
 
 
+class ProtectedSummaryMixin:
+    """A row that others protect (a site's or committee's tallies, the tallies a user
+    entered) cannot be deleted. Django's delete page would name every protecting row, and
+    each name reads its site and committee: one query per row, thousands for a city site.
+    Say how many of each kind instead; rows nothing protects are deleted as usual."""
+
+    def get_deleted_objects(self, objs, request):
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        if not collector.protected:
+            return super().get_deleted_objects(objs, request)
+        counts = Counter(type(row) for row in collector.protected)
+        protected = [
+            _("%(objects)s: %(count)s")
+            % {"objects": capfirst(model._meta.verbose_name_plural), "count": f"{count:,}"}
+            for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.label)
+        ]
+        return [], {}, set(), protected
+
+
 @admin.register(Site)
-class SiteAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class SiteAdmin(ProtectedSummaryMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
     resource_classes = [SiteResource]
     list_display = [
         "code",
@@ -81,6 +107,8 @@ class TallyImportAdmin(admin.ModelAdmin):
         "rows_rejected",
     ]
     list_filter = ["status", "encoding", "subdistrict"]
+    # Both may be empty, and a bare select_related() follows only non-null keys.
+    list_select_related = ["user", "subdistrict"]
     search_fields = ["file_name", "sha256", "user__username"]
     date_hierarchy = "created_at"
 

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -153,10 +152,10 @@ def record_tallies(
 
     now = timezone.now()
     history: list[tuple[DailyTally, int | None, str]] = []
-    for stale, count in to_update:
-        row = _update_checked(
-            stale, count=count, source=source, user=user, now=now, check_versions=check_versions
-        )
+    updated = _update_checked(
+        to_update, source=source, user=user, now=now, check_versions=check_versions
+    )
+    for row, count in updated:
         previous = row.count
         row.count, row.version, row.source, row.entered_by, row.updated_at = (
             count,
@@ -196,25 +195,61 @@ def record_nobody_came(
     return record_tallies(user=user, cells=[cell])
 
 
-def _update_checked(
-    row: DailyTally, *, count: int, source: str, user, now: datetime, check_versions: bool
-) -> DailyTally:
-    """Set one stored cell, only if nobody changed it since it was read (the version is
-    checked in the UPDATE itself, which also works where SELECT FOR UPDATE does not).
+UPDATE_BATCH = 300  # cells per UPDATE: three parameters each, under SQLite's 999
 
-    Returns the row as it was just before this change, for the history's old value.
-    An import sets values whatever they were, so it re-reads and sets over a concurrent
-    change; the entry grid instead reports the conflict to the clerk.
+
+def _update_checked(
+    rows: Sequence[tuple[DailyTally, int]],
+    *,
+    source: str,
+    user,
+    now: datetime,
+    check_versions: bool,
+) -> list[tuple[DailyTally, int]]:
+    """Set stored cells, each only if nobody changed it since it was read (the version is
+    checked in the UPDATE itself, which also works where SELECT FOR UPDATE does not): one
+    statement per UPDATE_BATCH cells, however many cells a grid or a file has.
+
+    Returns each row as it was just before this change (for the history's old value) with
+    its new count. An import sets values whatever they were, so it re-reads the cells
+    changed meanwhile and sets them again; the entry grid instead reports the conflict.
     """
-    while True:
-        changed = DailyTally.objects.filter(pk=row.pk, version=row.version).update(
-            count=count, version=F("version") + 1, source=source, entered_by=user, updated_at=now
-        )
-        if changed:
-            return row
-        if check_versions:
-            raise TallyConflicts([_conflict_after_race(row, count)])
-        row = DailyTally.objects.get(pk=row.pk)
+    done: list[tuple[DailyTally, int]] = []
+    pending = list(rows)
+    while pending:
+        changed: set[int] = set()
+        for start in range(0, len(pending), UPDATE_BATCH):
+            batch = pending[start : start + UPDATE_BATCH]
+            changed |= _update_batch(batch, source=source, user=user, now=now)
+        done += [(row, count) for row, count in pending if row.pk in changed]
+        missed = [(row, count) for row, count in pending if row.pk not in changed]
+        if missed and check_versions:
+            raise TallyConflicts([_conflict_after_race(row, count) for row, count in missed])
+        fresh = DailyTally.objects.in_bulk([row.pk for row, _count in missed])
+        pending = [(fresh[row.pk], count) for row, count in missed if row.pk in fresh]
+    return done
+
+
+def _update_batch(
+    rows: Sequence[tuple[DailyTally, int]], *, source: str, user, now: datetime
+) -> set[int]:
+    """One UPDATE ... FROM (VALUES ...) for these cells; the ids it changed."""
+    table = DailyTally._meta.db_table
+    quote = connection.ops.quote_name
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    sql = (
+        f"WITH new (tally_id, new_count, seen_version) AS (VALUES {values}) "  # noqa: S608
+        f"UPDATE {table} SET {quote('count')} = new.new_count, "
+        f"version = {table}.version + 1, source = %s, entered_by_id = %s, updated_at = %s "
+        f"FROM new WHERE {table}.id = new.tally_id AND {table}.version = new.seen_version "
+        "RETURNING id"
+    )
+    params = [value for row, count in rows for value in (row.pk, count, row.version)]
+    stamp = DailyTally._meta.get_field("updated_at").get_db_prep_value(now, connection)
+    params += [source, user.pk, stamp]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row_id for (row_id,) in cursor.fetchall()}
 
 
 def _sites_in_scope(scope: StaffScope | None, site_ids: set[int]) -> dict[int, Site]:

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from campaign.models import StaffScope
 from tests.factories import (
@@ -8,6 +9,12 @@ from tests.factories import (
     SubdistrictFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """What one test rendered into the cache (the ranking table) never reaches another."""
+    cache.clear()
 
 
 @pytest.fixture

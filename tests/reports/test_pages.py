@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports.models import StaleDate
@@ -128,6 +130,31 @@ def test_dashboard_query_count_does_not_grow_with_committees(
     snapshots_rebuild(start=DAY1)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse(name))
+
+
+def test_the_ranking_table_is_rendered_once_per_snapshot_and_language(
+    client, subdistrict_staff, ranked, settings
+):
+    """The table comes from the cache until the snapshot is rebuilt, then shows the new
+    figures at once; each language has its own table."""
+    first = page(client, subdistrict_staff, "reports:ranking")
+    assert first.index("万里雅筑居民区") < first.index("中浩云居民区")
+    with CaptureQueriesContext(connection) as again:
+        second = page(client, subdistrict_staff, "reports:ranking")
+    assert not [q for q in again.captured_queries if "RANK()" in q["sql"]]
+    assert second.index("万里雅筑居民区") < second.index("中浩云居民区")
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<th class="num">Rank</th>' in page(client, subdistrict_staff, "reports:ranking")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    DailyTally.objects.filter(date=DAY2, committee=ranked["zhonghao"], dose_kind="first").update(
+        count=1000
+    )  # 中浩云: 100 + 1000 first doses, ahead of 万里雅筑's 600
+    snapshots_rebuild(start=DAY1)
+    rebuilt = page(client, subdistrict_staff, "reports:ranking")
+    assert rebuilt.index("中浩云居民区") < rebuilt.index("万里雅筑居民区")
+    assert '<th class="num">名次</th>' in rebuilt
 
 
 def test_committee_detail_query_count_does_not_grow_with_committees(
