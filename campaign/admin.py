@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_mixins import AuditedImportMixin
 from campaign.models import (
     Building,
     BuildingCount,
@@ -34,7 +35,7 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class CommitteeAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
     resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
     list_filter = ["subdistrict__district", "subdistrict"]
@@ -85,7 +86,7 @@ class BuildingCountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class TargetAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
     resource_classes = [TargetResource]
     list_display = ["name", "scope", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]

@@ -3,13 +3,14 @@ from django.shortcuts import redirect
 from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_mixins import AuditedImportMixin
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
 
 
 @admin.register(Site)
-class SiteAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class SiteAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
     resource_classes = [SiteResource]
     list_display = [
         "code",
