@@ -254,4 +254,3 @@ class SnapshotBuildAdmin(ReadOnlyAuditAdmin):
     @admin.display(description=_("seconds"))
     def seconds(self, build: SnapshotBuild) -> str:
         return f"{(build.finished_at - build.started_at).total_seconds():.1f}"
-
