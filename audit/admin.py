@@ -45,8 +45,8 @@ class ReadOnlyAuditAdmin(admin.ModelAdmin):
 
 
 DETAIL_LABELS = {
-    "model": _("data"),
-    "file": _("file"),
+    "model": _("data imported"),
+    "file": _("file name"),
     "sha256": "SHA-256",
     "size": _("size in bytes"),
     "encoding": _("encoding"),
@@ -55,9 +55,9 @@ DETAIL_LABELS = {
     "new": _("new"),
     "updated": _("updated"),
     "unchanged": _("unchanged"),
-    "deleted": _("deleted"),
+    "deleted": _("deleted rows"),
     "rejected": _("rejected"),
-    "format": _("format"),
+    "format": _("file format"),
     "subdistrict": _("subdistrict"),
     "code": _("code"),
     "name": _("area"),
@@ -117,7 +117,7 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "summary"]
 
-    @admin.display(description=_("summary"))
+    @admin.display(description=_("event summary"))
     def summary(self, event: AuditEvent) -> str:
         return detail_summary(event.detail)
 
@@ -251,6 +251,6 @@ class SnapshotBuildAdmin(ReadOnlyAuditAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "seconds"]
 
-    @admin.display(description=_("seconds"))
+    @admin.display(description=_("duration (s)"))
     def seconds(self, build: SnapshotBuild) -> str:
         return f"{(build.finished_at - build.started_at).total_seconds():.1f}"

@@ -1,12 +1,16 @@
-"""Recording the admin's file imports (committees, sites, targets; django-import-export)
-in the audit trail, as the tally import service records its own: one event when a file
-is checked (the dry run and its preview), one when the checked file is imported, each
-with the file's SHA-256, its counts and the account."""
+"""Admin plumbing of the audit.
+
+The admin's file imports (committees, sites, targets; django-import-export) are recorded
+as the tally import service records its own: one event when a file is checked (the dry
+run and its preview), one when the checked file is imported, each with the file's
+SHA-256, its counts and the account. History pages write only with the change
+permission."""
 
 from __future__ import annotations
 
 import hashlib
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from audit.models import AuditEvent
@@ -80,3 +84,18 @@ class AuditedImportMixin:
             },
         )
         return super().process_result(result, request)
+
+
+class HistoryRevertGuardMixin:
+    """For django-simple-history admin classes whose rows the admin may not change.
+
+    The history page of a version (``history_form_view``) saves the posted form as the
+    object, checking only the *view* permission: a tally could be set there, past the
+    service that checks, versions and rebuilds it, and without the old value in its
+    history. Without the change permission the page only shows the version.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -29,7 +29,7 @@ class AuditEvent(models.Model):
         REFUSED = "refused", _("refused access")
         EXPORT = "export", _("export")
         IMPORT_CHECKED = "import_checked", _("import checked")
-        IMPORTED = "imported", _("import")
+        IMPORTED = "imported", _("import finished")
         PUBLISHED = "published", _("bulletin published")
         NOTE_ADDED = "note_added", _("timeline note added")
         NOTE_DELETED = "note_deleted", _("timeline note deleted")
@@ -83,18 +83,18 @@ class SnapshotBuild(models.Model):
     """
 
     class Trigger(models.TextChoices):
-        TASK = "task", _("background job")
-        EAGER = "eager", _("in-process job")
-        COMMAND = "command", _("command")
-        OTHER = "other", _("other")
+        TASK = "task", _("background job (worker)")
+        EAGER = "eager", _("job run in-process")
+        COMMAND = "command", _("management command")
+        OTHER = "other", _("other caller")
 
     class Status(models.TextChoices):
-        BUILT = "built", _("built")
+        BUILT = "built", _("snapshot built")
         FAILED = "failed", _("failed")
 
-    first_date = models.DateField(_("from"))
-    last_date = models.DateField(_("to"))
-    started_at = models.DateTimeField(_("started at"), db_index=True)
+    first_date = models.DateField(_("first day built"))
+    last_date = models.DateField(_("last day built"))
+    started_at = models.DateTimeField(_("build started at"), db_index=True)
     finished_at = models.DateTimeField(_("finished at"))
     computed_at = models.DateTimeField(
         _("computed at"),
@@ -109,13 +109,13 @@ class SnapshotBuild(models.Model):
         blank=True,
         help_text=_("The data-as-of time: the newest tally change the build could read."),
     )
-    trigger = models.CharField(_("run by"), max_length=16, choices=Trigger.choices)
+    trigger = models.CharField(_("built by"), max_length=16, choices=Trigger.choices)
     job = models.CharField(
-        _("job"), max_length=100, blank=True, help_text=_("The task name or the command.")
+        _("job name"), max_length=100, blank=True, help_text=_("The task name or the command.")
     )
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("why it failed"), blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin_mixins import AuditedImportMixin
+from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
 from campaign.models import (
     Building,
     BuildingCount,
@@ -21,13 +21,13 @@ from campaign.uploads import TranscodingImportMixin
 
 
 @admin.register(District)
-class DistrictAdmin(SimpleHistoryAdmin):
+class DistrictAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "eligible_population"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Subdistrict)
-class SubdistrictAdmin(SimpleHistoryAdmin):
+class SubdistrictAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "district", "eligible_population", "lock_date"]
     list_filter = ["district"]
     list_select_related = ["district"]
@@ -35,7 +35,13 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class CommitteeAdmin(
+    AuditedImportMixin,
+    TranscodingImportMixin,
+    ImportMixin,
+    HistoryRevertGuardMixin,
+    SimpleHistoryAdmin,
+):
     resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
     list_filter = ["subdistrict__district", "subdistrict"]
@@ -45,7 +51,7 @@ class CommitteeAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, Si
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "start_date",
@@ -58,7 +64,7 @@ class CampaignAdmin(SimpleHistoryAdmin):
     search_fields = ["name"]
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     """Listed for administrators to look up; written only through the building pages
     (campaign.services), which check counts against the residents."""
 
@@ -86,7 +92,13 @@ class BuildingCountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class TargetAdmin(
+    AuditedImportMixin,
+    TranscodingImportMixin,
+    ImportMixin,
+    HistoryRevertGuardMixin,
+    SimpleHistoryAdmin,
+):
     resource_classes = [TargetResource]
     list_display = ["name", "scope", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]
@@ -118,7 +130,7 @@ class SuperusersOnlyMixin:
 
 
 @admin.register(StaffScope)
-class StaffScopeAdmin(SuperusersOnlyMixin, SimpleHistoryAdmin):
+class StaffScopeAdmin(SuperusersOnlyMixin, HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = ["user", "role", "district", "subdistrict", "committee"]
     list_filter = ["role", "district", "subdistrict"]
     list_select_related = ["user", "district", "subdistrict", "committee"]

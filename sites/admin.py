@@ -3,14 +3,20 @@ from django.shortcuts import redirect
 from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin_mixins import AuditedImportMixin
+from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
 
 
 @admin.register(Site)
-class SiteAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class SiteAdmin(
+    AuditedImportMixin,
+    TranscodingImportMixin,
+    ImportMixin,
+    HistoryRevertGuardMixin,
+    SimpleHistoryAdmin,
+):
     resource_classes = [SiteResource]
     list_display = [
         "code",
@@ -31,7 +37,7 @@ class SiteAdmin(AuditedImportMixin, TranscodingImportMixin, ImportMixin, SimpleH
 
 
 @admin.register(DailyTally)
-class DailyTallyAdmin(ExportMixin, SimpleHistoryAdmin):
+class DailyTallyAdmin(HistoryRevertGuardMixin, ExportMixin, SimpleHistoryAdmin):
     """Tallies with their history; exported by natural codes in the import's own columns."""
 
     resource_classes = [DailyTallyResource]

@@ -62,7 +62,7 @@ def test_a_committee_file_is_recorded_when_checked_and_when_imported(
 
 def test_a_refused_file_is_recorded_as_checked_and_refused_only(admin_client, subdistrict):
     content = (COMMITTEES + "310107-WL-33,万里雅筑居民区,310107-WL,0\n").encode("utf-8")
-    preview, result = admin_import(admin_client, "campaign_committee", content)
+    _preview, result = admin_import(admin_client, "campaign_committee", content)
     assert result is None
     [checked] = events()
     assert checked.detail["outcome"] == "refused"
@@ -82,13 +82,13 @@ def test_site_and_target_files_are_recorded_too(admin_client, subdistrict):
         "接种点编码,接种点,街道编码,类型,地址,接种台数,日接种能力,开放时间,关闭时间,启用日期,停用日期\n"
         "SMEL-T-MLZ,梅龙镇广场临时接种点,310107-WL,temporary,南京西路1038号,3,375,09:00,19:30,"
         "2021-06-01,2021-06-30\n"
-    ).encode("utf-8")
+    ).encode()
     admin_import(admin_client, "sites_site", sites)
     CampaignFactory()
     targets = (
         "目标名称,接种工作,区编码,街道编码,居委编码,起始日期,截止日期,指标,目标数\n"
         "万里街道4月接种任务,2021年新冠疫苗接种,,310107-WL,,2021-04-01,2021-04-30,all_doses,32800\n"
-    ).encode("utf-8")
+    ).encode()
     admin_import(admin_client, "campaign_target", targets)
     assert Site.objects.count() == Target.objects.count() == 1
     recorded = [(e.kind, e.detail["model"], e.detail["new"]) for e in events()]
