@@ -68,6 +68,7 @@ DETAIL_LABELS = {
 HIDDEN_DETAIL = {"import_id", "bulletin_id", "note_id", "stored_as", "area", "notes"}
 MODELS = {
     "tally": _("daily tallies"),
+    "dailytally": _("daily tallies"),
     "committee": _("residential committees"),
     "site": _("vaccination sites"),
     "target": _("targets"),

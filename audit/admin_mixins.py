@@ -3,8 +3,8 @@
 The admin's file imports (committees, sites, targets; django-import-export) are recorded
 as the tally import service records its own: one event when a file is checked (the dry
 run and its preview), one when the checked file is imported, each with the file's
-SHA-256, its counts and the account. History pages write only with the change
-permission."""
+SHA-256, its counts and the account; the admin's exports as the portal's own are. History
+pages write only with the change permission."""
 
 from __future__ import annotations
 
@@ -99,3 +99,22 @@ class HistoryRevertGuardMixin:
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class AuditedExportMixin:
+    """For django-import-export admin classes that export: each file is an export event,
+    with its name and row count, as the portal's own exports are. Put before
+    ``ExportMixin``."""
+
+    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        audit_record(
+            kind=AuditEvent.Kind.EXPORT,
+            request=request,
+            detail={
+                "model": self.model._meta.model_name,
+                "file": self.get_export_filename(request, queryset, file_format),
+                "rows": queryset.count(),
+            },
+        )
+        return data

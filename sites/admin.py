@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
+from audit.admin_mixins import AuditedExportMixin, AuditedImportMixin, HistoryRevertGuardMixin
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
@@ -37,7 +37,7 @@ class SiteAdmin(
 
 
 @admin.register(DailyTally)
-class DailyTallyAdmin(HistoryRevertGuardMixin, ExportMixin, SimpleHistoryAdmin):
+class DailyTallyAdmin(AuditedExportMixin, HistoryRevertGuardMixin, ExportMixin, SimpleHistoryAdmin):
     """Tallies with their history; exported by natural codes in the import's own columns."""
 
     resource_classes = [DailyTallyResource]
