@@ -124,3 +124,22 @@ def test_notes_deleted_in_the_admin_are_recorded_with_their_text(
         ("district", "普陀区", "区里的备注"),
         ("subdistrict", "五里堡街道", "五里堡的备注"),
     ]
+
+
+@pytest.mark.parametrize(("view", "suffix"), [("bulletin_png", ".png"), ("bulletin_xlsx", ".xlsx")])
+def test_a_bulletin_download_is_an_export_event(
+    settings, subdistrict, committee, subdistrict_staff, view, suffix
+):
+    build_scene(settings, subdistrict, committee)
+    client = signed_in(subdistrict_staff)
+    client.post(reverse("reports:bulletin_publish"), {"subdistrict": subdistrict.pk, "date": DAY})
+    bulletin = Bulletin.objects.get()
+    response = client.get(reverse(f"reports:{view}", args=[bulletin.pk]))
+    assert response.status_code == 200
+    [export] = events(AuditEvent.Kind.EXPORT)
+    assert export.user == subdistrict_staff
+    assert export.detail == {
+        "file": f"bulletin-310107-WL-2021-04-29{suffix}",
+        "bulletin_id": bulletin.pk,
+    }
+    assert export.detail["file"] in response["Content-Disposition"]
