@@ -5,14 +5,20 @@ can neither add, change nor delete a row here, not even a superuser's. Every lis
 query for its page of rows, whatever the page size (related rows joined, not fetched).
 """
 
+from datetime import date, timedelta
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent, SnapshotBuild, TallyChange
+from campaign.clock import today
 from campaign.models import StaffScope, Subdistrict
 from sites.models import Site, TallyImport
 
@@ -60,7 +66,7 @@ DETAIL_LABELS = {
     "format": _("file format"),
     "subdistrict": _("subdistrict"),
     "code": _("code"),
-    "name": _("area"),
+    "name": _("name"),
     "date": _("date"),
     "data_as_of": _("data as of"),
     "text": _("note"),
@@ -77,6 +83,9 @@ OUTCOMES = dict(TallyImport.Status.choices)
 
 
 def _value(key: str, value) -> str:
+    if key == "data_as_of":
+        moment = parse_datetime(str(value))
+        return date_format(localtime(moment), "Y-m-d H:i:s") if moment else str(value)
     if key == "model":
         return str(MODELS.get(value, value))
     if key == "outcome":
@@ -104,11 +113,11 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
         "created_at",
         "kind",
         "username",
+        "summary",
         "ip_address",
         "method",
         "path",
         "status",
-        "summary",
     ]
     list_filter = ["kind", "status", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["username", "path", "ip_address", "detail__file", "detail__sha256"]
@@ -182,27 +191,60 @@ class UserFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ChangedOnFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = gettext("changed at")
+
+
+class ChangeKindFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = gettext("kind of change")
+
+
+class TallyDayFilter(admin.SimpleListFilter):
+    """The vaccination day a change is for: the campaign's last two weeks up to today."""
+
+    title = _("day of the doses")
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        days = [today() - timedelta(days=n) for n in range(14)]
+        return [(day.isoformat(), date_format(day, "Y-m-d")) for day in days]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            try:
+                return queryset.filter(date=date.fromisoformat(self.value()))
+            except ValueError:
+                return queryset.none()
+        return queryset
+
+
 @admin.register(TallyChange)
 class TallyChangeAdmin(ReadOnlyAuditAdmin):
     """Every change of a tally, from its history: who, when, old → new, source, reason."""
 
     list_display = [
-        "history_date",
-        "history_user",
+        "changed_at",
+        "changed_by",
+        "change",
+        "source",
         "date",
         "site",
         "committee",
         "dose_kind",
-        "change",
-        "source",
-        "history_change_reason",
-        "history_type",
+        "reason",
+        "kind_of_change",
     ]
+    list_display_links = ["changed_at"]
     list_filter = [
-        ("history_date", admin.DateFieldListFilter),
+        ("history_date", ChangedOnFilter),
         "source",
-        "history_type",
+        ("history_type", ChangeKindFilter),
         "dose_kind",
+        TallyDayFilter,
         SubdistrictFilter,
         SiteFilter,
         UserFilter,
@@ -218,14 +260,46 @@ class TallyChangeAdmin(ReadOnlyAuditAdmin):
     ]
     date_hierarchy = "history_date"
     ordering = ["-history_date", "-history_id"]
+    fields = [
+        "changed_at",
+        "changed_by",
+        "change",
+        "source",
+        "reason",
+        "kind_of_change",
+        "date",
+        "site",
+        "committee",
+        "dose_kind",
+        "count",
+        "previous_count",
+        "version",
+        "entered_by",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "change"]
+        return self.fields
+
+    @admin.display(description=_("changed at"), ordering="history_date")
+    def changed_at(self, row: TallyChange):
+        return row.history_date
+
+    @admin.display(description=_("changed by"), ordering="history_user__username")
+    def changed_by(self, row: TallyChange):
+        return row.history_user
 
     @admin.display(description=_("old → new"))
     def change(self, row: TallyChange) -> str:
         before = gettext("not reported") if row.previous_count is None else row.previous_count
         return format_html("{} → {}", before, row.count)
+
+    @admin.display(description=_("reason"))
+    def reason(self, row: TallyChange) -> str:
+        return row.history_change_reason or ""
+
+    @admin.display(description=_("kind of change"))
+    def kind_of_change(self, row: TallyChange) -> str:
+        return row.get_history_type_display()
 
 
 # --- snapshot builds
@@ -237,12 +311,12 @@ class SnapshotBuildAdmin(ReadOnlyAuditAdmin):
         "started_at",
         "first_date",
         "last_date",
+        "tallies_changed_at",
         "status",
         "trigger",
+        "seconds",
         "job",
         "task_id",
-        "seconds",
-        "tallies_changed_at",
         "computed_at",
     ]
     list_filter = ["status", "trigger", ("started_at", admin.DateFieldListFilter)]

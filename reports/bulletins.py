@@ -234,7 +234,8 @@ def bulletin_publish(*, user: AbstractBaseUser, subdistrict: Subdistrict, on: da
         user=user,
         detail={
             "bulletin_id": bulletin.pk,
-            "subdistrict": subdistrict.code,
+            "area": "subdistrict",
+            "code": subdistrict.code,
             "name": subdistrict.name,
             "date": on.isoformat(),
             "data_as_of": figures["computed_at"],

@@ -39,7 +39,8 @@ def test_a_published_bulletin_is_recorded_with_its_day_and_data_as_of_time(
     assert (event.user, event.ip_address, event.path) == (subdistrict_staff, OFFICE, url)
     assert event.detail == {
         "bulletin_id": bulletin.pk,
-        "subdistrict": "310107-WL",
+        "area": "subdistrict",
+        "code": "310107-WL",
         "name": "万里街道",
         "date": "2021-04-29",
         "data_as_of": bulletin.data_as_of.isoformat(),

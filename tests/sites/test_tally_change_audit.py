@@ -109,6 +109,9 @@ def test_administrators_read_the_changes_old_to_new_in_chinese(client, changes, 
     assert "台账核对" in page
     assert "文件导入" in page
     assert "网页录入" in page
+    for label in ("修改时间", "修改人", "变更类型", "接种日期"):
+        assert label in page
+    assert "history date" not in page.lower()
 
 
 def test_changes_filter_by_user_site_and_date(client, changes, site, subdistrict, administrator):
@@ -117,8 +120,9 @@ def test_changes_filter_by_user_site_and_date(client, changes, site, subdistrict
     page = changelist(client, subdistrict=subdistrict.pk)
     assert "西片区固定接种点" in page.content.decode()  # the sites of the subdistrict
     assert listed(changelist(client, subdistrict=subdistrict.pk, site=changes.pk)) == [(None, 0)]
-    today = {"date__gte": TODAY.isoformat(), "date__lt": "2021-07-01"}
-    assert listed(changelist(client, **today)) == [(None, 0)]
+    assert listed(changelist(client, day=TODAY.isoformat())) == [(None, 0)]
+    assert len(listed(changelist(client, day=YESTERDAY.isoformat()))) == 4
+    assert listed(changelist(client, day="not-a-day")) == []
     assert listed(changelist(client, source="import", site=site.pk)) == [(15, 20), (None, 4)]
 
 
