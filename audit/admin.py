@@ -94,11 +94,14 @@ def _value(key: str, value) -> str:
 
 
 def detail_summary(detail: dict) -> str:
-    """The event's detail as "label: value" pairs, in the page's language."""
+    """The event's detail as "label: value" pairs, in the page's language, in the order of
+    ``DETAIL_LABELS`` (PostgreSQL's jsonb keeps no key order)."""
+    order = {key: n for n, key in enumerate(DETAIL_LABELS)}
+    keys = sorted(detail, key=lambda key: (order.get(key, len(order)), key))
     parts = [
-        f"{DETAIL_LABELS.get(key, key)}: {_value(key, value)}"
-        for key, value in detail.items()
-        if key not in HIDDEN_DETAIL and value not in (None, "")
+        f"{DETAIL_LABELS.get(key, key)}: {_value(key, detail[key])}"
+        for key in keys
+        if key not in HIDDEN_DETAIL and detail[key] not in (None, "")
     ]
     parts += [
         f"{note.get('date')} {note.get('name')}: {note.get('text')}"
