@@ -1,14 +1,23 @@
 """The audit trail: who did what, when, from where. Rows are only ever added.
 
 No page, admin or service changes or deletes an event; administrators read them in the
-admin. Tally changes keep their own history (django-simple-history, with who, when,
-old → new and why); this table records what has no row of its own: logins, failed logins,
-lockouts, refused accesses and exports.
+admin. Three kinds of record make up the audit:
+
+- ``AuditEvent``: what has no row of its own: logins, failed logins, lockouts, refused
+  accesses, exports, imports (checked and done, with the file's SHA-256 and counts),
+  published bulletins and timeline notes.
+- ``TallyChange``: the tally history itself (django-simple-history's table, written by
+  ``sites.services``: who, when, old → new, source and reason), shown in the audit
+  section of the admin; not a copy.
+- ``SnapshotBuild``: one row per snapshot rebuild: the dates, when it ran, which job ran
+  it and the latest tally change it saw.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from sites.models import DailyTally
 
 
 class AuditEvent(models.Model):
@@ -19,6 +28,11 @@ class AuditEvent(models.Model):
         LOCKOUT = "lockout", _("lockout")
         REFUSED = "refused", _("refused access")
         EXPORT = "export", _("export")
+        IMPORT_CHECKED = "import_checked", _("import checked")
+        IMPORTED = "imported", _("import finished")
+        PUBLISHED = "published", _("bulletin published")
+        NOTE_ADDED = "note_added", _("timeline note added")
+        NOTE_DELETED = "note_deleted", _("timeline note deleted")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices, db_index=True)
@@ -46,3 +60,73 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+
+class TallyChange(DailyTally.history.model):
+    """A tally's history row, read in the audit: the same table, not a copy."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("tally change")
+        verbose_name_plural = _("tally changes")
+        ordering = ["-history_date", "-history_id"]
+
+
+class SnapshotBuild(models.Model):
+    """One rebuild of the snapshot tables: which dates, when, by which job, and how fresh
+    the tallies it read were. A snapshot row's ``computed_at`` equals its build's
+    ``computed_at``, so every ranking row leads to the job that wrote it.
+
+    Written in the rebuild's own transaction: a build that rolls back leaves a row with
+    the status "failed" and the error instead (a worker killed outright leaves none, and
+    the rebuild runs again).
+    """
+
+    class Trigger(models.TextChoices):
+        TASK = "task", _("background job (worker)")
+        EAGER = "eager", _("job run in-process")
+        COMMAND = "command", _("management command")
+        OTHER = "other", _("other caller")
+
+    class Status(models.TextChoices):
+        BUILT = "built", _("snapshot built")
+        FAILED = "failed", _("failed")
+
+    first_date = models.DateField(_("first day built"))
+    last_date = models.DateField(_("last day built"))
+    started_at = models.DateTimeField(_("build started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"))
+    computed_at = models.DateTimeField(
+        _("computed at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("The time the snapshot rows of this build carry."),
+    )
+    tallies_changed_at = models.DateTimeField(
+        _("latest tally change seen"),
+        null=True,
+        blank=True,
+        help_text=_("The data-as-of time: the newest tally change the build could read."),
+    )
+    trigger = models.CharField(_("built by"), max_length=16, choices=Trigger.choices)
+    job = models.CharField(
+        _("job name"), max_length=100, blank=True, help_text=_("The task name or the command.")
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    error = models.TextField(_("why it failed"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("snapshot build")
+        verbose_name_plural = _("snapshot builds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_date__lte=models.F("last_date")),
+                name="snapshotbuild_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_date}–{self.last_date} {self.get_trigger_display()}"

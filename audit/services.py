@@ -1,12 +1,21 @@
-"""Writing the audit trail: one function, called by the receivers, the middleware and the
-views that export. Events are only added, never changed."""
+"""Writing the audit trail. Events are only added, never changed: ``audit_record`` is
+called by the receivers, the middleware, the exports and the services that import,
+publish and write notes; ``snapshot_build_record`` by the snapshot rebuild."""
 
 from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, SnapshotBuild
+
+# The request being answered, set by audit.middleware, so that a service called from a
+# view records the address and the page without taking the request as an argument. Empty
+# in jobs and commands.
+current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 
 def audit_record(
@@ -19,7 +28,10 @@ def audit_record(
     detail: dict | None = None,
 ) -> AuditEvent:
     """Add one event. The user defaults to the request's; the address is the
-    connection's (REMOTE_ADDR), never a header the client could forge."""
+    connection's (REMOTE_ADDR), never a header the client could forge. Without a request,
+    the one being answered is used, if any."""
+    if request is None:
+        request = current_request.get()
     if user is None and request is not None:
         user = getattr(request, "user", None)
     account = user if user is not None and user.is_authenticated else None
@@ -36,3 +48,35 @@ def audit_record(
     event.full_clean()
     event.save()
     return event
+
+
+def snapshot_build_record(
+    *,
+    first_date: date,
+    last_date: date,
+    started_at: datetime,
+    finished_at: datetime,
+    trigger: str,
+    job: str = "",
+    task_id: str = "",
+    computed_at: datetime | None = None,
+    tallies_changed_at: datetime | None = None,
+    error: str = "",
+) -> SnapshotBuild:
+    """Log one rebuild of the snapshots; failed when ``error`` says why."""
+    build = SnapshotBuild(
+        first_date=first_date,
+        last_date=last_date,
+        started_at=started_at,
+        finished_at=finished_at,
+        computed_at=computed_at,
+        tallies_changed_at=tallies_changed_at,
+        trigger=trigger,
+        job=job[:100],
+        task_id=(task_id or "")[:64],
+        status=SnapshotBuild.Status.FAILED if error else SnapshotBuild.Status.BUILT,
+        error=error,
+    )
+    build.full_clean()
+    build.save()
+    return build

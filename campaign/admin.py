@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
 from campaign.models import (
     Building,
     BuildingCount,
@@ -21,13 +22,13 @@ from sites.admin import ProtectedSummaryMixin
 
 
 @admin.register(District)
-class DistrictAdmin(SimpleHistoryAdmin):
+class DistrictAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "eligible_population"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Subdistrict)
-class SubdistrictAdmin(SimpleHistoryAdmin):
+class SubdistrictAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "district", "eligible_population", "lock_date"]
     list_filter = ["district"]
     list_select_related = ["district"]
@@ -36,7 +37,12 @@ class SubdistrictAdmin(SimpleHistoryAdmin):
 
 @admin.register(Committee)
 class CommitteeAdmin(
-    ProtectedSummaryMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin
+    ProtectedSummaryMixin,
+    AuditedImportMixin,
+    TranscodingImportMixin,
+    ImportMixin,
+    HistoryRevertGuardMixin,
+    SimpleHistoryAdmin,
 ):
     resource_classes = [CommitteeResource]
     list_display = ["code", "name", "subdistrict", "eligible_population"]
@@ -47,7 +53,7 @@ class CommitteeAdmin(
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "start_date",
@@ -60,7 +66,7 @@ class CampaignAdmin(SimpleHistoryAdmin):
     search_fields = ["name"]
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     """Listed for administrators to look up; written only through the building pages
     (campaign.services), which check counts against the residents."""
 
@@ -88,7 +94,13 @@ class BuildingCountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class TargetAdmin(
+    AuditedImportMixin,
+    TranscodingImportMixin,
+    ImportMixin,
+    HistoryRevertGuardMixin,
+    SimpleHistoryAdmin,
+):
     resource_classes = [TargetResource]
     list_display = ["name", "scope", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]
@@ -120,7 +132,7 @@ class SuperusersOnlyMixin:
 
 
 @admin.register(StaffScope)
-class StaffScopeAdmin(SuperusersOnlyMixin, SimpleHistoryAdmin):
+class StaffScopeAdmin(SuperusersOnlyMixin, HistoryRevertGuardMixin, SimpleHistoryAdmin):
     list_display = ["user", "role", "district", "subdistrict", "committee"]
     list_filter = ["role", "district", "subdistrict"]
     list_select_related = ["user", "district", "subdistrict", "committee"]

@@ -660,7 +660,7 @@ def demo_seed(
         _ensure_plans_and_visits(ids, result)
     if build_snapshots and result.first_new_tally_date:
         say("Building the ranking and target progress of every day.")
-        snapshots_rebuild(start=result.first_new_tally_date)
+        snapshots_rebuild(start=result.first_new_tally_date, trigger="command", job="seed_demo")
     return result
 
 

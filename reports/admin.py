@@ -3,6 +3,7 @@ deleted by an administrator (notes are written on the timeline page, by the serv
 
 from django.contrib import admin
 
+from reports.milestones import milestone_notes_delete
 from reports.models import Bulletin, MilestoneNote
 
 
@@ -31,3 +32,12 @@ class MilestoneNoteAdmin(ReadOnlyAdmin):
     list_filter = ["district", "subdistrict__district"]
     list_select_related = ["subdistrict", "district", "written_by"]
     search_fields = ["text"]
+
+    # Deleting goes through the service, which records the removal in the audit trail.
+    def delete_model(self, request, obj):
+        milestone_notes_delete(user=request.user, notes=[obj])
+
+    def delete_queryset(self, request, queryset):
+        milestone_notes_delete(
+            user=request.user, notes=queryset.select_related("subdistrict", "district")
+        )

@@ -20,6 +20,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import Subdistrict
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
@@ -182,8 +184,17 @@ def _file_stem(bulletin: Bulletin) -> str:
     return f"bulletin-{code.strip('-') or bulletin.subdistrict_id}-{bulletin.date.isoformat()}"
 
 
-def _attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+def _attachment(
+    request: HttpRequest, bulletin: Bulletin, content: bytes, *, content_type: str, filename: str
+) -> HttpResponse:
+    """The file as an attachment; like every export, a download is in the audit trail."""
     response = HttpResponse(content, content_type=content_type)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        request=request,
+        status=response.status_code,
+        detail={"file": filename, "bulletin_id": bulletin.pk},
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=filename
     )
@@ -195,7 +206,9 @@ def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     png = bulletin_png(
         bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=bulletin.restated
     )
-    return _attachment(png, content_type="image/png", filename=f"{_file_stem(bulletin)}.png")
+    return _attachment(
+        request, bulletin, png, content_type="image/png", filename=f"{_file_stem(bulletin)}.png"
+    )
 
 
 def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
@@ -207,6 +220,8 @@ def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     ]
     content = bulletin_xlsx(bulletin.figures, published=published)
     return _attachment(
+        request,
+        bulletin,
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         filename=f"{_file_stem(bulletin)}.xlsx",

@@ -2,9 +2,10 @@
 
 Publishing freezes a copy of the day's figures (``bulletin_figures``) into a ``Bulletin``
 row with who published it, when, and when the figures were computed; the row is never
-updated. When tallies of that day or earlier are changed after publication, the bulletin
-is "restated": the page says so and links to the current figures and to the changes
-(who, when, old → new), read from the tally history.
+updated, and the publication is an event of the audit trail. When tallies of that day or
+earlier are changed after publication, the bulletin is "restated": the page says so and
+links to the current figures and to the changes (who, when, old → new), read from the
+tally history.
 
 Every figure comes from the snapshot tables: a bulletin costs a handful of queries,
 however many committees, sites or targets the subdistrict has.
@@ -25,6 +26,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import StaffScope, Subdistrict, Target
 from campaign.selectors import campaign_day, staff_scope_for, subdistricts_visible_to
@@ -226,6 +229,18 @@ def bulletin_publish(*, user: AbstractBaseUser, subdistrict: Subdistrict, on: da
         raise BulletinRejected(
             _("The bulletin of %(date)s has already been published.") % {"date": shown}
         ) from error
+    audit_record(
+        kind=AuditEvent.Kind.PUBLISHED,
+        user=user,
+        detail={
+            "bulletin_id": bulletin.pk,
+            "area": "subdistrict",
+            "code": subdistrict.code,
+            "name": subdistrict.name,
+            "date": on.isoformat(),
+            "data_as_of": figures["computed_at"],
+        },
+    )
     return bulletin
 
 

@@ -17,6 +17,7 @@ sites, targets or days there are.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,6 +29,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import Campaign, District, StaffScope, Subdistrict
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
@@ -364,4 +367,34 @@ def milestone_note_create(
     if messages:
         raise NoteRejected(messages)
     note.save()
+    audit_record(kind=AuditEvent.Kind.NOTE_ADDED, user=user, detail=_note_detail(note))
     return note
+
+
+@transaction.atomic
+def milestone_notes_delete(*, user: AbstractBaseUser, notes: Iterable[MilestoneNote]) -> int:
+    """Remove wrong notes (the admin's delete, for administrators). The removal is one
+    event of the audit trail listing every note with its text, so the timeline's past
+    stays known; pass the notes with their areas (``select_related``)."""
+    notes = list(notes)
+    if not notes:
+        return 0
+    audit_record(
+        kind=AuditEvent.Kind.NOTE_DELETED,
+        user=user,
+        detail={"notes": [_note_detail(note) for note in notes]},
+    )
+    MilestoneNote.objects.filter(pk__in=[note.pk for note in notes]).delete()
+    return len(notes)
+
+
+def _note_detail(note: MilestoneNote) -> dict:
+    area = note.subdistrict or note.district
+    return {
+        "note_id": note.pk,
+        "area": "subdistrict" if note.subdistrict_id else "district",
+        "code": area.code,
+        "name": area.name,
+        "date": note.date.isoformat(),
+        "text": note.text,
+    }

@@ -4,22 +4,29 @@ A tally change marks its date stale in the same transaction and, after commit, a
 a rebuild. The rebuild runs from the earliest stale date forward, because every later
 running total depends on it. If the broker is down the mark stays, and the periodic sweep
 rebuilds it later: no rebuild is ever lost, and a save never fails because of the broker.
+
+Every rebuild is logged as an ``audit.SnapshotBuild``: its dates, when it ran, which job
+ran it (a task with its id, a task run in-process, a command) and the latest tally change
+it saw, which is the data-as-of time of the figures it wrote.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from audit.models import SnapshotBuild
+from audit.services import snapshot_build_record
 from campaign.clock import today
 from campaign.models import Campaign
 from reports.builders import snapshots_build_dates
-from reports.models import CommitteeDay, StaleDate
+from reports.models import CommitteeDay, DistrictDay, StaleDate
+from sites.models import DailyTally
 
 logger = logging.getLogger(__name__)
 
@@ -68,21 +75,84 @@ def snapshot_dates(start: date, end: date | None = None) -> list[date]:
     return [start + timedelta(days=n) for n in range((last - start).days + 1)]
 
 
-def snapshots_rebuild(*, start: date, end: date | None = None) -> list[date]:
-    """Rebuild the dates from ``start`` (in one transaction and a few statements) and clear
-    the stale marks this run has covered. Running it twice changes nothing."""
+def snapshots_rebuild(
+    *,
+    start: date,
+    end: date | None = None,
+    trigger: str = SnapshotBuild.Trigger.OTHER,
+    job: str = "",
+    task_id: str = "",
+) -> list[date]:
+    """Rebuild the dates from ``start`` (in one transaction and a few statements), clear
+    the stale marks this run has covered and log the build, all in that transaction.
+    Running it twice changes nothing but the log.
+
+    ``trigger``, ``job`` and ``task_id`` say what ran it (``SnapshotBuild.Trigger``). A
+    build that fails rolls back whole, keeps the previous snapshot and is logged as
+    failed, with the error.
+    """
     began = timezone.now()
     dates = snapshot_dates(start, end)
-    if dates:
-        snapshots_build_dates(start=dates[0], end=dates[-1])
-        StaleDate.objects.filter(date__lte=dates[-1], marked_at__lte=began).delete()
+    if not dates:
+        return dates
+    ran_by = {"trigger": trigger, "job": job, "task_id": task_id}
+    try:
+        with transaction.atomic():
+            seen = _latest_tally_change()
+            snapshots_build_dates(start=dates[0], end=dates[-1])
+            StaleDate.objects.filter(date__lte=dates[-1], marked_at__lte=began).delete()
+            snapshot_build_record(
+                first_date=dates[0],
+                last_date=dates[-1],
+                started_at=began,
+                finished_at=timezone.now(),
+                computed_at=_computed_at(dates[-1]),
+                tallies_changed_at=seen,
+                **ran_by,
+            )
+    except Exception as error:
+        _log_failed_build(dates, began, ran_by, error)
+        raise
     return dates
 
 
-def snapshots_rebuild_stale() -> list[date]:
+def _latest_tally_change() -> datetime | None:
+    """The newest tally change committed so far (the history's date is indexed): every
+    change up to it is in the figures of a build that reads it first."""
+    return DailyTally.history.aggregate(latest=Max("history_date"))["latest"]
+
+
+def _computed_at(day: date) -> datetime | None:
+    """The time the builder stamped on the snapshot rows (one indexed row read)."""
+    for snapshot in (CommitteeDay, DistrictDay):
+        stamp = snapshot.objects.filter(date=day).values_list("computed_at", flat=True)[:1]
+        if stamp:
+            return stamp[0]
+    return None
+
+
+def _log_failed_build(dates: list[date], began: datetime, ran_by: dict, error: Exception) -> None:
+    """The build rolled back; say so in the log, unless the database itself is gone."""
+    try:
+        with transaction.atomic():
+            snapshot_build_record(
+                first_date=dates[0],
+                last_date=dates[-1],
+                started_at=began,
+                finished_at=timezone.now(),
+                error=f"{type(error).__name__}: {error}"[:2000] or type(error).__name__,
+                **ran_by,
+            )
+    except Exception:
+        logger.warning("Could not log the failed snapshot build", exc_info=True)
+
+
+def snapshots_rebuild_stale(
+    *, trigger: str = SnapshotBuild.Trigger.OTHER, job: str = "", task_id: str = ""
+) -> list[date]:
     """The sweep: rebuild from the earliest stale date, if any. Several requests for the
     same burst of saves find nothing left to do after the first has run."""
     earliest = StaleDate.objects.aggregate(first=Min("date"))["first"]
     if earliest is None:
         return []
-    return snapshots_rebuild(start=earliest)
+    return snapshots_rebuild(start=earliest, trigger=trigger, job=job, task_id=task_id)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.db import DatabaseError
 
+from audit.models import SnapshotBuild
 from campaign.clock import today
 from reports.services import snapshots_rebuild, snapshots_rebuild_stale
 
@@ -18,24 +19,34 @@ RETRY = {
 }
 
 
-@shared_task(acks_late=True, ignore_result=True, **RETRY)
-def rebuild_snapshots(start: str) -> None:
+def _ran_by(task) -> dict:
+    """What the snapshot build log says ran it: the task, in-process or on a worker."""
+    request = task.request
+    return {
+        "trigger": SnapshotBuild.Trigger.EAGER if request.is_eager else SnapshotBuild.Trigger.TASK,
+        "job": task.name,
+        "task_id": request.id or "",
+    }
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, **RETRY)
+def rebuild_snapshots(self, start: str) -> None:
     """After a tally change of ``start`` (ISO date): rebuild from the earliest stale date.
 
     Coalesced: the stale marks are the work list, so when an earlier run of a burst has
     already covered this change there is nothing left to do.
     """
     logger.info("Rebuilding snapshots after a change of %s", start)
-    snapshots_rebuild_stale()
+    snapshots_rebuild_stale(**_ran_by(self))
 
 
-@shared_task(acks_late=True, ignore_result=True, **RETRY)
-def rebuild_recent_days() -> None:
+@shared_task(bind=True, acks_late=True, ignore_result=True, **RETRY)
+def rebuild_recent_days(self) -> None:
     """Nightly: yesterday and today, whatever happened during the day."""
-    snapshots_rebuild(start=today() - timedelta(days=1))
+    snapshots_rebuild(start=today() - timedelta(days=1), **_ran_by(self))
 
 
-@shared_task(acks_late=True, ignore_result=True, **RETRY)
-def sweep_stale_dates() -> None:
+@shared_task(bind=True, acks_late=True, ignore_result=True, **RETRY)
+def sweep_stale_dates(self) -> None:
     """Every few minutes: rebuild any date whose requested rebuild never ran."""
-    snapshots_rebuild_stale()
+    snapshots_rebuild_stale(**_ran_by(self))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin_mixins import AuditedExportMixin, AuditedImportMixin, HistoryRevertGuardMixin
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
@@ -35,7 +36,14 @@ class ProtectedSummaryMixin:
 
 
 @admin.register(Site)
-class SiteAdmin(ProtectedSummaryMixin, TranscodingImportMixin, ImportMixin, SimpleHistoryAdmin):
+class SiteAdmin(
+    ProtectedSummaryMixin,
+    AuditedImportMixin,
+    TranscodingImportMixin,
+    ImportMixin,
+    HistoryRevertGuardMixin,
+    SimpleHistoryAdmin,
+):
     resource_classes = [SiteResource]
     list_display = [
         "code",
@@ -56,7 +64,7 @@ class SiteAdmin(ProtectedSummaryMixin, TranscodingImportMixin, ImportMixin, Simp
 
 
 @admin.register(DailyTally)
-class DailyTallyAdmin(ExportMixin, SimpleHistoryAdmin):
+class DailyTallyAdmin(AuditedExportMixin, HistoryRevertGuardMixin, ExportMixin, SimpleHistoryAdmin):
     """Tallies with their history; exported by natural codes in the import's own columns."""
 
     resource_classes = [DailyTallyResource]
@@ -122,7 +130,7 @@ class TallyImportAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
     """Plans and visits are written through ``sites.plans`` (the plan grid and the visit
     page), so the admin shows them and their history without editing them."""
 

@@ -6,6 +6,9 @@ column and reason, and a file with any bad row writes nothing. The real import t
 hands every row to ``record_tallies`` in one transaction, as the entry grid does, so the
 rules, the history ("import" as source) and the ranking rebuild are the same. Values are
 set, never added; a file already imported (same SHA-256) changes nothing.
+
+The audit trail gets an event when a file is checked and when its import ends (imported,
+already imported or failed), each with the file's SHA-256, its counts and the account.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
@@ -81,6 +86,7 @@ def tally_import_check(
             ).as_dict()
         ]
         log.save()
+        _audit(log, AuditEvent.Kind.IMPORT_CHECKED)
         return log
     checked = check_file(user=user, content=content)
     _fill_counts(log, checked)
@@ -91,6 +97,7 @@ def tally_import_check(
         if store:
             log.stored_as = default_storage.save(f"imports/{log.sha256}.csv", ContentFile(content))
     log.save()
+    _audit(log, AuditEvent.Kind.IMPORT_CHECKED)
     return log
 
 
@@ -118,6 +125,7 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
     if _already_imported(log) is not None:
         log.status = TallyImport.Status.ALREADY_IMPORTED
         log.save(update_fields=["status"])
+        _audit(log, AuditEvent.Kind.IMPORTED)
         return log
     startable = [TallyImport.Status.CHECKED, TallyImport.Status.QUEUED, TallyImport.Status.RUNNING]
     claimed = TallyImport.objects.filter(pk=log.pk, status__in=startable).update(
@@ -145,6 +153,7 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
     _fill_counts(log, checked)
     log.finished_at = timezone.now()
     log.save()
+    _audit(log, AuditEvent.Kind.IMPORTED)
     return log
 
 
@@ -159,6 +168,29 @@ def _record_failure(log: TallyImport, error: Exception, checked: CheckedFile) ->
         log.errors = [RowError(0, "", "; ".join(messages)).as_dict()]
     log.finished_at = timezone.now()
     log.save()
+    _audit(log, AuditEvent.Kind.IMPORTED)
+
+
+def _audit(log: TallyImport, kind: str) -> None:
+    """The event of a check or of an import's end: the file, its hash and its counts."""
+    audit_record(
+        kind=kind,
+        user=log.user,
+        detail={
+            "model": "tally",
+            "import_id": log.pk,
+            "file": log.file_name,
+            "sha256": log.sha256,
+            "size": log.size,
+            "encoding": log.encoding,
+            "outcome": log.status,
+            "rows": log.rows_total,
+            "new": log.rows_new,
+            "updated": log.rows_updated,
+            "unchanged": log.rows_unchanged,
+            "rejected": log.rows_rejected,
+        },
+    )
 
 
 def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int = 3) -> None:

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, Sum
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEvent, SnapshotBuild
 from campaign.demo import (
     DEMO_PASSWORD,
     DEMO_TODAY,
@@ -108,7 +109,8 @@ def _row_counts() -> dict[str, int]:
 def _wipe() -> None:
     """Empty the seeded tables, as ``manage.py flush`` would; plain DELETEs, because
     deleting 30,000 tallies through the ORM would write a history row for each."""
-    models = [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
+    models = [SnapshotBuild, AuditEvent]  # the seed's rebuild is logged
+    models += [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
     models += [*HISTORY_MODELS, BuildingCount, Building, SitePlan, MobileVisit]
     models += [DailyTally, Target, StaffScope, get_user_model()]
     models += [Site, Committee, Subdistrict, District, Campaign]

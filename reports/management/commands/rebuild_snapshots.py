@@ -2,6 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.models import SnapshotBuild
 from campaign.models import Campaign
 from reports.services import snapshots_rebuild
 
@@ -21,7 +22,9 @@ class Command(BaseCommand):
             start = first.start_date
         if end is not None and end < start:
             raise CommandError("--to must not be before --from.")
-        dates = snapshots_rebuild(start=start, end=end)
+        dates = snapshots_rebuild(
+            start=start, end=end, trigger=SnapshotBuild.Trigger.COMMAND, job="rebuild_snapshots"
+        )
         if dates:
             self.stdout.write(f"Rebuilt {len(dates)} dates: {dates[0]} to {dates[-1]}.")
         else:

@@ -1,0 +1,120 @@
+"""Admin plumbing of the audit.
+
+The admin's file imports (committees, sites, targets; django-import-export) are recorded
+as the tally import service records its own: one event when a file is checked (the dry
+run and its preview), one when the checked file is imported, each with the file's
+SHA-256, its counts and the account; the admin's exports as the portal's own are. History
+pages write only with the change permission."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+
+
+def _counts(result) -> dict:
+    totals = result.totals
+    return {
+        "rows": result.total_rows,
+        "new": totals.get("new", 0),
+        "updated": totals.get("update", 0),
+        "unchanged": totals.get("skip", 0),
+        "deleted": totals.get("delete", 0),
+        "rejected": totals.get("error", 0) + totals.get("invalid", 0),
+    }
+
+
+class AuditedImportMixin:
+    """Put before ``ImportMixin`` in an admin class's bases."""
+
+    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        upload = (
+            form.cleaned_data.get("import_file") if form is not None and form.is_bound else None
+        )
+        if request.method == "POST" and upload is not None:
+            result = context.get("result")
+            refused = form.errors or result is None or result.has_errors()
+            refused = refused or result.has_validation_errors()
+            audit_record(
+                kind=AuditEvent.Kind.IMPORT_CHECKED,
+                request=request,
+                detail={
+                    "model": self.model._meta.model_name,
+                    "file": upload.name,
+                    "sha256": hashlib.sha256(b"".join(upload.chunks())).hexdigest(),
+                    "size": upload.size,
+                    "outcome": "refused" if refused else "checked",
+                    "stored_as": getattr(upload, "tmp_storage_name", ""),
+                    **(_counts(result) if result is not None else {}),
+                },
+            )
+        return response
+
+    def process_result(self, result, request: HttpRequest) -> HttpResponse:
+        """After the confirmed import (in its transaction): the hash is the checked file's,
+        found by the name the file was stored under between check and confirmation."""
+        stored = request.POST.get("import_file_name", "")
+        checked = (
+            AuditEvent.objects.filter(
+                kind=AuditEvent.Kind.IMPORT_CHECKED, user=request.user, detail__stored_as=stored
+            )
+            .order_by("-pk")
+            .first()
+            if stored
+            else None
+        )
+        audit_record(
+            kind=AuditEvent.Kind.IMPORTED,
+            request=request,
+            detail={
+                "model": self.model._meta.model_name,
+                "file": request.POST.get("original_file_name", ""),
+                "sha256": checked.detail.get("sha256", "") if checked else "",
+                "size": checked.detail.get("size") if checked else None,
+                "outcome": "imported",
+                **_counts(result),
+            },
+        )
+        return super().process_result(result, request)
+
+
+class HistoryRevertGuardMixin:
+    """For django-simple-history admin classes whose rows the admin may not change.
+
+    The history page of a version (``history_form_view``) saves the posted form as the
+    object, checking only the *view* permission: a tally could be set there, past the
+    service that checks, versions and rebuilds it, and without the old value in its
+    history. Without the change permission the page only shows the version.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class AuditedExportMixin:
+    """For django-import-export admin classes that export: each file is an export event,
+    with its name and row count, as the portal's own exports are. Put before
+    ``ExportMixin``."""
+
+    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        audit_record(
+            kind=AuditEvent.Kind.EXPORT,
+            request=request,
+            detail={
+                "model": self.model._meta.model_name,
+                "file": self.get_export_filename(request, queryset, file_format),
+                "rows": queryset.count(),
+            },
+        )
+        return data
