@@ -90,9 +90,7 @@ def test_with_redis_stopped_saves_and_logins_work_and_the_sweep_catches_up(
     logged_in, took = timed(lambda: log_in(client, "clerk", "correct-horse-battery"))
     assert logged_in
     assert took < ANSWER_WITHIN
-    response, took = save_grid(
-        client, site, committee, YESTERDAY, 60, version=1, reason="补录漏报"
-    )
+    response, took = save_grid(client, site, committee, YESTERDAY, 60, version=1, reason="补录漏报")
     assert response.status_code == 302, response.content.decode()[:2000]
     assert took < ANSWER_WITHIN
     response, took = save_grid(client, site, committee, TODAY, 25)
