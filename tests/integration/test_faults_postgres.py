@@ -9,6 +9,7 @@ the real services, when it fails.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -22,7 +23,15 @@ from tests.factories import CampaignFactory
 from tests.integration.conftest import BROKER, PROJECT, TODAY, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PORT = 8021
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = _free_port()
 
 
 @pytest.fixture
@@ -34,7 +43,14 @@ def server(tmp_path):
     db = connection.settings_dict
     log = tmp_path / "server.log"
     process = subprocess.Popen(  # noqa: S603 (our own arguments)
-        [sys.executable, "manage.py", "runserver", "--noreload", "--nothreading", f"{PORT}"],
+        [
+            sys.executable,
+            "manage.py",
+            "runserver",
+            "--noreload",
+            "--nothreading",
+            f"127.0.0.1:{PORT}",
+        ],
         cwd=PROJECT,
         env={
             **os.environ,
