@@ -99,6 +99,25 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# A connection is kept for a minute between requests, and checked before a request reuses
+# it: a connection the database dropped (a restart, pg_terminate_backend, a failover) is
+# replaced instead of failing the request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has several writers at once (web threads, the in-process
+    # rebuild): write-ahead logging lets readers and one writer work side by side, and
+    # BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a writer waits
+    # its turn (up to `timeout` seconds) instead of failing with "database is locked" when
+    # it upgrades a read lock that another writer holds.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#database-is-locked-errors
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a locked-out username before the password is checked.
@@ -167,8 +186,18 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 # A down broker must not hang a save (STACK.md trap 9): fail fast, the sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# visibility_timeout: a task taken by a worker that died without acknowledging it (the
+# machine lost power, the worker got SIGKILL) goes back to the queue after this long; it
+# must be longer than the longest task (the time limit below).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    "visibility_timeout": env.int("STREETVAX_CELERY_VISIBILITY_TIMEOUT", default=10 * 60),
+}
 CELERY_TASK_PUBLISH_RETRY = False
+# With acks_late on the tasks, a task whose worker process was killed is put back in the
+# queue and runs again; the rebuild is idempotent, so running twice is safe.
+CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Beat: the schedule lives here, in code (crontab.guru: "0 1 * * *" is 01:00 every night).
 CELERY_BEAT_SCHEDULE = {

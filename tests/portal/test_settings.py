@@ -1,5 +1,6 @@
 """Settings come from the environment; production refuses to start unsafe."""
 
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +62,35 @@ def test_database_url_and_broker_switch_to_production_services():
 @pytest.mark.parametrize("path", ["locale/zh_Hans/LC_MESSAGES/django.mo"])
 def test_compiled_translations_are_committed(path):
     assert (PROJECT / path).stat().st_size > 1000
+
+
+def database_settings(**environment):
+    code = (
+        "import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(json.dumps([db.get('OPTIONS', {}), db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS']]))"
+    )
+    env = {"PATH": os.environ["PATH"], "DJANGO_SECRET_KEY": "x" * 50, **environment}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_embedded_sqlite_uses_wal_and_immediate_transactions():
+    options, max_age, health_checks = database_settings()
+    assert options == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    assert (max_age, health_checks) == (60, True)
+
+
+def test_postgresql_keeps_checked_connections_without_sqlite_options():
+    options, max_age, health_checks = database_settings(
+        DATABASE_URL="postgres://u@db.example:5432/streetvax", DJANGO_CONN_MAX_AGE="0"
+    )
+    assert options == {}
+    assert (max_age, health_checks) == (0, True)
