@@ -120,7 +120,12 @@ def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
     subdistrict = _visible_subdistrict(request, request.POST.get("subdistrict"))
     on = _day(request.POST.get("date"), today())
     try:
-        bulletin = bulletin_publish(user=request.user, subdistrict=subdistrict, on=on)
+        bulletin = bulletin_publish(
+            user=request.user,
+            subdistrict=subdistrict,
+            on=on,
+            unreported_confirmed=request.POST.get("unreported_confirmed") == "on",
+        )
     except PermissionDenied as error:
         raise Http404 from error
     except BulletinRejected as rejected:

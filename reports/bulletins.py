@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from campaign.clock import today
 from campaign.models import StaffScope, Subdistrict, Target
@@ -180,12 +180,19 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
 
 
 @transaction.atomic
-def bulletin_publish(*, user: AbstractBaseUser, subdistrict: Subdistrict, on: date) -> Bulletin:
+def bulletin_publish(
+    *,
+    user: AbstractBaseUser,
+    subdistrict: Subdistrict,
+    on: date,
+    unreported_confirmed: bool = False,
+) -> Bulletin:
     """Freeze the day's figures of ``subdistrict`` as its bulletin for ``on``.
 
     ``PermissionDenied`` outside the user's scope (leaders publish nothing);
     ``BulletinRejected`` for a future day, a day without figures, figures still being
-    updated, or a day already published.
+    updated, a day already published, or sites open that day that have not reported,
+    unless the publisher confirms (``unreported_confirmed``) that the day is in anyway.
     """
     scope = staff_scope_for(user)
     if not subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists():
@@ -207,6 +214,18 @@ def bulletin_publish(*, user: AbstractBaseUser, subdistrict: Subdistrict, on: da
     figures = bulletin_figures(subdistrict=subdistrict, on=on)
     if figures is None:
         raise BulletinRejected(_("There are no figures for %(date)s yet.") % {"date": shown})
+    unreported = figures["totals"]["sites_unreported"]
+    if unreported and not unreported_confirmed:
+        raise BulletinRejected(
+            ngettext(
+                "%(count)d site open on %(date)s has not reported yet. Wait for it, or "
+                'tick "publish anyway" if it will not report.',
+                "%(count)d sites open on %(date)s have not reported yet. Wait for them, or "
+                'tick "publish anyway" if they will not report.',
+                unreported,
+            )
+            % {"count": unreported, "date": shown}
+        )
     bulletin = Bulletin(
         subdistrict=subdistrict,
         date=on,

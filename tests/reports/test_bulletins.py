@@ -26,11 +26,14 @@ def scene(settings, subdistrict, committee):
     return build_scene(settings, subdistrict, committee)
 
 
-def publish(client, user, subdistrict, on=DAY):
+def publish(client, user, subdistrict, on=DAY, *, confirm=True):
+    """POST the preview's form; ``confirm`` ticks "仍然发布" (the scene has a site that
+    did not report on DAY)."""
     client.force_login(user)
-    return client.post(
-        reverse("reports:bulletin_publish"), {"subdistrict": subdistrict.pk, "date": on}
-    )
+    data = {"subdistrict": subdistrict.pk, "date": on}
+    if confirm:
+        data["unreported_confirmed"] = "on"
+    return client.post(reverse("reports:bulletin_publish"), data)
 
 
 def correct(user, site, committee, count, *, on=DAY, dose="first", reason=""):
@@ -387,7 +390,7 @@ def test_the_list_and_the_image_carry_the_restated_mark(
     assert after == before + 76  # the red "restated" band: 60 px and a 16-px gap
 
 
-def test_administrators_see_bulletins_in_the_admin_but_cannot_change_them(
+def test_administrators_see_bulletins_in_the_admin_but_cannot_add_or_change_them(
     client, scene, subdistrict, administrator
 ):
     publish(client, administrator, subdistrict)
@@ -397,8 +400,6 @@ def test_administrators_see_bulletins_in_the_admin_but_cannot_change_them(
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert client.get(reverse("admin:reports_bulletin_add")).status_code == 403
-    client.post(reverse("admin:reports_bulletin_delete", args=[bulletin.pk]), {"post": "yes"})
-    assert Bulletin.objects.filter(pk=bulletin.pk).exists()
     assert client.get(reverse("admin:reports_milestonenote_changelist")).status_code == 200
 
 
@@ -414,3 +415,71 @@ def test_preview_of_a_day_that_cannot_be_published_says_why(
     ).content.decode()
     assert message in html
     assert 'id="publish"' not in html
+
+
+# Sites that did not report; deleting an erroneous bulletin ---------------------------------
+
+
+def test_unreported_sites_refuse_publishing_unless_confirmed(
+    client, scene, subdistrict, subdistrict_staff
+):
+    with pytest.raises(BulletinRejected, match="2021-04-29 还有 1 个接种点未上报"):
+        bulletin_publish(user=subdistrict_staff, subdistrict=subdistrict, on=DAY)
+    assert not Bulletin.objects.exists()
+    response = publish(client, subdistrict_staff, subdistrict, confirm=False)
+    assert not Bulletin.objects.exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "还有 1 个接种点未上报" in html
+    warning = html[html.index('id="unreported-warning"') :]
+    assert "上海西站临时接种点" in warning[: warning.index("</p>")]
+    assert 'name="unreported_confirmed"' in html
+    assert "仍然发布" in html
+    publish(client, subdistrict_staff, subdistrict, confirm=True)
+    assert Bulletin.objects.get().figures["totals"]["sites_unreported"] == 1
+
+
+def test_a_day_fully_reported_publishes_without_confirmation(scene, subdistrict, subdistrict_staff):
+    DailyTally.objects.create(
+        date=DAY,
+        site=scene["temporary"],
+        committee=None,
+        dose_kind="first",
+        count=0,
+        source="import",
+    )
+    snapshots_rebuild(start=DAY)
+    bulletin_publish(user=subdistrict_staff, subdistrict=subdistrict, on=DAY)
+    assert Bulletin.objects.get().figures["totals"]["sites_unreported"] == 0
+
+
+def test_an_administrator_deletes_an_erroneous_bulletin_in_the_admin(
+    client, scene, subdistrict, subdistrict_staff, administrator
+):
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    client.force_login(administrator)
+    url = reverse("admin:reports_bulletin_delete", args=[bulletin.pk])
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("admin:reports_bulletin_add")).status_code == 403
+    change = client.get(reverse("admin:reports_bulletin_change", args=[bulletin.pk]))
+    assert 'name="_save"' not in change.content.decode()  # view only
+    client.post(url, {"post": "yes"})
+    assert not Bulletin.objects.exists()
+    publish(client, subdistrict_staff, subdistrict)  # the day can be published again
+    assert Bulletin.objects.count() == 1
+
+
+def test_staff_in_the_admin_cannot_delete_a_bulletin(client, scene, subdistrict, subdistrict_staff):
+    from django.contrib.auth.models import Permission
+
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    subdistrict_staff.is_staff = True
+    subdistrict_staff.save()
+    subdistrict_staff.user_permissions.add(
+        *Permission.objects.filter(codename__endswith="bulletin")
+    )
+    client.force_login(subdistrict_staff)
+    url = reverse("admin:reports_bulletin_delete", args=[bulletin.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Bulletin.objects.exists()
