@@ -209,6 +209,11 @@ def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
         (_("published by"), _user_name(bulletin.published_by)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),
+        (_("restated"), _("yes") if bulletin.restated else _("no")),
+        (
+            _("corrections after publication"),
+            bulletin_corrections(bulletin).count() if bulletin.restated else 0,
+        ),
     ]
     content = bulletin_xlsx(bulletin.figures, published=published)
     return _attachment(

@@ -483,3 +483,21 @@ def test_staff_in_the_admin_cannot_delete_a_bulletin(client, scene, subdistrict,
     url = reverse("admin:reports_bulletin_delete", args=[bulletin.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Bulletin.objects.exists()
+
+
+def test_xlsx_of_a_restated_bulletin_says_so_on_its_first_sheet(
+    client, scene, subdistrict, subdistrict_staff, django_capture_on_commit_callbacks
+):
+    publish(client, subdistrict_staff, subdistrict)
+    url = reverse("reports:bulletin_xlsx", args=[Bulletin.objects.get().pk])
+
+    def summary():
+        book = load_workbook(io.BytesIO(client.get(url).content))
+        return dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+
+    assert (summary()["数据已更正"], summary()["发布后更正条数"]) == ("否", 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 310)
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 312)
+    assert (summary()["数据已更正"], summary()["发布后更正条数"]) == ("是", 2)
+    assert summary()["当日接种数"] == 390  # the frozen copy
