@@ -78,7 +78,14 @@ def subdistricts_publishable_by(scope: StaffScope | None) -> QuerySet[Subdistric
 
 
 def _percent(value: float | None) -> float:
-    return round(100 * (value or 0), 2)
+    """Unrounded, like the ranking page's ``first_coverage * 100``: the pages round once,
+    to one decimal, when they show it (rounding here too made 4.545…% read 4.6%)."""
+    return 100 * (value or 0)
+
+
+def _round(percent: float) -> float:
+    """Two decimals in the workbook, as in the ranking export."""
+    return round(percent, 2)
 
 
 def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | None:
@@ -292,6 +299,11 @@ class Difference:
         return "%" if self.key in PERCENT_KEYS else ""
 
     @property
+    def decimals(self) -> int:
+        """Percentages are shown with one decimal, as on the bulletin itself."""
+        return 1 if self.key in PERCENT_KEYS else 0
+
+    @property
     def label(self) -> str:
         return str(DIFFERENCE_LABELS[self.key])
 
@@ -369,8 +381,8 @@ def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> b
         (_("doses, cumulative"), totals["doses_cumulative"]),
         (_("first doses, cumulative"), totals["first_cumulative"]),
         (_("full course, cumulative"), totals["full_course_cumulative"]),
-        (_("first-dose coverage (%)"), totals["first_percent"]),
-        (_("full-course coverage (%)"), totals["full_course_percent"]),
+        (_("first-dose coverage (%)"), _round(totals["first_percent"])),
+        (_("full-course coverage (%)"), _round(totals["full_course_percent"])),
         (_("rank in district"), totals["rank_in_district"]),
         (_("sites open"), totals["sites_open"]),
         (_("sites that did not report"), totals["sites_unreported"]),
@@ -398,8 +410,8 @@ def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> b
                         r["name"],
                         r["doses_today"],
                         r["first_cumulative"],
-                        r["first_percent"],
-                        r["full_course_percent"],
+                        _round(r["first_percent"]),
+                        _round(r["full_course_percent"]),
                     )
                     for r in figures["committees"]
                 ],

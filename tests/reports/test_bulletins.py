@@ -59,8 +59,8 @@ def test_figures_of_the_day_as_computed_by_hand(scene, subdistrict, committee):
         "doses_cumulative": 1390,
         "first_cumulative": 1300,
         "full_course_cumulative": 90,
-        "first_percent": 13.0,
-        "full_course_percent": 0.9,
+        "first_percent": pytest.approx(13.0),
+        "full_course_percent": pytest.approx(0.9),
         "rank_in_district": 1,
         "committees": 3,
         "sites_open": 2,
@@ -71,7 +71,7 @@ def test_figures_of_the_day_as_computed_by_hand(scene, subdistrict, committee):
     ]
     assert ranking == [
         ("万里雅筑居民区", 1, 0, 25.0),
-        ("中浩云居民区", 2, 1, 16.67),
+        ("中浩云居民区", 2, 1, pytest.approx(100 * 400 / 2400)),  # unrounded: 16.666…
         ("新梅居民区", 3, -1, 12.5),
     ]
     assert [s["name"] for s in figures["unreported"]] == ["上海西站临时接种点"]
@@ -501,3 +501,28 @@ def test_xlsx_of_a_restated_bulletin_says_so_on_its_first_sheet(
         correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 312)
     assert (summary()["数据已更正"], summary()["发布后更正条数"]) == ("是", 2)
     assert summary()["当日接种数"] == 390  # the frozen copy
+
+
+def test_bulletin_shows_the_coverage_the_ranking_page_shows(
+    client, scene, subdistrict, committee, subdistrict_staff
+):
+    """万里雅筑: 600 of 13,200 = 4.5454…%: the ranking page reads 4.5%; the bulletin read
+    4.6% when it stored 4.55 and rounded again."""
+    committee.eligible_population = 13_200
+    committee.save()
+    snapshots_rebuild(start=DAY1)
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = client.get(reverse("reports:bulletin", args=[Bulletin.objects.get().pk]))
+    ranking = client.get(
+        reverse("reports:ranking"), {"area": f"subdistrict:{subdistrict.pk}", "date": DAY}
+    )
+
+    def row(html, end):
+        part = html[html.index("万里雅筑居民区") :]
+        return part[: part.index(end)]
+
+    ranking_row = row(ranking.content.decode(), "</tr>")
+    bulletin_row = row(bulletin.content.decode(), "</tr>")
+    assert "4.5%" in ranking_row
+    assert "4.5%" in bulletin_row
+    assert "4.6%" not in bulletin_row
