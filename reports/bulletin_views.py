@@ -29,6 +29,7 @@ from reports.bulletins import (
     bulletin_corrections,
     bulletin_figures,
     bulletin_publish,
+    bulletin_restatement,
     bulletin_sections,
     bulletin_xlsx,
     bulletins_visible_to,
@@ -152,11 +153,8 @@ def _footer(bulletin: Bulletin) -> str:
 def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     """The published copy, as it was; marked "restated" when tallies changed since."""
     bulletin = _bulletin(request, bulletin_id)
-    restated = bulletin.restated
+    restated, current = bulletin_restatement(bulletin)
     shown = list(bulletin_corrections(bulletin)[: CORRECTIONS_SHOWN + 1]) if restated else []
-    current = (
-        bulletin_figures(subdistrict=bulletin.subdistrict, on=bulletin.date) if restated else None
-    )
     ranking_query = urlencode(
         {"area": f"subdistrict:{bulletin.subdistrict_id}", "date": bulletin.date.isoformat()}
     )
@@ -172,7 +170,7 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
             "restated": restated,
             "corrections": shown[:CORRECTIONS_SHOWN],
             "more_corrections": len(shown) > CORRECTIONS_SHOWN,
-            "differences": figure_differences(bulletin.figures, current),
+            "differences": figure_differences(bulletin.figures, current) if restated else [],
             "updating": restated and StaleDate.objects.filter(date__lte=bulletin.date).exists(),
             "current_url": f"{reverse('reports:ranking')}?{ranking_query}",
             "footer": _footer(bulletin),
@@ -197,22 +195,24 @@ def _attachment(content: bytes, *, content_type: str, filename: str) -> HttpResp
 
 def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
+    restated, _current = bulletin_restatement(bulletin)
     png = bulletin_png(
-        bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=bulletin.restated
+        bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=restated
     )
     return _attachment(png, content_type="image/png", filename=f"{_file_stem(bulletin)}.png")
 
 
 def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
+    restated, _current = bulletin_restatement(bulletin)
     published = [
         (_("published by"), _user_name(bulletin.published_by)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),
-        (_("restated"), _("yes") if bulletin.restated else _("no")),
+        (_("restated"), _("yes") if restated else _("no")),
         (
             _("corrections after publication"),
-            bulletin_corrections(bulletin).count() if bulletin.restated else 0,
+            bulletin_corrections(bulletin).count() if restated else 0,
         ),
     ]
     content = bulletin_xlsx(bulletin.figures, published=published)

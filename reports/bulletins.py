@@ -308,6 +308,14 @@ class Difference:
         return str(DIFFERENCE_LABELS[self.key])
 
 
+def _same(key: str, then: Any, now: Any) -> bool:
+    """Percentages compare to two decimals: bulletins published before they were stored
+    unrounded hold them rounded so."""
+    if key in PERCENT_KEYS and then is not None and now is not None:
+        return round(then, 2) == round(now, 2)
+    return then == now
+
+
 def figure_differences(published: dict, current: dict | None) -> list[Difference]:
     """The totals that differ between the published and the current figures."""
     if current is None:
@@ -316,8 +324,18 @@ def figure_differences(published: dict, current: dict | None) -> list[Difference
     return [
         Difference(key, then[key], now[key])
         for key in DIFFERENCE_LABELS
-        if then.get(key) != now.get(key)
+        if not _same(key, then.get(key), now.get(key))
     ]
+
+
+def bulletin_restatement(bulletin: Bulletin) -> tuple[bool, dict | None]:
+    """Whether ``bulletin`` (from ``bulletins_visible_to``) is restated, and the day's
+    current figures. Restated when a tally it counts changed after publication, or when
+    the current totals differ from the frozen ones anyway: a correction saved while the
+    bulletin was being published is dated before ``published_at`` yet not in its copy."""
+    current = bulletin_figures(subdistrict=bulletin.subdistrict, on=bulletin.date)
+    differs = bool(figure_differences(bulletin.figures, current))
+    return bulletin.restated or differs, current
 
 
 @dataclass

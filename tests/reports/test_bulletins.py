@@ -526,3 +526,31 @@ def test_bulletin_shows_the_coverage_the_ranking_page_shows(
     assert "4.5%" in ranking_row
     assert "4.5%" in bulletin_row
     assert "4.6%" not in bulletin_row
+
+
+def test_a_correction_dated_before_publication_but_missing_from_the_copy_restates(
+    client, scene, subdistrict, subdistrict_staff, django_capture_on_commit_callbacks
+):
+    """The race: 中浩云 300 → 310 was saved while the bulletin was being published, so its
+    history row is dated before ``published_at`` but the frozen copy still counts 300."""
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 310)
+    DailyTally.history.filter(history_date__gt=bulletin.published_at).update(
+        history_date=bulletin.published_at - datetime.timedelta(seconds=1)
+    )
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    assert "数据已更正" in html
+    assert '<td class="num">390</td><td class="num">400</td>' in html  # doses today
+    assert '<td class="num">+10</td>' in html
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("reports:bulletin_xlsx", args=[bulletin.pk])).content)
+    )
+    assert dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))["数据已更正"] == "是"
+
+
+def test_an_unchanged_day_is_not_restated(client, scene, subdistrict, subdistrict_staff):
+    publish(client, subdistrict_staff, subdistrict)
+    html = client.get(reverse("reports:bulletin", args=[Bulletin.objects.get().pk])).content
+    assert "数据已更正".encode() not in html
