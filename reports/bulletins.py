@@ -36,6 +36,9 @@ from sites.selectors import sites_active_on
 
 TOP = 5  # committees shown at the top and at the bottom of the ranking
 MOVERS = 3  # committees shown among the biggest risers and fallers
+# The bulletin is one A4 sheet and one phone image: longer lists are cut, with "… 另有 N 项".
+TARGETS_SHOWN = 8  # targets not reached yet first
+UNREPORTED_SHOWN = 10
 FIGURES_VERSION = 1
 
 
@@ -348,6 +351,9 @@ class BulletinSections:
     risers: list[dict] = field(default_factory=list)
     fallers: list[dict] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)  # with dates as dates
+    more_targets: int = 0  # targets not shown
+    unreported: list[dict] = field(default_factory=list)
+    more_unreported: int = 0  # sites not shown
 
     @property
     def date(self) -> date:
@@ -355,27 +361,34 @@ class BulletinSections:
 
 
 def bulletin_sections(figures: dict) -> BulletinSections:
-    """Top and bottom committees (no committee twice) and the biggest rank changes."""
+    """Top and bottom committees (no committee twice), the biggest rank changes, and the
+    targets (not reached yet first) and silent sites, each list cut to fit the sheet."""
     rows = [
         {**r, "up": max(r["change"] or 0, 0), "down": max(-(r["change"] or 0), 0)}
         for r in figures["committees"]
     ]
     risers = sorted((r for r in rows if r["up"]), key=lambda r: -r["up"])
     fallers = sorted((r for r in rows if r["down"]), key=lambda r: -r["down"])
+    targets = [
+        {
+            **t,
+            "period_end": date.fromisoformat(t["period_end"]),
+            "reached_on": date.fromisoformat(t["reached_on"]) if t["reached_on"] else None,
+        }
+        for t in figures["targets"]
+    ]
+    targets.sort(key=lambda t: t["reached_on"] is not None)  # stable: unreached first
+    unreported = figures["unreported"]
     return BulletinSections(
         figures=figures,
         top=rows[:TOP],
         bottom=rows[max(TOP, len(rows) - TOP) :],
         risers=risers[:MOVERS],
         fallers=fallers[:MOVERS],
-        targets=[
-            {
-                **t,
-                "period_end": date.fromisoformat(t["period_end"]),
-                "reached_on": date.fromisoformat(t["reached_on"]) if t["reached_on"] else None,
-            }
-            for t in figures["targets"]
-        ],
+        targets=targets[:TARGETS_SHOWN],
+        more_targets=max(len(targets) - TARGETS_SHOWN, 0),
+        unreported=unreported[:UNREPORTED_SHOWN],
+        more_unreported=max(len(unreported) - UNREPORTED_SHOWN, 0),
     )
 
 

@@ -554,3 +554,76 @@ def test_an_unchanged_day_is_not_restated(client, scene, subdistrict, subdistric
     publish(client, subdistrict_staff, subdistrict)
     html = client.get(reverse("reports:bulletin", args=[Bulletin.objects.get().pk])).content
     assert "数据已更正".encode() not in html
+
+
+# A large subdistrict: the lists are cut, the PNG keeps its footer ---------------------------
+
+
+@pytest.fixture
+def crowded(scene, subdistrict):
+    """60 more targets (none reached) and 40 more silent sites: 62 targets, 41 silent."""
+    from campaign.models import Campaign
+    from tests.factories import SiteFactory, TargetFactory
+
+    campaign = Campaign.objects.get()
+    for n in range(60):
+        TargetFactory(
+            campaign=campaign,
+            subdistrict=subdistrict,
+            name=f"冲刺任务{n:02d}",
+            value=100_000 + n,
+            period_start=DAY1,
+            period_end=datetime.date(2021, 4, 30),
+        )
+    for n in range(40):
+        SiteFactory(subdistrict=subdistrict, code=f"WL-M-{n:02d}", name=f"流动接种队{n:02d}")
+    snapshots_rebuild(start=DAY1)
+
+
+def test_a_large_subdistrict_lists_are_cut_on_the_page(
+    client, crowded, subdistrict, subdistrict_staff
+):
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    assert len(bulletin.figures["targets"]) == 62  # the frozen copy keeps them all
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    targets = html[html.index('class="plain bulletin-targets"') :]
+    targets = targets[: targets.index("</ul>")]
+    assert targets.count('<div class="target-line">') == 8
+    assert "… 另有 54 项" in targets
+    assert "中浩云4月第一剂" not in targets  # reached: after the 60 not reached
+    silent = html[html.index('id="unreported"') :]
+    silent = silent[: silent.index("</ul>")]
+    assert silent.count('class="status missing"') == 10
+    assert "… 另有 31 项" in silent
+    assert "41 个未上报" in html
+
+
+def test_a_large_subdistricts_png_is_cut_and_keeps_its_footer(
+    client, crowded, subdistrict, subdistrict_staff
+):
+    from reports.bulletin_image import MAX_HEIGHT, bulletin_png
+    from reports.bulletins import bulletin_sections
+
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    response = client.get(reverse("reports:bulletin_png", args=[bulletin.pk]))
+    image = Image.open(io.BytesIO(response.content)).convert("L")
+    assert image.height < MAX_HEIGHT  # cropped to what was drawn: nothing cut off
+    # Something is drawn in the last 80 pixels: the footer line.
+    bottom = image.crop((0, image.height - 80, image.width, image.height))
+    assert bottom.getextrema()[0] < 200
+
+    drawn: list[str] = []
+    bulletin_png(
+        bulletin_sections(bulletin.figures), footer="FOOTER-TEXT", restated=False, drawn=drawn
+    )
+    assert drawn[-1] == "FOOTER-TEXT"
+    assert "… 另有 54 项" in drawn
+    assert "… 另有 31 项" in drawn
+    # 8 targets, none reached: 万里街道4月接种任务 and 7 of the 60
+    assert sum(text.startswith("冲刺任务") for text in drawn) == 7
+    assert "万里街道4月接种任务" in drawn
+    assert "中浩云4月第一剂" not in drawn
+    shown = sum(text.startswith("流动接种队") for text in drawn)
+    assert shown + ("上海西站临时接种点" in drawn) == 10
