@@ -245,8 +245,8 @@ def _render_timeline(
 
 def milestone_timeline(request: HttpRequest) -> HttpResponse:
     areas, area = areas_and_asked(request, request.GET.get("area"))
-    on = _day(request.GET.get("date"), today())
-    form = MilestoneNoteForm(initial={"date": min(on, today()), "area": area.key})
+    on = min(_day(request.GET.get("date"), today()), today())
+    form = MilestoneNoteForm(initial={"date": on, "area": area.key})
     return _render_timeline(request, areas, area, on, form)
 
 
@@ -274,4 +274,6 @@ def milestone_note_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The note is on the timeline."))
             return redirect(f"{reverse('reports:milestones')}?{urlencode({'area': area.key})}")
-    return _render_timeline(request, areas, area, today(), form)
+    # Shown again as it was: the timeline up to the day it was showing.
+    on = min(_day(request.POST.get("timeline_date"), today()), today())
+    return _render_timeline(request, areas, area, on, form)
