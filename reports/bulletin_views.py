@@ -63,6 +63,11 @@ def _user_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _publisher(bulletin: Bulletin) -> str:
+    """The name frozen at publication (else, for older bulletins, the current one)."""
+    return bulletin.published_by_name or _user_name(bulletin.published_by)
+
+
 # Bulletins ---------------------------------------------------------------------------------
 
 
@@ -144,7 +149,7 @@ def _bulletin(request: HttpRequest, bulletin_id: int) -> Bulletin:
 def _footer(bulletin: Bulletin) -> str:
     local = timezone.localtime
     return _("Published by %(user)s at %(time)s · data as of %(as_of)s") % {
-        "user": _user_name(bulletin.published_by),
+        "user": _publisher(bulletin),
         "time": date_format(local(bulletin.published_at), "Y-m-d H:i"),
         "as_of": date_format(local(bulletin.data_as_of), "Y-m-d H:i"),
     }
@@ -206,7 +211,7 @@ def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
     restated, _current = bulletin_restatement(bulletin)
     published = [
-        (_("published by"), _user_name(bulletin.published_by)),
+        (_("published by"), _publisher(bulletin)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),
         (_("restated"), _("yes") if restated else _("no")),

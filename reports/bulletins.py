@@ -240,6 +240,7 @@ def bulletin_publish(
         subdistrict=subdistrict,
         date=on,
         published_by=user,
+        published_by_name=user.get_full_name() or user.get_username(),
         published_at=timezone.now(),
         data_as_of=datetime.fromisoformat(figures["computed_at"]),
         figures=figures,

@@ -627,3 +627,24 @@ def test_a_large_subdistricts_png_is_cut_and_keeps_its_footer(
     assert "中浩云4月第一剂" not in drawn
     shown = sum(text.startswith("流动接种队") for text in drawn)
     assert shown + ("上海西站临时接种点" in drawn) == 10
+
+
+def test_the_footer_keeps_the_publishers_name_as_it_was(
+    client, scene, subdistrict, subdistrict_staff
+):
+    subdistrict_staff.first_name, subdistrict_staff.last_name = "芳", "王"
+    subdistrict_staff.save()
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    subdistrict_staff.first_name, subdistrict_staff.last_name = "", "改名"
+    subdistrict_staff.save()
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    name = subdistrict_staff.__class__(first_name="芳", last_name="王").get_full_name()
+    footer = html[html.index('class="published"') :]
+    footer = footer[: footer.index("</span>")]
+    assert f"{name} 于" in footer
+    assert "改名" not in footer
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("reports:bulletin_xlsx", args=[bulletin.pk])).content)
+    )
+    assert dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))["发布人"] == name
