@@ -648,3 +648,23 @@ def test_the_footer_keeps_the_publishers_name_as_it_was(
         io.BytesIO(client.get(reverse("reports:bulletin_xlsx", args=[bulletin.pk])).content)
     )
     assert dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))["发布人"] == name
+
+
+def test_restated_wording_says_when_and_where_the_current_figures_are(
+    client, scene, subdistrict, subdistrict_staff, django_capture_on_commit_callbacks
+):
+    from reports.bulletin_image import bulletin_png
+    from reports.bulletins import bulletin_sections
+
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 310)
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    differences = html[html.index('class="differences"') :]
+    assert '<th class="num">发布时</th>' in differences[: differences.index("</thead>")]
+    index = client.get(reverse("reports:bulletins")).content.decode()
+    assert "<h2>已发布</h2>" in index  # the list's heading keeps its word
+    drawn: list[str] = []
+    bulletin_png(bulletin_sections(bulletin.figures), footer="", restated=True, drawn=drawn)
+    assert "数据已更正：本通报发布后有接种数被修改，当前数据见平台排名页。" in drawn

@@ -165,3 +165,8 @@ def test_a_day_without_snapshots_shows_the_latest_day_before_it(
     assert "2021-06-30" in html
     days = html[html.index("未来 14 天") : html.index("未来 8 周")]
     assert _numbers(days, "07-01") == [40]
+
+
+def test_the_next_7_days_column_says_due(client, subdistrict_staff, due):
+    html = get(client, subdistrict_staff, reverse("reports:second_doses"))
+    assert '<th class="num">未来 7 天到期</th>' in html
