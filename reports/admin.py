@@ -1,10 +1,20 @@
-"""Published bulletins can be looked at, never changed; a wrong timeline note can be
-deleted by an administrator (notes are written on the timeline page, by the service)."""
+"""Published bulletins can be looked at, never changed; an erroneous bulletin (published
+before the day was in, say) and a wrong timeline note can be deleted by a superuser or an
+administrator, so the day can be published again (both are written by the services)."""
 
 from django.contrib import admin
 
+from campaign.models import StaffScope
+from campaign.selectors import staff_scope_for
 from reports.milestones import milestone_notes_delete
 from reports.models import Bulletin, MilestoneNote
+
+
+def _may_delete(request) -> bool:
+    if request.user.is_superuser:
+        return True
+    scope = staff_scope_for(request.user)
+    return scope is not None and scope.role == StaffScope.Role.ADMINISTRATOR
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,7 +33,7 @@ class BulletinAdmin(ReadOnlyAdmin):
     date_hierarchy = "date"
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        return _may_delete(request)
 
 
 @admin.register(MilestoneNote)

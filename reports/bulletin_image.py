@@ -58,6 +58,7 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
 class _Pen:
     draw: ImageDraw.ImageDraw
     y: int = 0
+    drawn: list[str] | None = None  # every text drawn, when asked for (tests)
 
     def text(
         self, x: int, text: str, *, size: int, fill=INK, width: int | None = None, right=False
@@ -67,6 +68,8 @@ class _Pen:
         if right:
             x -= int(self.draw.textlength(text, font=font))
         self.draw.text((x, self.y), text, font=font, fill=fill)
+        if self.drawn is not None:
+            self.drawn.append(text)
 
     def heading(self, text: str) -> None:
         self.y += 24
@@ -91,13 +94,23 @@ def _ranking_rows(pen: _Pen, rows: list[dict]) -> None:
         pen.y += 46
 
 
-def bulletin_png(sections: BulletinSections, *, footer: str, restated: bool) -> bytes:
-    """The one-page bulletin as PNG bytes, ``WIDTH`` pixels wide."""
+def _more(pen: _Pen, count: int) -> None:
+    if count:
+        pen.text(MARGIN, _("… and %(count)s more") % {"count": count}, size=26, fill=MUTED)
+        pen.y += 44
+
+
+def bulletin_png(
+    sections: BulletinSections, *, footer: str, restated: bool, drawn: list[str] | None = None
+) -> bytes:
+    """The one-page bulletin as PNG bytes, ``WIDTH`` pixels wide. Its lists are the
+    sections' (cut to a fixed length), so it always ends with the footer within
+    ``MAX_HEIGHT``. ``drawn``, when given, receives every text drawn."""
     figures = sections.figures
     totals = figures["totals"]
     image = Image.new("RGB", (WIDTH, MAX_HEIGHT), WHITE)
     draw = ImageDraw.Draw(image)
-    pen = _Pen(draw)
+    pen = _Pen(draw, drawn=drawn)
 
     draw.rectangle((0, 0, WIDTH, 170), fill=BRAND)
     pen.y = 30
@@ -210,12 +223,14 @@ def bulletin_png(sections: BulletinSections, *, footer: str, restated: bool) -> 
                 fill=colour,
             )
             pen.y += 48
+        _more(pen, sections.more_targets)
 
     pen.heading(_("Sites that did not report"))
-    if figures["unreported"]:
-        for site in figures["unreported"]:
+    if sections.unreported:
+        for site in sections.unreported:
             pen.text(MARGIN, site["name"], size=30, fill=WARN)
             pen.y += 44
+        _more(pen, sections.more_unreported)
     else:
         pen.text(MARGIN, _("Every open site reported."), size=30, fill=UP)
         pen.y += 44

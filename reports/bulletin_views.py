@@ -31,6 +31,7 @@ from reports.bulletins import (
     bulletin_corrections,
     bulletin_figures,
     bulletin_publish,
+    bulletin_restatement,
     bulletin_sections,
     bulletin_xlsx,
     bulletins_visible_to,
@@ -62,6 +63,11 @@ def _day(text: str | None, default: date) -> date:
 
 def _user_name(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def _publisher(bulletin: Bulletin) -> str:
+    """The name frozen at publication (else, for older bulletins, the current one)."""
+    return bulletin.published_by_name or _user_name(bulletin.published_by)
 
 
 # Bulletins ---------------------------------------------------------------------------------
@@ -122,7 +128,12 @@ def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
     subdistrict = _visible_subdistrict(request, request.POST.get("subdistrict"))
     on = _day(request.POST.get("date"), today())
     try:
-        bulletin = bulletin_publish(user=request.user, subdistrict=subdistrict, on=on)
+        bulletin = bulletin_publish(
+            user=request.user,
+            subdistrict=subdistrict,
+            on=on,
+            unreported_confirmed=request.POST.get("unreported_confirmed") == "on",
+        )
     except PermissionDenied as error:
         raise Http404 from error
     except BulletinRejected as rejected:
@@ -140,7 +151,7 @@ def _bulletin(request: HttpRequest, bulletin_id: int) -> Bulletin:
 def _footer(bulletin: Bulletin) -> str:
     local = timezone.localtime
     return _("Published by %(user)s at %(time)s · data as of %(as_of)s") % {
-        "user": _user_name(bulletin.published_by),
+        "user": _publisher(bulletin),
         "time": date_format(local(bulletin.published_at), "Y-m-d H:i"),
         "as_of": date_format(local(bulletin.data_as_of), "Y-m-d H:i"),
     }
@@ -149,11 +160,8 @@ def _footer(bulletin: Bulletin) -> str:
 def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     """The published copy, as it was; marked "restated" when tallies changed since."""
     bulletin = _bulletin(request, bulletin_id)
-    restated = bulletin.restated
+    restated, current = bulletin_restatement(bulletin)
     shown = list(bulletin_corrections(bulletin)[: CORRECTIONS_SHOWN + 1]) if restated else []
-    current = (
-        bulletin_figures(subdistrict=bulletin.subdistrict, on=bulletin.date) if restated else None
-    )
     ranking_query = urlencode(
         {"area": f"subdistrict:{bulletin.subdistrict_id}", "date": bulletin.date.isoformat()}
     )
@@ -169,7 +177,7 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
             "restated": restated,
             "corrections": shown[:CORRECTIONS_SHOWN],
             "more_corrections": len(shown) > CORRECTIONS_SHOWN,
-            "differences": figure_differences(bulletin.figures, current),
+            "differences": figure_differences(bulletin.figures, current) if restated else [],
             "updating": restated and StaleDate.objects.filter(date__lte=bulletin.date).exists(),
             "current_url": f"{reverse('reports:ranking')}?{ranking_query}",
             "footer": _footer(bulletin),
@@ -203,8 +211,9 @@ def _attachment(
 
 def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
+    restated, _current = bulletin_restatement(bulletin)
     png = bulletin_png(
-        bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=bulletin.restated
+        bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=restated
     )
     return _attachment(
         request, bulletin, png, content_type="image/png", filename=f"{_file_stem(bulletin)}.png"
@@ -213,10 +222,16 @@ def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
 
 def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
+    restated, _current = bulletin_restatement(bulletin)
     published = [
-        (_("published by"), _user_name(bulletin.published_by)),
+        (_("published by"), _publisher(bulletin)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),
+        (_("restated"), _("yes") if restated else _("no")),
+        (
+            _("corrections after publication"),
+            bulletin_corrections(bulletin).count() if restated else 0,
+        ),
     ]
     content = bulletin_xlsx(bulletin.figures, published=published)
     return _attachment(
@@ -250,8 +265,8 @@ def _render_timeline(
 
 def milestone_timeline(request: HttpRequest) -> HttpResponse:
     areas, area = areas_and_asked(request, request.GET.get("area"))
-    on = _day(request.GET.get("date"), today())
-    form = MilestoneNoteForm(initial={"date": min(on, today()), "area": area.key})
+    on = min(_day(request.GET.get("date"), today()), today())
+    form = MilestoneNoteForm(initial={"date": on, "area": area.key})
     return _render_timeline(request, areas, area, on, form)
 
 
@@ -279,4 +294,6 @@ def milestone_note_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The note is on the timeline."))
             return redirect(f"{reverse('reports:milestones')}?{urlencode({'area': area.key})}")
-    return _render_timeline(request, areas, area, today(), form)
+    # Shown again as it was: the timeline up to the day it was showing.
+    on = min(_day(request.POST.get("timeline_date"), today()), today())
+    return _render_timeline(request, areas, area, on, form)

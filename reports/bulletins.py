@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -39,6 +39,9 @@ from sites.selectors import sites_active_on
 
 TOP = 5  # committees shown at the top and at the bottom of the ranking
 MOVERS = 3  # committees shown among the biggest risers and fallers
+# The bulletin is one A4 sheet and one phone image: longer lists are cut, with "… 另有 N 项".
+TARGETS_SHOWN = 8  # targets not reached yet first
+UNREPORTED_SHOWN = 10
 FIGURES_VERSION = 1
 
 
@@ -81,7 +84,14 @@ def subdistricts_publishable_by(scope: StaffScope | None) -> QuerySet[Subdistric
 
 
 def _percent(value: float | None) -> float:
-    return round(100 * (value or 0), 2)
+    """Unrounded, like the ranking page's ``first_coverage * 100``: the pages round once,
+    to one decimal, when they show it (rounding here too made 4.545…% read 4.6%)."""
+    return 100 * (value or 0)
+
+
+def _round(percent: float) -> float:
+    """Two decimals in the workbook, as in the ranking export."""
+    return round(percent, 2)
 
 
 def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | None:
@@ -183,12 +193,19 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
 
 
 @transaction.atomic
-def bulletin_publish(*, user: AbstractBaseUser, subdistrict: Subdistrict, on: date) -> Bulletin:
+def bulletin_publish(
+    *,
+    user: AbstractBaseUser,
+    subdistrict: Subdistrict,
+    on: date,
+    unreported_confirmed: bool = False,
+) -> Bulletin:
     """Freeze the day's figures of ``subdistrict`` as its bulletin for ``on``.
 
     ``PermissionDenied`` outside the user's scope (leaders publish nothing);
     ``BulletinRejected`` for a future day, a day without figures, figures still being
-    updated, or a day already published.
+    updated, a day already published, or sites open that day that have not reported,
+    unless the publisher confirms (``unreported_confirmed``) that the day is in anyway.
     """
     scope = staff_scope_for(user)
     if not subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists():
@@ -210,10 +227,23 @@ def bulletin_publish(*, user: AbstractBaseUser, subdistrict: Subdistrict, on: da
     figures = bulletin_figures(subdistrict=subdistrict, on=on)
     if figures is None:
         raise BulletinRejected(_("There are no figures for %(date)s yet.") % {"date": shown})
+    unreported = figures["totals"]["sites_unreported"]
+    if unreported and not unreported_confirmed:
+        raise BulletinRejected(
+            ngettext(
+                "%(count)d site open on %(date)s has not reported yet. Wait for it, or "
+                'tick "publish anyway" if it will not report.',
+                "%(count)d sites open on %(date)s have not reported yet. Wait for them, or "
+                'tick "publish anyway" if they will not report.',
+                unreported,
+            )
+            % {"count": unreported, "date": shown}
+        )
     bulletin = Bulletin(
         subdistrict=subdistrict,
         date=on,
         published_by=user,
+        published_by_name=user.get_full_name() or user.get_username(),
         published_at=timezone.now(),
         data_as_of=datetime.fromisoformat(figures["computed_at"]),
         figures=figures,
@@ -288,8 +318,21 @@ class Difference:
         return "%" if self.key in PERCENT_KEYS else ""
 
     @property
+    def decimals(self) -> int:
+        """Percentages are shown with one decimal, as on the bulletin itself."""
+        return 1 if self.key in PERCENT_KEYS else 0
+
+    @property
     def label(self) -> str:
         return str(DIFFERENCE_LABELS[self.key])
+
+
+def _same(key: str, then: Any, now: Any) -> bool:
+    """Percentages compare to two decimals: bulletins published before they were stored
+    unrounded hold them rounded so."""
+    if key in PERCENT_KEYS and then is not None and now is not None:
+        return round(then, 2) == round(now, 2)
+    return then == now
 
 
 def figure_differences(published: dict, current: dict | None) -> list[Difference]:
@@ -300,8 +343,18 @@ def figure_differences(published: dict, current: dict | None) -> list[Difference
     return [
         Difference(key, then[key], now[key])
         for key in DIFFERENCE_LABELS
-        if then.get(key) != now.get(key)
+        if not _same(key, then.get(key), now.get(key))
     ]
+
+
+def bulletin_restatement(bulletin: Bulletin) -> tuple[bool, dict | None]:
+    """Whether ``bulletin`` (from ``bulletins_visible_to``) is restated, and the day's
+    current figures. Restated when a tally it counts changed after publication, or when
+    the current totals differ from the frozen ones anyway: a correction saved while the
+    bulletin was being published is dated before ``published_at`` yet not in its copy."""
+    current = bulletin_figures(subdistrict=bulletin.subdistrict, on=bulletin.date)
+    differs = bool(figure_differences(bulletin.figures, current))
+    return bulletin.restated or differs, current
 
 
 @dataclass
@@ -314,6 +367,9 @@ class BulletinSections:
     risers: list[dict] = field(default_factory=list)
     fallers: list[dict] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)  # with dates as dates
+    more_targets: int = 0  # targets not shown
+    unreported: list[dict] = field(default_factory=list)
+    more_unreported: int = 0  # sites not shown
 
     @property
     def date(self) -> date:
@@ -321,27 +377,34 @@ class BulletinSections:
 
 
 def bulletin_sections(figures: dict) -> BulletinSections:
-    """Top and bottom committees (no committee twice) and the biggest rank changes."""
+    """Top and bottom committees (no committee twice), the biggest rank changes, and the
+    targets (not reached yet first) and silent sites, each list cut to fit the sheet."""
     rows = [
         {**r, "up": max(r["change"] or 0, 0), "down": max(-(r["change"] or 0), 0)}
         for r in figures["committees"]
     ]
     risers = sorted((r for r in rows if r["up"]), key=lambda r: -r["up"])
     fallers = sorted((r for r in rows if r["down"]), key=lambda r: -r["down"])
+    targets = [
+        {
+            **t,
+            "period_end": date.fromisoformat(t["period_end"]),
+            "reached_on": date.fromisoformat(t["reached_on"]) if t["reached_on"] else None,
+        }
+        for t in figures["targets"]
+    ]
+    targets.sort(key=lambda t: t["reached_on"] is not None)  # stable: unreached first
+    unreported = figures["unreported"]
     return BulletinSections(
         figures=figures,
         top=rows[:TOP],
         bottom=rows[max(TOP, len(rows) - TOP) :],
         risers=risers[:MOVERS],
         fallers=fallers[:MOVERS],
-        targets=[
-            {
-                **t,
-                "period_end": date.fromisoformat(t["period_end"]),
-                "reached_on": date.fromisoformat(t["reached_on"]) if t["reached_on"] else None,
-            }
-            for t in figures["targets"]
-        ],
+        targets=targets[:TARGETS_SHOWN],
+        more_targets=max(len(targets) - TARGETS_SHOWN, 0),
+        unreported=unreported[:UNREPORTED_SHOWN],
+        more_unreported=max(len(unreported) - UNREPORTED_SHOWN, 0),
     )
 
 
@@ -365,8 +428,8 @@ def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> b
         (_("doses, cumulative"), totals["doses_cumulative"]),
         (_("first doses, cumulative"), totals["first_cumulative"]),
         (_("full course, cumulative"), totals["full_course_cumulative"]),
-        (_("first-dose coverage (%)"), totals["first_percent"]),
-        (_("full-course coverage (%)"), totals["full_course_percent"]),
+        (_("first-dose coverage (%)"), _round(totals["first_percent"])),
+        (_("full-course coverage (%)"), _round(totals["full_course_percent"])),
         (_("rank in district"), totals["rank_in_district"]),
         (_("sites open"), totals["sites_open"]),
         (_("sites that did not report"), totals["sites_unreported"]),
@@ -394,8 +457,8 @@ def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> b
                         r["name"],
                         r["doses_today"],
                         r["first_cumulative"],
-                        r["first_percent"],
-                        r["full_course_percent"],
+                        _round(r["first_percent"]),
+                        _round(r["full_course_percent"]),
                     )
                     for r in figures["committees"]
                 ],

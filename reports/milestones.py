@@ -281,7 +281,8 @@ def notes_of(area: Area, on: date):
 
 
 def milestones(area: Area, *, on: date) -> list[Milestone]:
-    """The area's timeline up to ``on``, oldest first; six queries."""
+    """The area's timeline up to ``on`` (never past today), oldest first; six queries."""
+    on = min(on, today())
     events = [
         *_site_milestones(area, on),
         *_target_milestones(area, on),

@@ -209,6 +209,9 @@ class Bulletin(models.Model):
         related_name="+",
         verbose_name=_("published by"),
     )
+    # The publisher's display name when it was published: the footer never changes with
+    # a later rename. Empty on bulletins published before it was kept.
+    published_by_name = models.CharField(_("published by (name)"), max_length=300, blank=True)
     published_at = models.DateTimeField(_("published at"))
     data_as_of = models.DateTimeField(_("data as of"))
     figures = models.JSONField(_("figures"))

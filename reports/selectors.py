@@ -195,6 +195,9 @@ def committee_series(committee_id: int, *, on: date) -> list[dict]:
 #                           ``max`` days ago, both ends included;
 #   newly due on day D>T  = W(D − min) − W(D − min − 1): the first doses of D − min;
 #   due in the next 7 days = W(T + 7 − min) − W(T − min), the days T+1 … T+7.
+# Each difference is also floored at 0 (it can only be negative when a snapshot row the
+# formula needs is missing). T must be a day with snapshots: the pages show the latest
+# day with snapshots on or before the day asked (reports.views._second_dose_day).
 # A subdistrict's or district's figures are the sums of its committees' figures.
 # ---------------------------------------------------------------------------------------
 
@@ -275,8 +278,8 @@ def second_dose_due(committees: QuerySet[Committee], window: SecondDoseWindow) -
         first_given=Coalesce(F("sd_now__first_cumulative"), Value(0)),
         second_given=Coalesce(F("sd_now__second_cumulative"), Value(0)),
         overdue=_waiting("sd_overdue"),
-        due_now=_waiting("sd_due") - _waiting("sd_overdue"),
-        due_next_7_days=_waiting("sd_week") - _waiting("sd_due"),
+        due_now=Greatest(_waiting("sd_due") - _waiting("sd_overdue"), Value(0)),
+        due_next_7_days=Greatest(_waiting("sd_week") - _waiting("sd_due"), Value(0)),
     )
 
 

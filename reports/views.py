@@ -349,10 +349,21 @@ SECOND_DOSE_SORT_LABELS = {
 }
 
 
+def _second_dose_day(asked: date) -> tuple[date, date | None]:
+    """The formulas need the snapshot row of T itself: a day without snapshots (after the
+    last rebuilt day, or a gap) shows the latest day with snapshots on or before it.
+    Returns (the day shown, the day asked when it differs)."""
+    shown = latest_snapshot_date(asked)
+    if shown is None or shown == asked:
+        return asked, None
+    return shown, asked
+
+
 def second_doses(request: HttpRequest) -> HttpResponse:
     """The district or subdistrict overview: per subdistrict (for a district) or per
     committee, people overdue, due now and due in the next 7 days."""
-    areas, area, _metric, on = _ranking_params(request)
+    areas, area, _metric, asked = _ranking_params(request)
+    on, clamped_from = _second_dose_day(asked)
     scope = staff_scope_for(request.user)
     sort = request.GET.get("sort", "overdue")
     if sort not in SECOND_DOSE_SORTS:
@@ -377,6 +388,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
             "sorts": SECOND_DOSE_SORT_LABELS,
             "by_committee": by_committee,
             "on": on,
+            "clamped_from": clamped_from,
             "window": window,
             "subdistrict_rows": subdistrict_rows,
             "committee_rows": committee_rows,
@@ -395,9 +407,15 @@ def second_dose_committee(request: HttpRequest, committee_id: int) -> HttpRespon
     """One committee: due now, overdue, and the next 14 days and 8 weeks."""
     scope = staff_scope_for(request.user)
     committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
-    on = _date_param(request)
+    on, clamped_from = _second_dose_day(_date_param(request))
     window = second_dose_window(on=on)
-    context = {"committee": committee, "on": on, "window": window, "freshness": freshness(on)}
+    context = {
+        "committee": committee,
+        "on": on,
+        "clamped_from": clamped_from,
+        "window": window,
+        "freshness": freshness(on),
+    }
     if window is not None:
         schedule = second_dose_schedule(committee, window)
         weeks = second_dose_weeks(schedule)

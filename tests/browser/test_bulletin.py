@@ -30,6 +30,12 @@ def test_clerk_publishes_the_bulletin_and_downloads_its_png(
     phone_page.wait_for_selector("#draft >> text=尚未发布")
     assert "<strong>390</strong>" in phone_page.content()
 
+    # 上海西站临时接种点 has not reported: refused until "仍然发布" is ticked.
+    assert "上海西站临时接种点" in phone_page.inner_text("#unreported-warning")
+    phone_page.click("#publish")
+    phone_page.wait_for_selector("text=还有 1 个接种点未上报")
+    assert not Bulletin.objects.exists()
+    phone_page.check("#unreported-confirmed")
     phone_page.click("#publish")
     phone_page.wait_for_selector("text=已发布。这份通报今后不会改变。")
     bulletin = Bulletin.objects.get()

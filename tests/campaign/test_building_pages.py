@@ -201,3 +201,18 @@ def test_committee_page_query_count_does_not_grow_with_buildings(
         building_count_record(building=BuildingFactory(committee=committee), on=TODAY, vaccinated=n)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_ranking_page_counts_read_with_an_ascii_colon_in_english(
+    client, district_leader, committee, subdistrict, buildings
+):
+    other = SubdistrictFactory(district=subdistrict.district, name="长征镇")
+    BuildingFactory(committee=CommitteeFactory(subdistrict=other), residents=10)
+    DailyTallyFactory(date=TODAY, site=SiteFactory(subdistrict=subdistrict), committee=committee)
+    snapshots_rebuild(start=TODAY)
+    client.cookies["django_language"] = "en"
+    html = get(client, district_leader, reverse("reports:ranking"))
+    golden = html[html.index('class="golden-counts"') :]
+    golden = golden[: golden.index("</ul>")]
+    assert '万里街道: <span class="golden">★</span>' in golden
+    assert "：" not in golden

@@ -258,7 +258,7 @@ def _grow_the_rest(world: World, size: Size, committees: list, sites: list) -> N
         user=staff, site=team, on=TODAY, committee=first, doses=size.committees_per_subdistrict
     )
     day = DAYS[-3] if size == SMALL else DAYS[-2]  # one bulletin more at the larger size
-    bulletin_publish(user=staff, subdistrict=subdistrict, on=day)
+    bulletin_publish(user=staff, subdistrict=subdistrict, on=day, unreported_confirmed=True)
     milestone_note_create(
         user=staff,
         area=Area("subdistrict", subdistrict),

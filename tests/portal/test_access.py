@@ -249,8 +249,12 @@ def bulletin_matrix(settings, subdistrict, committee, administrator):
     from tests.reports.bulletin_scene import DAY, build_scene
 
     scene = build_scene(settings, subdistrict, committee)
-    own = bulletin_publish(user=administrator, subdistrict=subdistrict, on=DAY)
-    far = bulletin_publish(user=administrator, subdistrict=scene["far"], on=DAY)
+    own = bulletin_publish(
+        user=administrator, subdistrict=subdistrict, on=DAY, unreported_confirmed=True
+    )
+    far = bulletin_publish(
+        user=administrator, subdistrict=scene["far"], on=DAY, unreported_confirmed=True
+    )
     UserFactory(username="nobody")
     return {"own": own, "far": far, "far_subdistrict": scene["far"], "day": DAY}
 
@@ -315,7 +319,8 @@ def test_only_administrators_and_subdistrict_staff_publish_and_write_notes(
     for side, area in (("own", subdistrict), ("far", bulletin_matrix["far_subdistrict"])):
         before = (Bulletin.objects.count(), MilestoneNote.objects.count())
         published = client.post(
-            reverse("reports:bulletin_publish"), {"subdistrict": area.pk, "date": earlier}
+            reverse("reports:bulletin_publish"),
+            {"subdistrict": area.pk, "date": earlier, "unreported_confirmed": "on"},
         )
         noted = client.post(
             reverse("reports:milestone_note_add"),

@@ -233,7 +233,7 @@ def world(db, settings):
     snapshots_rebuild(start=PUBLISHED)
     for area in (home, neighbour, far):
         area.bulletin = bulletin_publish(
-            user=area.clerk, subdistrict=area.subdistrict, on=PUBLISHED
+            user=area.clerk, subdistrict=area.subdistrict, on=PUBLISHED, unreported_confirmed=True
         )
     users = {
         LEADER: StaffScopeFactory(

@@ -157,7 +157,9 @@ def hostile(db, settings):
     upload = tally_import_check(user=clerk, file_name=f"{MARKUP[1]}.csv", content=content)
     building = BuildingFactory(committee=committees[0], name=MARKUP[1], address=MARKUP[0])
     # Published for a day before the tallies: the day of the tallies stays open for preview.
-    bulletin = bulletin_publish(user=clerk, subdistrict=subdistrict, on=PUBLISHED)
+    bulletin = bulletin_publish(
+        user=clerk, subdistrict=subdistrict, on=PUBLISHED, unreported_confirmed=True
+    )
     area = Area(
         district, subdistrict, committees[0], site, target, upload, building, bulletin, clerk
     )

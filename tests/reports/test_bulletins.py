@@ -26,11 +26,14 @@ def scene(settings, subdistrict, committee):
     return build_scene(settings, subdistrict, committee)
 
 
-def publish(client, user, subdistrict, on=DAY):
+def publish(client, user, subdistrict, on=DAY, *, confirm=True):
+    """POST the preview's form; ``confirm`` ticks "仍然发布" (the scene has a site that
+    did not report on DAY)."""
     client.force_login(user)
-    return client.post(
-        reverse("reports:bulletin_publish"), {"subdistrict": subdistrict.pk, "date": on}
-    )
+    data = {"subdistrict": subdistrict.pk, "date": on}
+    if confirm:
+        data["unreported_confirmed"] = "on"
+    return client.post(reverse("reports:bulletin_publish"), data)
 
 
 def correct(user, site, committee, count, *, on=DAY, dose="first", reason=""):
@@ -56,8 +59,8 @@ def test_figures_of_the_day_as_computed_by_hand(scene, subdistrict, committee):
         "doses_cumulative": 1390,
         "first_cumulative": 1300,
         "full_course_cumulative": 90,
-        "first_percent": 13.0,
-        "full_course_percent": 0.9,
+        "first_percent": pytest.approx(13.0),
+        "full_course_percent": pytest.approx(0.9),
         "rank_in_district": 1,
         "committees": 3,
         "sites_open": 2,
@@ -68,7 +71,7 @@ def test_figures_of_the_day_as_computed_by_hand(scene, subdistrict, committee):
     ]
     assert ranking == [
         ("万里雅筑居民区", 1, 0, 25.0),
-        ("中浩云居民区", 2, 1, 16.67),
+        ("中浩云居民区", 2, 1, pytest.approx(100 * 400 / 2400)),  # unrounded: 16.666…
         ("新梅居民区", 3, -1, 12.5),
     ]
     assert [s["name"] for s in figures["unreported"]] == ["上海西站临时接种点"]
@@ -387,7 +390,7 @@ def test_the_list_and_the_image_carry_the_restated_mark(
     assert after == before + 76  # the red "restated" band: 60 px and a 16-px gap
 
 
-def test_administrators_see_bulletins_in_the_admin_but_cannot_change_them(
+def test_administrators_see_bulletins_in_the_admin_but_cannot_add_or_change_them(
     client, scene, subdistrict, administrator
 ):
     publish(client, administrator, subdistrict)
@@ -397,8 +400,6 @@ def test_administrators_see_bulletins_in_the_admin_but_cannot_change_them(
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert client.get(reverse("admin:reports_bulletin_add")).status_code == 403
-    client.post(reverse("admin:reports_bulletin_delete", args=[bulletin.pk]), {"post": "yes"})
-    assert Bulletin.objects.filter(pk=bulletin.pk).exists()
     assert client.get(reverse("admin:reports_milestonenote_changelist")).status_code == 200
 
 
@@ -414,3 +415,256 @@ def test_preview_of_a_day_that_cannot_be_published_says_why(
     ).content.decode()
     assert message in html
     assert 'id="publish"' not in html
+
+
+# Sites that did not report; deleting an erroneous bulletin ---------------------------------
+
+
+def test_unreported_sites_refuse_publishing_unless_confirmed(
+    client, scene, subdistrict, subdistrict_staff
+):
+    with pytest.raises(BulletinRejected, match="2021-04-29 还有 1 个接种点未上报"):
+        bulletin_publish(user=subdistrict_staff, subdistrict=subdistrict, on=DAY)
+    assert not Bulletin.objects.exists()
+    response = publish(client, subdistrict_staff, subdistrict, confirm=False)
+    assert not Bulletin.objects.exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "还有 1 个接种点未上报" in html
+    warning = html[html.index('id="unreported-warning"') :]
+    assert "上海西站临时接种点" in warning[: warning.index("</p>")]
+    assert 'name="unreported_confirmed"' in html
+    assert "仍然发布" in html
+    publish(client, subdistrict_staff, subdistrict, confirm=True)
+    assert Bulletin.objects.get().figures["totals"]["sites_unreported"] == 1
+
+
+def test_a_day_fully_reported_publishes_without_confirmation(scene, subdistrict, subdistrict_staff):
+    DailyTally.objects.create(
+        date=DAY,
+        site=scene["temporary"],
+        committee=None,
+        dose_kind="first",
+        count=0,
+        source="import",
+    )
+    snapshots_rebuild(start=DAY)
+    bulletin_publish(user=subdistrict_staff, subdistrict=subdistrict, on=DAY)
+    assert Bulletin.objects.get().figures["totals"]["sites_unreported"] == 0
+
+
+def test_an_administrator_deletes_an_erroneous_bulletin_in_the_admin(
+    client, scene, subdistrict, subdistrict_staff, administrator
+):
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    client.force_login(administrator)
+    url = reverse("admin:reports_bulletin_delete", args=[bulletin.pk])
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("admin:reports_bulletin_add")).status_code == 403
+    change = client.get(reverse("admin:reports_bulletin_change", args=[bulletin.pk]))
+    assert 'name="_save"' not in change.content.decode()  # view only
+    client.post(url, {"post": "yes"})
+    assert not Bulletin.objects.exists()
+    publish(client, subdistrict_staff, subdistrict)  # the day can be published again
+    assert Bulletin.objects.count() == 1
+
+
+def test_staff_in_the_admin_cannot_delete_a_bulletin(client, scene, subdistrict, subdistrict_staff):
+    from django.contrib.auth.models import Permission
+
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    subdistrict_staff.is_staff = True
+    subdistrict_staff.save()
+    subdistrict_staff.user_permissions.add(
+        *Permission.objects.filter(codename__endswith="bulletin")
+    )
+    client.force_login(subdistrict_staff)
+    url = reverse("admin:reports_bulletin_delete", args=[bulletin.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Bulletin.objects.exists()
+
+
+def test_xlsx_of_a_restated_bulletin_says_so_on_its_first_sheet(
+    client, scene, subdistrict, subdistrict_staff, django_capture_on_commit_callbacks
+):
+    publish(client, subdistrict_staff, subdistrict)
+    url = reverse("reports:bulletin_xlsx", args=[Bulletin.objects.get().pk])
+
+    def summary():
+        book = load_workbook(io.BytesIO(client.get(url).content))
+        return dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+
+    assert (summary()["数据已更正"], summary()["发布后更正条数"]) == ("否", 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 310)
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 312)
+    assert (summary()["数据已更正"], summary()["发布后更正条数"]) == ("是", 2)
+    assert summary()["当日接种数"] == 390  # the frozen copy
+
+
+def test_bulletin_shows_the_coverage_the_ranking_page_shows(
+    client, scene, subdistrict, committee, subdistrict_staff
+):
+    """万里雅筑: 600 of 13,200 = 4.5454…%: the ranking page reads 4.5%; the bulletin read
+    4.6% when it stored 4.55 and rounded again."""
+    committee.eligible_population = 13_200
+    committee.save()
+    snapshots_rebuild(start=DAY1)
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = client.get(reverse("reports:bulletin", args=[Bulletin.objects.get().pk]))
+    ranking = client.get(
+        reverse("reports:ranking"), {"area": f"subdistrict:{subdistrict.pk}", "date": DAY}
+    )
+
+    def row(html, end):
+        part = html[html.index("万里雅筑居民区") :]
+        return part[: part.index(end)]
+
+    ranking_row = row(ranking.content.decode(), "</tr>")
+    bulletin_row = row(bulletin.content.decode(), "</tr>")
+    assert "4.5%" in ranking_row
+    assert "4.5%" in bulletin_row
+    assert "4.6%" not in bulletin_row
+
+
+def test_a_correction_dated_before_publication_but_missing_from_the_copy_restates(
+    client, scene, subdistrict, subdistrict_staff, django_capture_on_commit_callbacks
+):
+    """The race: 中浩云 300 → 310 was saved while the bulletin was being published, so its
+    history row is dated before ``published_at`` but the frozen copy still counts 300."""
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 310)
+    DailyTally.history.filter(history_date__gt=bulletin.published_at).update(
+        history_date=bulletin.published_at - datetime.timedelta(seconds=1)
+    )
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    assert "数据已更正" in html
+    assert '<td class="num">390</td><td class="num">400</td>' in html  # doses today
+    assert '<td class="num">+10</td>' in html
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("reports:bulletin_xlsx", args=[bulletin.pk])).content)
+    )
+    assert dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))["数据已更正"] == "是"
+
+
+def test_an_unchanged_day_is_not_restated(client, scene, subdistrict, subdistrict_staff):
+    publish(client, subdistrict_staff, subdistrict)
+    html = client.get(reverse("reports:bulletin", args=[Bulletin.objects.get().pk])).content
+    assert "数据已更正".encode() not in html
+
+
+# A large subdistrict: the lists are cut, the PNG keeps its footer ---------------------------
+
+
+@pytest.fixture
+def crowded(scene, subdistrict):
+    """60 more targets (none reached) and 40 more silent sites: 62 targets, 41 silent."""
+    from campaign.models import Campaign
+    from tests.factories import SiteFactory, TargetFactory
+
+    campaign = Campaign.objects.get()
+    for n in range(60):
+        TargetFactory(
+            campaign=campaign,
+            subdistrict=subdistrict,
+            name=f"冲刺任务{n:02d}",
+            value=100_000 + n,
+            period_start=DAY1,
+            period_end=datetime.date(2021, 4, 30),
+        )
+    for n in range(40):
+        SiteFactory(subdistrict=subdistrict, code=f"WL-M-{n:02d}", name=f"流动接种队{n:02d}")
+    snapshots_rebuild(start=DAY1)
+
+
+def test_a_large_subdistrict_lists_are_cut_on_the_page(
+    client, crowded, subdistrict, subdistrict_staff
+):
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    assert len(bulletin.figures["targets"]) == 62  # the frozen copy keeps them all
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    targets = html[html.index('class="plain bulletin-targets"') :]
+    targets = targets[: targets.index("</ul>")]
+    assert targets.count('<div class="target-line">') == 8
+    assert "… 另有 54 项" in targets
+    assert "中浩云4月第一剂" not in targets  # reached: after the 60 not reached
+    silent = html[html.index('id="unreported"') :]
+    silent = silent[: silent.index("</ul>")]
+    assert silent.count('class="status missing"') == 10
+    assert "… 另有 31 项" in silent
+    assert "41 个未上报" in html
+
+
+def test_a_large_subdistricts_png_is_cut_and_keeps_its_footer(
+    client, crowded, subdistrict, subdistrict_staff
+):
+    from reports.bulletin_image import MAX_HEIGHT, bulletin_png
+    from reports.bulletins import bulletin_sections
+
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    response = client.get(reverse("reports:bulletin_png", args=[bulletin.pk]))
+    image = Image.open(io.BytesIO(response.content)).convert("L")
+    assert image.height < MAX_HEIGHT  # cropped to what was drawn: nothing cut off
+    # Something is drawn in the last 80 pixels: the footer line.
+    bottom = image.crop((0, image.height - 80, image.width, image.height))
+    assert bottom.getextrema()[0] < 200
+
+    drawn: list[str] = []
+    bulletin_png(
+        bulletin_sections(bulletin.figures), footer="FOOTER-TEXT", restated=False, drawn=drawn
+    )
+    assert drawn[-1] == "FOOTER-TEXT"
+    assert "… 另有 54 项" in drawn
+    assert "… 另有 31 项" in drawn
+    # 8 targets, none reached: 万里街道4月接种任务 and 7 of the 60
+    assert sum(text.startswith("冲刺任务") for text in drawn) == 7
+    assert "万里街道4月接种任务" in drawn
+    assert "中浩云4月第一剂" not in drawn
+    shown = sum(text.startswith("流动接种队") for text in drawn)
+    assert shown + ("上海西站临时接种点" in drawn) == 10
+
+
+def test_the_footer_keeps_the_publishers_name_as_it_was(
+    client, scene, subdistrict, subdistrict_staff
+):
+    subdistrict_staff.first_name, subdistrict_staff.last_name = "芳", "王"
+    subdistrict_staff.save()
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    subdistrict_staff.first_name, subdistrict_staff.last_name = "", "改名"
+    subdistrict_staff.save()
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    name = subdistrict_staff.__class__(first_name="芳", last_name="王").get_full_name()
+    footer = html[html.index('class="published"') :]
+    footer = footer[: footer.index("</span>")]
+    assert f"{name} 于" in footer
+    assert "改名" not in footer
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("reports:bulletin_xlsx", args=[bulletin.pk])).content)
+    )
+    assert dict(book.worksheets[0].iter_rows(min_row=2, values_only=True))["发布人"] == name
+
+
+def test_restated_wording_says_when_and_where_the_current_figures_are(
+    client, scene, subdistrict, subdistrict_staff, django_capture_on_commit_callbacks
+):
+    from reports.bulletin_image import bulletin_png
+    from reports.bulletins import bulletin_sections
+
+    publish(client, subdistrict_staff, subdistrict)
+    bulletin = Bulletin.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(subdistrict_staff, scene["fixed"], scene["zhonghao"], 310)
+    html = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    differences = html[html.index('class="differences"') :]
+    assert '<th class="num">发布时</th>' in differences[: differences.index("</thead>")]
+    index = client.get(reverse("reports:bulletins")).content.decode()
+    assert "<h2>已发布</h2>" in index  # the list's heading keeps its word
+    drawn: list[str] = []
+    bulletin_png(bulletin_sections(bulletin.figures), footer="", restated=True, drawn=drawn)
+    assert "数据已更正：本通报发布后有接种数被修改，当前数据见平台排名页。" in drawn

@@ -380,3 +380,37 @@ def test_timeline_page_query_count_does_not_grow(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("reports:milestones"))
+
+
+def test_a_future_day_shows_the_timeline_up_to_today(
+    client, campaign, subdistrict, subdistrict_staff
+):
+    """The mobile team opens 05-10: asked up to 05-20 on 05-05, it is not on the timeline."""
+    assert "移动疫苗接种车" not in str(milestones(Area("subdistrict", subdistrict), on=d(5, 20)))
+    client.force_login(subdistrict_staff)
+    html = client.get(
+        reverse("reports:milestones"),
+        {"area": f"subdistrict:{subdistrict.pk}", "date": "2021-05-20"},
+    ).content.decode()
+    assert "移动疫苗接种车" not in html
+    assert '<input type="date" name="date" value="2021-05-05">' in html
+
+
+def test_a_rejected_note_shows_the_timeline_of_the_day_it_was_showing(
+    client, campaign, subdistrict, subdistrict_staff
+):
+    client.force_login(subdistrict_staff)
+    response = client.post(
+        reverse("reports:milestone_note_add"),
+        {
+            "area": f"subdistrict:{subdistrict.pk}",
+            "date": "2021-04-19",
+            "text": "开始之前",
+            "timeline_date": "2021-04-26",
+        },
+    )
+    html = response.content.decode()
+    assert "2021-04-19 不在接种工作期间内" in html
+    assert '<input type="date" name="date" value="2021-04-26">' in html
+    assert "家乐福临时接种点开始接种" in html  # 04-25
+    assert "家乐福临时接种点停止接种" not in html  # its last day, 04-30, is after 04-26

@@ -33,7 +33,7 @@ def test_a_published_bulletin_is_recorded_with_its_day_and_data_as_of_time(
     build_scene(settings, subdistrict, committee)
     client = signed_in(subdistrict_staff)
     url = reverse("reports:bulletin_publish")
-    client.post(url, {"subdistrict": subdistrict.pk, "date": DAY})
+    client.post(url, {"subdistrict": subdistrict.pk, "date": DAY, "unreported_confirmed": "on"})
     bulletin = Bulletin.objects.get()
     [event] = events(AuditEvent.Kind.PUBLISHED)
     assert (event.user, event.ip_address, event.path) == (subdistrict_staff, OFFICE, url)
@@ -52,8 +52,14 @@ def test_a_refused_publication_records_no_publication(
 ):
     build_scene(settings, subdistrict, committee)
     client = signed_in(subdistrict_staff)
-    client.post(reverse("reports:bulletin_publish"), {"subdistrict": subdistrict.pk, "date": DAY})
-    client.post(reverse("reports:bulletin_publish"), {"subdistrict": subdistrict.pk, "date": DAY})
+    client.post(
+        reverse("reports:bulletin_publish"),
+        {"subdistrict": subdistrict.pk, "date": DAY, "unreported_confirmed": "on"},
+    )
+    client.post(
+        reverse("reports:bulletin_publish"),
+        {"subdistrict": subdistrict.pk, "date": DAY, "unreported_confirmed": "on"},
+    )
     assert Bulletin.objects.count() == 1
     assert len(events(AuditEvent.Kind.PUBLISHED)) == 1
 
@@ -133,7 +139,10 @@ def test_a_bulletin_download_is_an_export_event(
 ):
     build_scene(settings, subdistrict, committee)
     client = signed_in(subdistrict_staff)
-    client.post(reverse("reports:bulletin_publish"), {"subdistrict": subdistrict.pk, "date": DAY})
+    client.post(
+        reverse("reports:bulletin_publish"),
+        {"subdistrict": subdistrict.pk, "date": DAY, "unreported_confirmed": "on"},
+    )
     bulletin = Bulletin.objects.get()
     response = client.get(reverse(f"reports:{view}", args=[bulletin.pk]))
     assert response.status_code == 200

@@ -149,3 +149,24 @@ def test_drill_down_query_count_is_flat(
     snapshots_rebuild(start=START)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_a_day_without_snapshots_shows_the_latest_day_before_it(
+    client, subdistrict_staff, due, committee
+):
+    """07-20 has no snapshot rows (the rebuild stops at 06-30): the figures are 06-30's,
+    never negative, with a note."""
+    html = get(client, subdistrict_staff, reverse("reports:second_doses"), date="2021-07-20")
+    assert _numbers(html, "中浩云居民区") == [26, 0, 0, 30, 4]
+    assert _numbers(html, "万里雅筑居民区") == [2, 50, 40, 100, 8]
+    assert "2021-07-20 没有数据：显示此前最近有数据的一天 2021-06-30" in html
+    url = reverse("reports:second_dose_committee", args=[committee.pk])
+    html = get(client, subdistrict_staff, url, date="2021-07-20")
+    assert "2021-06-30" in html
+    days = html[html.index("未来 14 天") : html.index("未来 8 周")]
+    assert _numbers(days, "07-01") == [40]
+
+
+def test_the_next_7_days_column_says_due(client, subdistrict_staff, due):
+    html = get(client, subdistrict_staff, reverse("reports:second_doses"))
+    assert '<th class="num">未来 7 天到期</th>' in html

@@ -178,3 +178,12 @@ def test_due_list_is_one_query_however_many_committees(
         )
     with django_assert_num_queries(1):
         second_dose_schedule(committee, WINDOW)
+
+
+def test_differences_never_below_zero_when_a_row_is_missing(committee):
+    """Rows only to 06-20: on 07-20 the row of T + 7 − min (07-06) is missing, which
+    made "next 7 days" negative; it is floored at 0."""
+    snapshots(committee, first=FIRST, second={}, end=d(6, 20))
+    row = one(committee, SecondDoseWindow(on=d(7, 20), min_days=21, max_days=56))
+    assert row.due_now >= 0
+    assert row.due_next_7_days == 0
