@@ -33,14 +33,18 @@ from sites.plans import (
     site_plans_set,
     sites_plannable_by,
 )
-from sites.selectors import sites_visible_to
+from sites.selectors import latest_tally_day, sites_visible_to
+
+
+def _asked_day(request: HttpRequest, name: str = "date") -> date | None:
+    try:
+        return date.fromisoformat(request.GET[name]) if request.GET.get(name) else None
+    except ValueError as error:
+        raise Http404 from error
 
 
 def _day(request: HttpRequest, name: str = "date") -> date:
-    try:
-        return date.fromisoformat(request.GET[name]) if request.GET.get(name) else today()
-    except ValueError as error:
-        raise Http404 from error
+    return _asked_day(request, name) or today()
 
 
 def _area(request: HttpRequest, scope: StaffScope | None) -> tuple[list[Area], Area]:
@@ -66,10 +70,11 @@ def capacity(request: HttpRequest) -> HttpResponse:
     utilisation, plan vs actual, for one day or the week ending on it."""
     scope = staff_scope_for(request.user)
     areas, area = _area(request, scope)
-    on = _day(request)
+    sites = _area_sites(scope, area)
+    # Without a date: the latest day with tallies, not a today nobody has reported yet.
+    on = _asked_day(request) or latest_tally_day(sites, today()) or today()
     week = request.GET.get("period") == "week"
     period = Period.week_ending(on) if week else Period.day(on)
-    sites = _area_sites(scope, area)
     rows = site_rows(sites, period)
     kinds = grouped_rows(sites, period, by="kind")
     total_level = "district" if area.kind == "district" else "subdistrict"

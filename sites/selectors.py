@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from campaign.models import Committee, StaffScope
 from campaign.selectors import subdistricts_visible_to
@@ -42,6 +42,13 @@ def site_is_active(site: Site, on: date) -> bool:
 
 def sites_active_on(on: date) -> Q:
     return Q(active_from__lte=on) & (Q(active_to__isnull=True) | Q(active_to__gte=on))
+
+
+def latest_tally_day(sites: QuerySet[Site], on: date) -> date | None:
+    """The latest day on or before ``on`` on which any of ``sites`` reported (one query)."""
+    return DailyTally.objects.filter(site__in=sites, date__lte=on).aggregate(last=Max("date"))[
+        "last"
+    ]
 
 
 def tallies_of(site: Site, on: date) -> QuerySet[DailyTally]:

@@ -197,3 +197,31 @@ def test_capacity_page_reads_one_query_per_level_whatever_the_number_of_sites(
         )
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(url, {"date": "2021-06-28", "period": "week"})
+
+
+def test_capacity_page_defaults_to_the_latest_day_with_tallies(client, sites, subdistrict_staff):
+    """Today is 06-30 and nobody has reported since 06-28: the page opens on 06-28, not on
+    an empty today (a tally of another district on 06-29 does not count)."""
+    far = Site.objects.get(code="FAR")
+    DailyTally.objects.create(
+        date=_d(29), site=far, committee=None, dose_kind="first", count=5, source="entry"
+    )
+    DailyTally.objects.create(  # tomorrow's typo does not count either
+        date=datetime.date(2021, 7, 1),
+        site=sites["fixed"],
+        committee=None,
+        dose_kind="first",
+        count=5,
+        source="entry",
+    )
+    client.force_login(subdistrict_staff)
+    response = client.get(reverse("sites:capacity"))
+    assert response.context["on"] == D
+    assert response.context["total"]["doses_total"] == 350
+    assert "46.7%" in response.content.decode()
+
+
+def test_capacity_page_without_any_tally_opens_on_today(client, subdistrict_staff):
+    client.force_login(subdistrict_staff)
+    response = client.get(reverse("sites:capacity"))
+    assert response.context["on"] == datetime.date(2021, 6, 30)
