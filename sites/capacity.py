@@ -12,8 +12,10 @@ Definitions (also in the README):
   (a kind, a subdistrict, a district) sums both before dividing. An open site that has not
   reported counts with its capacity and no doses; the page shows how many site-days are
   reported.
-- **plan vs actual** counts only the site-days with a plan: **actual** = the doses of those
-  days, **variance** = actual − plan, **variance %** = variance ÷ plan.
+- **plan vs actual** counts only the site-days with a plan that the site reported:
+  **plan** = the plans of those days, **actual** = the doses of those days, **variance** =
+  actual − plan, **variance %** = variance ÷ plan. A planned day the site has not reported
+  is left out and shown as "not reported" (未上报), never as 0 doses given.
 
 Every level (site, kind, subdistrict, district) is one query: the open sites of the area,
 annotated with correlated sums of their tallies and plans for the period, then grouped.
@@ -132,18 +134,30 @@ def _percent(numerator, denominator):
 def site_days(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
     """The sites open on at least one day of the period, each annotated with its figures
     for the period: ``open_days``, ``capacity``, ``doses``, ``reported_days``,
-    ``planned`` (None without a plan), ``plan_days``, ``actual_on_plan_days``."""
+    ``planned`` (the plans of the days the site reported; None without one), ``plan_days``,
+    ``actual_on_plan_days``, and the plans of days it did not report:
+    ``planned_unreported`` (None without one) and ``unreported_plan_days``."""
     in_period = {"site": OuterRef("pk"), "date__range": (period.start, period.end)}
     tallies = DailyTally.objects.filter(**in_period)
     plans = SitePlan.objects.filter(**in_period)
     has_plan = SitePlan.objects.filter(site=OuterRef("site"), date=OuterRef("date"))
+    # A plan counts against the actual only on a day the site reported: an unreported day
+    # is "not reported", not "0 given".
+    was_reported = Exists(DailyTally.objects.filter(site=OuterRef("site"), date=OuterRef("date")))
+    reported_plans = plans.filter(was_reported)
+    unreported_plans = plans.filter(~was_reported)
     reported = (
         tallies.order_by()
         .values("site")
         .annotate(days=Count("date", distinct=True))
         .values("days")[:1]
     )
-    plan_days = plans.order_by().values("site").annotate(days=Count("pk")).values("days")[:1]
+    plan_days = (
+        reported_plans.order_by().values("site").annotate(days=Count("pk")).values("days")[:1]
+    )
+    unreported_plan_days = (
+        unreported_plans.order_by().values("site").annotate(days=Count("pk")).values("days")[:1]
+    )
     return (
         sites.filter(_open_in(period))
         .annotate(open_days=_open_days(period))
@@ -157,8 +171,12 @@ def site_days(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
             ),
             doses=_sum_of(tallies, "count", empty=0),
             reported_days=Coalesce(Subquery(reported, output_field=IntegerField()), Value(0)),
-            planned=_sum_of(plans, "planned_doses"),
+            planned=_sum_of(reported_plans, "planned_doses"),
             plan_days=Coalesce(Subquery(plan_days, output_field=IntegerField()), Value(0)),
+            planned_unreported=_sum_of(unreported_plans, "planned_doses"),
+            unreported_plan_days=Coalesce(
+                Subquery(unreported_plan_days, output_field=IntegerField()), Value(0)
+            ),
             actual_on_plan_days=_sum_of(tallies.filter(Exists(has_plan)), "count", empty=0),
         )
     )
@@ -210,6 +228,8 @@ def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet:
         reported_site_days=Sum("reported_days"),
         planned_total=Sum("planned"),
         plan_site_days=Sum("plan_days"),
+        unreported_plan_site_days=Sum("unreported_plan_days"),
+        planned_unreported_total=Sum("planned_unreported"),
         actual_on_plan_total=Sum("actual_on_plan_days"),
     )
     variance = F("actual_on_plan_total") - F("planned_total")  # NULL without any plan
