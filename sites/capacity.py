@@ -3,9 +3,10 @@
 Definitions (also in the README):
 
 - **daily capacity** (日接种能力) is ``Site.daily_capacity``, the most doses the site can
-  give in a day: its stations × the doses one station gives in a day (the demo uses 120
-  at fixed, 125 at temporary sites and 100 for mobile teams). It is the one capacity
-  figure: the entry grid's "above capacity" check uses it too. Over a period, a site's
+  give in a day, as registered for the site. It is the one capacity figure: the entry
+  grid's "above capacity" check uses it too. The site's stations are shown next to it but
+  capacity is not computed from them (the register holds no doses-per-station figure, and
+  dividing one by the other would print a rate nobody entered). Over a period, a site's
   capacity is its daily capacity × the days it is open in the period (``active_from`` to
   ``active_to``), so a site that is closed adds nothing.
 - **utilisation** (负荷率) = doses given at the site ÷ its capacity, in %. A group of sites
@@ -164,10 +165,6 @@ def site_days(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
         .annotate(
             capacity=ExpressionWrapper(
                 F("daily_capacity") * F("open_days"), output_field=IntegerField()
-            ),
-            per_station=ExpressionWrapper(
-                Cast(F("daily_capacity"), FloatField()) / Cast(F("stations"), FloatField()),
-                output_field=FloatField(),
             ),
             doses=_sum_of(tallies, "count", empty=0),
             reported_days=Coalesce(Subquery(reported, output_field=IntegerField()), Value(0)),

@@ -82,7 +82,7 @@ def test_one_day_per_site(sites, subdistrict):
     rows = _by_code(site_rows(Site.objects.filter(subdistrict=subdistrict), Period.day(D)))
     assert set(rows) == {"F", "T", "M"}  # the sites closed that day are not listed
     fixed, temporary, mobile = rows["F"], rows["T"], rows["M"]
-    assert (fixed.capacity, fixed.doses, fixed.per_station) == (400, 300, 100.0)
+    assert (fixed.capacity, fixed.doses) == (400, 300)
     assert fixed.utilisation == pytest.approx(75.0)
     assert (fixed.planned, fixed.actual_on_plan_days, fixed.variance) == (280, 300, 20)
     assert fixed.variance_percent == pytest.approx(100 * 20 / 280)  # +7.1%
@@ -164,7 +164,6 @@ def test_capacity_page_shows_the_figures(client, sites, subdistrict_staff):
     assert "+20" in html
     assert "+7.1%" in html
     assert "75.0%" in html
-    assert "4 × 100" in html  # the fixed site's capacity: stations × doses per station
     assert "未上报" in html  # the mobile team
     assert "2021-06-26 至 2021-06-30" in html  # a temporary site's open dates
     assert "真如" not in html  # another subdistrict, outside the clerk's scope
@@ -247,3 +246,14 @@ def test_a_planned_day_not_reported_is_not_zero_given(client, sites, subdistrict
     mobile = _by_code(week.context["rows"])["M"]
     assert (mobile.planned, mobile.actual_on_plan_days, mobile.variance) == (50, 30, -20)
     assert (mobile.plan_days, mobile.unreported_plan_days) == (1, 1)
+
+
+def test_capacity_prints_no_made_up_stations_formula(client, subdistrict, subdistrict_staff):
+    """500 a day over 3 stations: the page shows 500, not "3 × 167" (= 501)."""
+    SiteFactory(subdistrict=subdistrict, code="B", kind="fixed", stations=3, daily_capacity=500)
+    client.force_login(subdistrict_staff)
+    html = client.get(reverse("sites:capacity"), {"date": "2021-06-30"}).content.decode()
+    assert '<td class="num">500</td>' in html
+    assert "× 167" not in html
+    assert "167" not in html
+    assert "每台每日" not in html
