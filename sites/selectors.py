@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from campaign.models import Committee, StaffScope
 from campaign.selectors import subdistricts_visible_to
-from sites.models import DailyTally, Site, TallyImport
+from sites.models import DailyTally, MobileVisit, Site, TallyImport
 
 
 def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
@@ -105,4 +105,26 @@ def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
         return imports
     return imports.filter(
         Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)
+    )
+
+
+def mobile_teams_with_visits(teams: QuerySet[Site]) -> QuerySet[Site]:
+    """Each mobile team with its visits: ``visit_count``, ``visit_doses`` (None when no
+    visit gave a figure) and ``last_visit``; one query."""
+    return teams.annotate(
+        visit_count=Count("visits"),
+        visit_doses=Sum("visits__doses"),
+        last_visit=Max("visits__date"),
+    ).order_by("subdistrict__code", "code")
+
+
+def visits_by_subdistrict(teams: QuerySet[Site]) -> QuerySet:
+    """The visits of ``teams`` summed per subdistrict: visits, doses, teams; one query."""
+    return (
+        MobileVisit.objects.filter(site__in=teams)
+        .values("site__subdistrict__name", "site__subdistrict__code")
+        .annotate(
+            visit_count=Count("pk"), visit_doses=Sum("doses"), teams=Count("site", distinct=True)
+        )
+        .order_by("site__subdistrict__code")
     )
