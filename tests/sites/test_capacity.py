@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from sites.capacity import Period, grouped_rows, site_rows
 from sites.models import DailyTally, Site
@@ -257,3 +258,16 @@ def test_capacity_prints_no_made_up_stations_formula(client, subdistrict, subdis
     assert "× 167" not in html
     assert "167" not in html
     assert "每台每日" not in html
+
+
+def test_reported_reads_once_as_site_days(client, sites, subdistrict_staff):
+    """万里 on 06-28: 2 of its 3 open sites reported; the label says 已上报 once."""
+    client.force_login(subdistrict_staff)
+    html = client.get(reverse("sites:capacity"), {"date": "2021-06-28"}).content.decode()
+    assert "<dt>已上报</dt><dd>2 / 3（接种点·天）</dd>" in html
+    assert "应上报 3 次" not in html
+
+
+def test_a_sites_last_open_day_is_named_as_such():
+    with translation.override("zh-hans"):
+        assert str(Site._meta.get_field("active_to").verbose_name) == "最后开放日期"
