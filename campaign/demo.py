@@ -42,6 +42,7 @@ from django.db import reset_queries, transaction
 from django.db.models import Model, Sum
 from simple_history.utils import bulk_create_with_history
 
+from campaign.clock import today
 from campaign.models import (
     Building,
     BuildingCount,
@@ -56,6 +57,7 @@ from campaign.services import building_count_record, building_create
 from reports.models import MilestoneNote
 from reports.services import snapshots_rebuild
 from sites.models import DailyTally, MobileVisit, Site, SitePlan
+from sites.plans import PlanCell, mobile_visit_record, site_plans_set
 
 # ---------------------------------------------------------------------------------------
 # The campaign and its calendar (seed 000: "174 days", 2021-01-08 to 2021-06-30)
@@ -1604,6 +1606,7 @@ def _ensure_timeline_notes(ids: _Ids, result: DemoSeedResult) -> None:
 # site's plan for the campaign's last two weeks, and Wanli's mobile team and bus visits.
 # ---------------------------------------------------------------------------------------
 
+DEMO_PLAN_WRITER = "admin"  # plans of past days are an administrator's to write
 PLANS_FROM = _d(6, 17)  # plans of 06-17 .. 06-30: the page's "week" view has two of them
 PLAN_LOOKBACK = 7  # a plan is made from the site's last week, as Wulibao's evening review did
 SPRINT_PLAN_FACTOR = 1.2  # the three-day sprint was planned above the usual days
@@ -1642,21 +1645,22 @@ def _ensure_plans_and_visits(ids: _Ids, result: DemoSeedResult) -> None:
                 usual *= SPRINT_PLAN_FACTOR
             if spec.is_active(day) and usual >= 5:
                 plans.append((site_ids[code], day, max(10, round(usual / 10) * 10)))
+    writer = get_user_model().objects.filter(username=DEMO_PLAN_WRITER).first()
+    if writer is None:
+        return
     stored = set(SitePlan.objects.values_list("site_id", "date"))
     missing = [
-        SitePlan(site_id=site_id, date=day, planned_doses=value)
+        PlanCell(site_id=site_id, date=day, planned_doses=value)
         for site_id, day, value in plans
         if (site_id, day) not in stored
     ]
-    if missing:
-        bulk_create_with_history(
-            missing, SitePlan, batch_size=500, default_change_reason=HISTORY_REASON
-        )
+    if missing:  # the service's rules: open days, in the campaign, one plan a cell
+        site_plans_set(user=writer, cells=missing)
     result.count("plans", created=len(missing), existing=len(plans) - len(missing))
-    _ensure_wanli_visits(ids, result)
+    _ensure_wanli_visits(ids, writer, result)
 
 
-def _ensure_wanli_visits(ids: _Ids, result: DemoSeedResult) -> None:
+def _ensure_wanli_visits(ids: _Ids, writer, result: DemoSeedResult) -> None:
     wanli = next(s for s in PUTUO.subdistricts if s.code == WANLI_CODE)
     schedule = StreetSimulation(wanli, MILESTONES).visits  # day index -> committee -> site
     wanted = list(NAMED_VISITS)
@@ -1674,24 +1678,25 @@ def _ensure_wanli_visits(ids: _Ids, result: DemoSeedResult) -> None:
         .annotate(total=Sum("count"))
         .order_by()
     }
+    wanted = [visit for visit in wanted if visit[0] <= today()]  # none recorded ahead
     stored = set(MobileVisit.objects.values_list("site_id", "date", "committee_id", "compound"))
-    visits = []
+    sites = Site.objects.in_bulk({ids.sites[site] for _day, site, *_rest in wanted})
+    committees = Committee.objects.in_bulk(
+        {ids.committees[code] for _d, _s, code, *_r in wanted if code}
+    )
+    created = 0
     for day, site, committee, compound, note in wanted:
         site_id, committee_id = ids.sites[site], ids.committees.get(committee)
         if (site_id, day, committee_id, compound) in stored:
             continue
-        visits.append(
-            MobileVisit(
-                site_id=site_id,
-                date=day,
-                committee_id=committee_id,
-                compound=compound,
-                doses=doses.get((day, site_id, committee_id)),
-                note=note,
-            )
+        mobile_visit_record(  # the service's rules: a mobile team, open, not ahead of today
+            user=writer,
+            site=sites[site_id],
+            on=day,
+            committee=committees.get(committee_id),
+            compound=compound,
+            doses=doses.get((day, site_id, committee_id)),
+            note=note,
         )
-    if visits:
-        bulk_create_with_history(
-            visits, MobileVisit, batch_size=500, default_change_reason=HISTORY_REASON
-        )
-    result.count("mobile visits", created=len(visits), existing=len(wanted) - len(visits))
+        created += 1
+    result.count("mobile visits", created=created, existing=len(wanted) - created)

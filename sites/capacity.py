@@ -3,17 +3,20 @@
 Definitions (also in the README):
 
 - **daily capacity** (日接种能力) is ``Site.daily_capacity``, the most doses the site can
-  give in a day: its stations × the doses one station gives in a day (the demo uses 120
-  at fixed, 125 at temporary sites and 100 for mobile teams). It is the one capacity
-  figure: the entry grid's "above capacity" check uses it too. Over a period, a site's
+  give in a day, as registered for the site. It is the one capacity figure: the entry
+  grid's "above capacity" check uses it too. The site's stations are shown next to it but
+  capacity is not computed from them (the register holds no doses-per-station figure, and
+  dividing one by the other would print a rate nobody entered). Over a period, a site's
   capacity is its daily capacity × the days it is open in the period (``active_from`` to
   ``active_to``), so a site that is closed adds nothing.
 - **utilisation** (负荷率) = doses given at the site ÷ its capacity, in %. A group of sites
   (a kind, a subdistrict, a district) sums both before dividing. An open site that has not
   reported counts with its capacity and no doses; the page shows how many site-days are
   reported.
-- **plan vs actual** counts only the site-days with a plan: **actual** = the doses of those
-  days, **variance** = actual − plan, **variance %** = variance ÷ plan.
+- **plan vs actual** counts only the site-days with a plan that the site reported:
+  **plan** = the plans of those days, **actual** = the doses of those days, **variance** =
+  actual − plan, **variance %** = variance ÷ plan. A planned day the site has not reported
+  is left out and shown as "not reported" (未上报), never as 0 doses given.
 
 Every level (site, kind, subdistrict, district) is one query: the open sites of the area,
 annotated with correlated sums of their tallies and plans for the period, then grouped.
@@ -132,18 +135,30 @@ def _percent(numerator, denominator):
 def site_days(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
     """The sites open on at least one day of the period, each annotated with its figures
     for the period: ``open_days``, ``capacity``, ``doses``, ``reported_days``,
-    ``planned`` (None without a plan), ``plan_days``, ``actual_on_plan_days``."""
+    ``planned`` (the plans of the days the site reported; None without one), ``plan_days``,
+    ``actual_on_plan_days``, and the plans of days it did not report:
+    ``planned_unreported`` (None without one) and ``unreported_plan_days``."""
     in_period = {"site": OuterRef("pk"), "date__range": (period.start, period.end)}
     tallies = DailyTally.objects.filter(**in_period)
     plans = SitePlan.objects.filter(**in_period)
     has_plan = SitePlan.objects.filter(site=OuterRef("site"), date=OuterRef("date"))
+    # A plan counts against the actual only on a day the site reported: an unreported day
+    # is "not reported", not "0 given".
+    was_reported = Exists(DailyTally.objects.filter(site=OuterRef("site"), date=OuterRef("date")))
+    reported_plans = plans.filter(was_reported)
+    unreported_plans = plans.filter(~was_reported)
     reported = (
         tallies.order_by()
         .values("site")
         .annotate(days=Count("date", distinct=True))
         .values("days")[:1]
     )
-    plan_days = plans.order_by().values("site").annotate(days=Count("pk")).values("days")[:1]
+    plan_days = (
+        reported_plans.order_by().values("site").annotate(days=Count("pk")).values("days")[:1]
+    )
+    unreported_plan_days = (
+        unreported_plans.order_by().values("site").annotate(days=Count("pk")).values("days")[:1]
+    )
     return (
         sites.filter(_open_in(period))
         .annotate(open_days=_open_days(period))
@@ -151,14 +166,14 @@ def site_days(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
             capacity=ExpressionWrapper(
                 F("daily_capacity") * F("open_days"), output_field=IntegerField()
             ),
-            per_station=ExpressionWrapper(
-                Cast(F("daily_capacity"), FloatField()) / Cast(F("stations"), FloatField()),
-                output_field=FloatField(),
-            ),
             doses=_sum_of(tallies, "count", empty=0),
             reported_days=Coalesce(Subquery(reported, output_field=IntegerField()), Value(0)),
-            planned=_sum_of(plans, "planned_doses"),
+            planned=_sum_of(reported_plans, "planned_doses"),
             plan_days=Coalesce(Subquery(plan_days, output_field=IntegerField()), Value(0)),
+            planned_unreported=_sum_of(unreported_plans, "planned_doses"),
+            unreported_plan_days=Coalesce(
+                Subquery(unreported_plan_days, output_field=IntegerField()), Value(0)
+            ),
             actual_on_plan_days=_sum_of(tallies.filter(Exists(has_plan)), "count", empty=0),
         )
     )
@@ -210,6 +225,8 @@ def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet:
         reported_site_days=Sum("reported_days"),
         planned_total=Sum("planned"),
         plan_site_days=Sum("plan_days"),
+        unreported_plan_site_days=Sum("unreported_plan_days"),
+        planned_unreported_total=Sum("planned_unreported"),
         actual_on_plan_total=Sum("actual_on_plan_days"),
     )
     variance = F("actual_on_plan_total") - F("planned_total")  # NULL without any plan

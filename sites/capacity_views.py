@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,28 +19,38 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope
+from campaign.models import Committee, StaffScope
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.selectors import Area, ranking_areas
-from sites.capacity import KIND_ORDER, Period, grouped_rows, site_rows
-from sites.models import MobileVisit, Site, SitePlan
+from sites.capacity import Period, grouped_rows, site_rows
+from sites.models import MobileVisit, Site
 from sites.plan_forms import MobileVisitForm, PlanGridForm
 from sites.plans import (
     PlanRejected,
     can_plan,
     mobile_visit_delete,
     mobile_visit_record,
+    plan_week,
     site_plans_set,
     sites_plannable_by,
 )
-from sites.selectors import sites_visible_to
+from sites.selectors import (
+    latest_tally_day,
+    mobile_teams_with_visits,
+    sites_visible_to,
+    visits_by_subdistrict,
+)
+
+
+def _asked_day(request: HttpRequest, name: str = "date") -> date | None:
+    try:
+        return date.fromisoformat(request.GET[name]) if request.GET.get(name) else None
+    except ValueError as error:
+        raise Http404 from error
 
 
 def _day(request: HttpRequest, name: str = "date") -> date:
-    try:
-        return date.fromisoformat(request.GET[name]) if request.GET.get(name) else today()
-    except ValueError as error:
-        raise Http404 from error
+    return _asked_day(request, name) or today()
 
 
 def _area(request: HttpRequest, scope: StaffScope | None) -> tuple[list[Area], Area]:
@@ -66,10 +76,11 @@ def capacity(request: HttpRequest) -> HttpResponse:
     utilisation, plan vs actual, for one day or the week ending on it."""
     scope = staff_scope_for(request.user)
     areas, area = _area(request, scope)
-    on = _day(request)
+    sites = _area_sites(scope, area)
+    # Without a date: the latest day with tallies, not a today nobody has reported yet.
+    on = _asked_day(request) or latest_tally_day(sites, today()) or today()
     week = request.GET.get("period") == "week"
     period = Period.week_ending(on) if week else Period.day(on)
-    sites = _area_sites(scope, area)
     rows = site_rows(sites, period)
     kinds = grouped_rows(sites, period, by="kind")
     total_level = "district" if area.kind == "district" else "subdistrict"
@@ -110,25 +121,13 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
         raise Http404
     subdistrict = subdistrict or subdistricts[0]
     start = _day(request, "start")
-    period = Period(start, start + timedelta(days=6))
-    sites = list(
-        sites_plannable_by(scope)
-        .filter(subdistrict=subdistrict, active_from__lte=period.end)
-        .filter(Q(active_to__isnull=True) | Q(active_to__gte=period.start))
-        .order_by(KIND_ORDER, "code")
-    )
-    plans = SitePlan.objects.filter(site__in=sites, date__range=(period.start, period.end))
-    campaigns = list(
-        Campaign.objects.filter(start_date__lte=period.end, end_date__gte=period.start)
-    )
+    week = plan_week(scope, subdistrict, start)
     grid = {
-        "sites": sites,
-        "days": period.days,
-        "stored": list(plans),
-        "editable_from": None if scope.role == StaffScope.Role.ADMINISTRATOR else today(),
-        "campaign_days": {
-            day for day in period.days if any(c.start_date <= day <= c.end_date for c in campaigns)
-        },
+        "sites": week.sites,
+        "days": week.days,
+        "stored": week.stored,
+        "editable_from": week.editable_from,
+        "campaign_days": week.campaign_days,
     }
     form = PlanGridForm(request.POST or None, **grid)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +150,6 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
             )
             query = urlencode({"subdistrict": subdistrict.pk, "start": start.isoformat()})
             return redirect(f"{reverse('sites:plans')}?{query}")
-    day_totals = dict(plans.order_by().values_list("date").annotate(total=Sum("planned_doses")))
     return render(
         request,
         "sites/plans.html",
@@ -160,7 +158,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
             "subdistricts": subdistricts,
             "subdistrict": subdistrict,
             "start": start,
-            "days": [(day, day_totals.get(day)) for day in period.days],
+            "days": [(day, week.day_totals.get(day)) for day in week.days],
             "previous_week": (start - timedelta(days=7)).isoformat(),
             "next_week": (start + timedelta(days=7)).isoformat(),
             "today": today(),
@@ -217,19 +215,6 @@ def visits(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('sites:visits')}?{request.GET.urlencode()}")
     elif request.method == "POST":
         raise Http404
-    by_site = mobile.annotate(
-        visit_count=Count("visits"),
-        visit_doses=Sum("visits__doses"),
-        last_visit=Max("visits__date"),
-    ).order_by("subdistrict__code", "code")
-    by_subdistrict = (
-        MobileVisit.objects.filter(site__in=mobile)
-        .values("site__subdistrict__name", "site__subdistrict__code")
-        .annotate(
-            visit_count=Count("pk"), visit_doses=Sum("doses"), teams=Count("site", distinct=True)
-        )
-        .order_by("site__subdistrict__code")
-    )
     return render(
         request,
         "sites/visits.html",
@@ -237,8 +222,8 @@ def visits(request: HttpRequest) -> HttpResponse:
             "areas": areas,
             "area": area,
             "chosen": chosen,
-            "teams": by_site,
-            "by_subdistrict": by_subdistrict if area.kind == "district" else [],
+            "teams": mobile_teams_with_visits(mobile),
+            "by_subdistrict": visits_by_subdistrict(mobile) if area.kind == "district" else [],
             "visits": listed.select_related("site", "committee", "entered_by").order_by(
                 "-date", "site__code", "-pk"
             )[:VISITS_SHOWN],

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope
+from campaign.models import Campaign, Committee, StaffScope, Subdistrict
 from campaign.selectors import staff_scope_for
+from sites.capacity import KIND_ORDER, Period
 from sites.models import MobileVisit, Site, SitePlan
 from sites.selectors import site_is_active, sites_visible_to
 
@@ -145,19 +147,70 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
     return result
 
 
+def in_campaign(day: date, campaigns: Sequence[Campaign]) -> bool:
+    return any(c.start_date <= day <= c.end_date for c in campaigns)
+
+
+def plans_editable_from(scope: StaffScope) -> date | None:
+    """The first day whose plan the scope may still change: today for staff (a plan is made
+    before its day), None (any day) for administrators."""
+    return None if scope.role == StaffScope.Role.ADMINISTRATOR else today()
+
+
 def _cell_problem(
     scope: StaffScope, site: Site, day: date, campaigns: Sequence[Campaign]
 ) -> str | None:
     shown = _shown(day)
     if not site_is_active(site, day):
         return _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
-    if not any(c.start_date <= day <= c.end_date for c in campaigns):
+    if not in_campaign(day, campaigns):
         return _("%(date)s is outside the campaign.") % {"date": shown}
-    if day < today() and scope.role != StaffScope.Role.ADMINISTRATOR:
+    editable_from = plans_editable_from(scope)
+    if editable_from is not None and day < editable_from:
         return _(
             "%(date)s has passed: only an administrator may change the plan of %(site)s for it."
         ) % {"site": site.name, "date": shown}
     return None
+
+
+@dataclass
+class PlanWeek:
+    """What the plan grid of one subdistrict's week shows: the sites open in it (fixed,
+    temporary, mobile), the stored plans and each day's planned total, the days in a
+    campaign and the first day that may still be changed (the rules of ``site_plans_set``)."""
+
+    sites: list[Site]
+    days: list[date]
+    stored: list[SitePlan]
+    editable_from: date | None
+    campaign_days: set[date]
+    day_totals: dict[date, int]
+
+
+def plan_week(scope: StaffScope, subdistrict: Subdistrict, start: date) -> PlanWeek:
+    """The seven days from ``start``: three queries, however many sites."""
+    period = Period(start, start + timedelta(days=6))
+    sites = list(
+        sites_plannable_by(scope)
+        .filter(subdistrict=subdistrict, active_from__lte=period.end)
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=period.start))
+        .order_by(KIND_ORDER, "code")
+    )
+    stored = list(SitePlan.objects.filter(site__in=sites, date__range=(period.start, period.end)))
+    campaigns = list(
+        Campaign.objects.filter(start_date__lte=period.end, end_date__gte=period.start)
+    )
+    day_totals: dict[date, int] = {}
+    for plan in stored:
+        day_totals[plan.date] = day_totals.get(plan.date, 0) + plan.planned_doses
+    return PlanWeek(
+        sites=sites,
+        days=period.days,
+        stored=stored,
+        editable_from=plans_editable_from(scope),
+        campaign_days={day for day in period.days if in_campaign(day, campaigns)},
+        day_totals=day_totals,
+    )
 
 
 @transaction.atomic

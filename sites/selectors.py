@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from campaign.models import Committee, StaffScope
 from campaign.selectors import subdistricts_visible_to
-from sites.models import DailyTally, Site, TallyImport
+from sites.models import DailyTally, MobileVisit, Site, TallyImport
 
 
 def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
@@ -42,6 +42,13 @@ def site_is_active(site: Site, on: date) -> bool:
 
 def sites_active_on(on: date) -> Q:
     return Q(active_from__lte=on) & (Q(active_to__isnull=True) | Q(active_to__gte=on))
+
+
+def latest_tally_day(sites: QuerySet[Site], on: date) -> date | None:
+    """The latest day on or before ``on`` on which any of ``sites`` reported (one query)."""
+    return DailyTally.objects.filter(site__in=sites, date__lte=on).aggregate(last=Max("date"))[
+        "last"
+    ]
 
 
 def tallies_of(site: Site, on: date) -> QuerySet[DailyTally]:
@@ -98,4 +105,26 @@ def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
         return imports
     return imports.filter(
         Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)
+    )
+
+
+def mobile_teams_with_visits(teams: QuerySet[Site]) -> QuerySet[Site]:
+    """Each mobile team with its visits: ``visit_count``, ``visit_doses`` (None when no
+    visit gave a figure) and ``last_visit``; one query."""
+    return teams.annotate(
+        visit_count=Count("visits"),
+        visit_doses=Sum("visits__doses"),
+        last_visit=Max("visits__date"),
+    ).order_by("subdistrict__code", "code")
+
+
+def visits_by_subdistrict(teams: QuerySet[Site]) -> QuerySet:
+    """The visits of ``teams`` summed per subdistrict: visits, doses, teams; one query."""
+    return (
+        MobileVisit.objects.filter(site__in=teams)
+        .values("site__subdistrict__name", "site__subdistrict__code")
+        .annotate(
+            visit_count=Count("pk"), visit_doses=Sum("doses"), teams=Count("site", distinct=True)
+        )
+        .order_by("site__subdistrict__code")
     )

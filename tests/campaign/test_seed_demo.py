@@ -252,6 +252,18 @@ def test_demo_sites_have_plans_and_wanli_mobile_visits(seeded):
         assert visit.doses == held, visit
 
 
+def test_demo_plans_and_visits_are_written_through_the_services(seeded):
+    """site_plans_set and mobile_visit_record wrote them: entered by the demo administrator,
+    with a history row naming them, as if typed into the pages."""
+    admin = get_user_model().objects.get(username="admin")
+    assert SitePlan.objects.exists()
+    assert MobileVisit.objects.exists()
+    assert set(SitePlan.objects.values_list("entered_by", flat=True)) == {admin.pk}
+    assert set(MobileVisit.objects.values_list("entered_by", flat=True)) == {admin.pk}
+    assert set(SitePlan.history.values_list("history_user", flat=True)) == {admin.pk}
+    assert set(MobileVisit.history.values_list("history_user", flat=True)) == {admin.pk}
+
+
 # --- the figures ----------------------------------------------------------------------
 
 
@@ -482,6 +494,10 @@ def test_the_seeded_demo_has_a_ranking_for_every_day(seeded, client):
 
 
 def test_command_creates_one_login_per_role_that_works(seeded):
+    # The demo's plans and visits were entered by its admin (a user who entered rows
+    # cannot be deleted): remove them with the users, the command writes them again.
+    SitePlan.objects.all().delete()
+    MobileVisit.objects.all().delete()
     get_user_model().objects.all().delete()
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
@@ -508,6 +524,7 @@ def test_command_creates_one_login_per_role_that_works(seeded):
     assert admin.is_staff
     assert not users.get(username="putuo_leader").is_staff
     assert "rows inserted" in printed
+    assert set(SitePlan.objects.values_list("entered_by", flat=True)) == {admin.pk}
 
 
 def test_an_existing_user_keeps_its_password(seeded):

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from sites.capacity import Period, grouped_rows, site_rows
 from sites.models import DailyTally, Site
@@ -82,15 +83,16 @@ def test_one_day_per_site(sites, subdistrict):
     rows = _by_code(site_rows(Site.objects.filter(subdistrict=subdistrict), Period.day(D)))
     assert set(rows) == {"F", "T", "M"}  # the sites closed that day are not listed
     fixed, temporary, mobile = rows["F"], rows["T"], rows["M"]
-    assert (fixed.capacity, fixed.doses, fixed.per_station) == (400, 300, 100.0)
+    assert (fixed.capacity, fixed.doses) == (400, 300)
     assert fixed.utilisation == pytest.approx(75.0)
     assert (fixed.planned, fixed.actual_on_plan_days, fixed.variance) == (280, 300, 20)
     assert fixed.variance_percent == pytest.approx(100 * 20 / 280)  # +7.1%
     assert temporary.utilisation == pytest.approx(20.0)
     assert (temporary.variance, temporary.variance_percent) == (-50, pytest.approx(-50.0))
-    # Not reported: its capacity is there, no doses, and the plan is missed entirely.
+    # Not reported: its capacity is there with no doses; its plan is not set against 0 given.
     assert (mobile.reported_days, mobile.doses, mobile.utilisation) == (0, 0, 0.0)
-    assert (mobile.variance, mobile.variance_percent) == (-40, pytest.approx(-100.0))
+    assert (mobile.planned, mobile.variance, mobile.variance_percent) == (None, None, None)
+    assert (mobile.planned_unreported, mobile.unreported_plan_days) == (40, 1)
 
 
 def test_one_day_by_kind_and_for_the_subdistrict(sites, subdistrict):
@@ -106,9 +108,11 @@ def test_one_day_by_kind_and_for_the_subdistrict(sites, subdistrict):
     assert (total["capacity_total"], total["doses_total"]) == (750, 350)
     assert (total["site_count"], total["stations_total"]) == (3, 7)
     assert total["utilisation"] == pytest.approx(100 * 350 / 750)  # 46.7%
-    assert (total["planned_total"], total["actual_on_plan_total"]) == (420, 350)
-    assert total["variance"] == -70
-    assert total["variance_percent"] == pytest.approx(-100 * 70 / 420)  # -16.7%
+    # The mobile team's 40 planned on a day it did not report are left out.
+    assert (total["planned_total"], total["actual_on_plan_total"]) == (380, 350)
+    assert total["variance"] == -30
+    assert total["variance_percent"] == pytest.approx(-100 * 30 / 380)  # -7.9%
+    assert (total["unreported_plan_site_days"], total["planned_unreported_total"]) == (1, 40)
     assert (total["reported_site_days"], total["open_site_days"]) == (2, 3)
 
 
@@ -123,11 +127,11 @@ def test_one_day_for_the_district_counts_only_planned_sites_against_the_plan(sit
     (total,) = grouped_rows(putuo, Period.day(D), by="district")
     assert (total["capacity_total"], total["doses_total"]) == (1350, 500)  # far site left out
     assert total["utilisation"] == pytest.approx(100 * 500 / 1350)  # 37.0%
-    # 真如's 150 doses have no plan: plan vs actual is 万里's 420 against 350.
+    # 真如's 150 doses have no plan: plan vs actual is 万里's reported 380 against 350.
     assert (total["planned_total"], total["actual_on_plan_total"], total["variance"]) == (
-        420,
+        380,
         350,
-        -70,
+        -30,
     )
     kinds = {row["kind"]: row for row in grouped_rows(putuo, Period.day(D), by="kind")}
     assert (kinds["fixed"]["capacity_total"], kinds["fixed"]["doses_total"]) == (1000, 450)
@@ -156,12 +160,11 @@ def test_capacity_page_shows_the_figures(client, sites, subdistrict_staff):
     client.force_login(subdistrict_staff)
     html = client.get(reverse("sites:capacity"), {"date": "2021-06-28"}).content.decode()
     assert "46.7%" in html  # 万里's utilisation
-    assert "-70" in html
-    assert "-16.7%" in html
+    assert "-30" in html
+    assert "-7.9%" in html
     assert "+20" in html
     assert "+7.1%" in html
     assert "75.0%" in html
-    assert "4 × 100" in html  # the fixed site's capacity: stations × doses per station
     assert "未上报" in html  # the mobile team
     assert "2021-06-26 至 2021-06-30" in html  # a temporary site's open dates
     assert "真如" not in html  # another subdistrict, outside the clerk's scope
@@ -197,3 +200,74 @@ def test_capacity_page_reads_one_query_per_level_whatever_the_number_of_sites(
         )
     with django_assert_num_queries(len(before.captured_queries)):
         client.get(url, {"date": "2021-06-28", "period": "week"})
+
+
+def test_capacity_page_defaults_to_the_latest_day_with_tallies(client, sites, subdistrict_staff):
+    """Today is 06-30 and nobody has reported since 06-28: the page opens on 06-28, not on
+    an empty today (a tally of another district on 06-29 does not count)."""
+    far = Site.objects.get(code="FAR")
+    DailyTally.objects.create(
+        date=_d(29), site=far, committee=None, dose_kind="first", count=5, source="entry"
+    )
+    DailyTally.objects.create(  # tomorrow's typo does not count either
+        date=datetime.date(2021, 7, 1),
+        site=sites["fixed"],
+        committee=None,
+        dose_kind="first",
+        count=5,
+        source="entry",
+    )
+    client.force_login(subdistrict_staff)
+    response = client.get(reverse("sites:capacity"))
+    assert response.context["on"] == D
+    assert response.context["total"]["doses_total"] == 350
+    assert "46.7%" in response.content.decode()
+
+
+def test_capacity_page_without_any_tally_opens_on_today(client, subdistrict_staff):
+    client.force_login(subdistrict_staff)
+    response = client.get(reverse("sites:capacity"))
+    assert response.context["on"] == datetime.date(2021, 6, 30)
+
+
+def test_a_planned_day_not_reported_is_not_zero_given(client, sites, subdistrict_staff):
+    """The mobile team planned 40 on 06-28 and has not reported it: no −100%, but 未上报
+    with its plan; over the week, its 06-24 report (no plan) changes nothing either."""
+    client.force_login(subdistrict_staff)
+    response = client.get(reverse("sites:capacity"), {"date": "2021-06-28"})
+    mobile = _by_code(response.context["rows"])["M"]
+    assert (mobile.planned, mobile.variance) == (None, None)
+    html = response.content.decode()
+    assert "-100.0%" not in html
+    assert "-40" not in html
+    assert "计划 40，1 天未上报" in html
+    assert "未计入：1 个接种点·天未上报，计划 40" in html
+    SitePlanFactory(site=sites["mobile"], date=_d(24), planned_doses=50)  # reported 30
+    week = client.get(reverse("sites:capacity"), {"date": "2021-06-28", "period": "week"})
+    mobile = _by_code(week.context["rows"])["M"]
+    assert (mobile.planned, mobile.actual_on_plan_days, mobile.variance) == (50, 30, -20)
+    assert (mobile.plan_days, mobile.unreported_plan_days) == (1, 1)
+
+
+def test_capacity_prints_no_made_up_stations_formula(client, subdistrict, subdistrict_staff):
+    """500 a day over 3 stations: the page shows 500, not "3 × 167" (= 501)."""
+    SiteFactory(subdistrict=subdistrict, code="B", kind="fixed", stations=3, daily_capacity=500)
+    client.force_login(subdistrict_staff)
+    html = client.get(reverse("sites:capacity"), {"date": "2021-06-30"}).content.decode()
+    assert '<td class="num">500</td>' in html
+    assert "× 167" not in html
+    assert "167" not in html
+    assert "每台每日" not in html
+
+
+def test_reported_reads_once_as_site_days(client, sites, subdistrict_staff):
+    """万里 on 06-28: 2 of its 3 open sites reported; the label says 已上报 once."""
+    client.force_login(subdistrict_staff)
+    html = client.get(reverse("sites:capacity"), {"date": "2021-06-28"}).content.decode()
+    assert "<dt>已上报</dt><dd>2 / 3（接种点·天）</dd>" in html
+    assert "应上报 3 次" not in html
+
+
+def test_a_sites_last_open_day_is_named_as_such():
+    with translation.override("zh-hans"):
+        assert str(Site._meta.get_field("active_to").verbose_name) == "最后开放日期"

@@ -8,8 +8,16 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from campaign.models import StaffScope
 from sites.models import MobileVisit, SitePlan
-from sites.plans import PlanCell, PlanRejected, mobile_visit_record, site_plans_set
+from sites.plans import (
+    PlanCell,
+    PlanRejected,
+    mobile_visit_record,
+    plan_week,
+    plans_editable_from,
+    site_plans_set,
+)
 from tests.factories import (
     CommitteeFactory,
     MobileVisitFactory,
@@ -225,3 +233,61 @@ def test_visits_are_summed_per_team_and_per_subdistrict(
     assert [v.compound for v in one.context["visits"]] == ["大华虎城园区"]
     assert "Record a visit" not in one.content.decode()  # leaders write nothing
     assert "记录一次上门接种" not in one.content.decode()
+
+
+def test_plan_week_reads_the_grid_with_the_rules_of_site_plans_set(
+    subdistrict_staff, administrator, fixed, site, subdistrict
+):
+    """06-28 .. 07-04: the campaign ends 06-30; staff may change today's plan, not
+    yesterday's; administrators any; each day's total is the sum of its plans."""
+    SitePlanFactory(site=fixed, date=YESTERDAY, planned_doses=300)
+    SitePlanFactory(site=site, date=YESTERDAY, planned_doses=120)
+    SitePlanFactory(site=fixed, date=TODAY, planned_doses=280)
+    SiteFactory(subdistrict=subdistrict, code="GONE", active_to=datetime.date(2021, 6, 27))
+    staff_scope = StaffScope.objects.get(user=subdistrict_staff)
+    week = plan_week(staff_scope, subdistrict, datetime.date(2021, 6, 28))
+    assert [s.code for s in week.sites] == [fixed.code, site.code]  # fixed first; GONE closed
+    assert (week.days[0], week.days[-1]) == (datetime.date(2021, 6, 28), datetime.date(2021, 7, 4))
+    assert week.campaign_days == {datetime.date(2021, 6, d) for d in (28, 29, 30)}
+    assert week.day_totals == {YESTERDAY: 420, TODAY: 280}
+    assert week.editable_from == TODAY == plans_editable_from(staff_scope)
+    admin_scope = StaffScope.objects.get(user=administrator)
+    assert plan_week(admin_scope, subdistrict, TODAY).editable_from is None
+
+
+def test_plan_grid_page_reads_the_same_queries_whatever_the_number_of_sites(
+    client, subdistrict_staff, fixed, subdistrict, django_assert_max_num_queries
+):
+    client.force_login(subdistrict_staff)
+    url = reverse("sites:plans")
+    client.get(url)  # warm the session
+    # session, user, scope, subdistricts; sites, plans, campaigns; two savepoints
+    with django_assert_max_num_queries(9):
+        client.get(url, {"start": "2021-06-24"})
+    for n in range(10):
+        more = SiteFactory(subdistrict=subdistrict, kind="temporary")
+        SitePlanFactory(site=more, date=TODAY, planned_doses=n)
+    with django_assert_max_num_queries(9):
+        response = client.get(url, {"start": "2021-06-24"})
+    assert len(response.context["form"].sites) == 11
+    assert dict(response.context["days"])[TODAY] == 45
+
+
+def test_visits_page_reads_the_same_queries_whatever_the_number_of_teams(
+    client, district_leader, mobile, committee, subdistrict, django_assert_max_num_queries
+):
+    MobileVisitFactory(site=mobile, committee=committee, doses=20)
+    client.force_login(district_leader)
+    url = reverse("sites:visits")
+    client.get(url)  # warm the session
+    # session, user, scope, areas; teams, by subdistrict, visits, count; two savepoints
+    with django_assert_max_num_queries(10) as before:
+        client.get(url)
+    zhenru = SubdistrictFactory(district=subdistrict.district, name="真如镇街道")
+    for n in range(10):
+        team = SiteFactory(subdistrict=zhenru if n % 2 else subdistrict, kind="mobile")
+        MobileVisitFactory(site=team, doses=n)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["teams"]) == 11
+    assert sum(row["visit_count"] for row in response.context["by_subdistrict"]) == 11
