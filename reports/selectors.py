@@ -25,7 +25,7 @@ from django.db.models.functions import Abs, Coalesce, Greatest, Rank
 
 from campaign.models import Committee, District, StaffScope, Subdistrict, Target
 from campaign.selectors import campaign_day, subdistricts_visible_to
-from reports.models import CommitteeDay, StaleDate, TargetProgress
+from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
 
 # Ranking metrics a page may ask for; the first is the official daily ranking.
 RANKING_METRICS = {
@@ -108,7 +108,9 @@ class Freshness:
 
 def freshness(on: date) -> Freshness:
     return Freshness(
-        as_of=CommitteeDay.objects.filter(date=on).aggregate(at=Max("computed_at"))["at"],
+        # One build stamps every row of a date alike: the districts' few rows tell it
+        # as well as the committees' thousands.
+        as_of=DistrictDay.objects.filter(date=on).aggregate(at=Max("computed_at"))["at"],
         updating=StaleDate.objects.filter(date__lte=on).exists(),
     )
 
