@@ -32,11 +32,16 @@ OWN_REDIS_PORTS = range(6391, 6399)
 TODAY = datetime.date(2021, 6, 30)
 
 
+# The mark of every test that needs the real services: they run where they are asked for
+# (CI sets the variable), and there a missing service fails them (require_services).
+needs_real_services = pytest.mark.skipif(
+    not BROKER, reason="STREETVAX_TEST_BROKER_URL not set: no real services asked for"
+)
+
+
 def require_services() -> None:
-    """Skip when no broker was asked for; when it was (CI), PostgreSQL must be there too:
-    a worker process can only share a server database with the test."""
-    if not BROKER:
-        pytest.skip("STREETVAX_TEST_BROKER_URL not set: no real services asked for")
+    """The real services were asked for: PostgreSQL must be there too, since a worker
+    process can only share a server database with the test."""
     if connection.vendor != "postgresql":
         pytest.fail(
             "STREETVAX_TEST_BROKER_URL is set but the database is not PostgreSQL: a worker "

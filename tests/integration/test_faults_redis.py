@@ -26,9 +26,9 @@ from reports.tasks import sweep_stale_dates
 from sites.models import DailyTally
 from tests.auth import log_in
 from tests.factories import CampaignFactory, SiteFactory
-from tests.integration.conftest import TODAY, use_broker, wait_for
+from tests.integration.conftest import TODAY, needs_real_services, use_broker, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), needs_real_services]
 YESTERDAY = TODAY - datetime.timedelta(days=1)
 # The promise; measured as a functional guard, not as a benchmark.
 ANSWER_WITHIN = 3.0

@@ -33,9 +33,9 @@ from tests.factories import (
     SiteFactory,
     TargetFactory,
 )
-from tests.integration.conftest import TODAY, wait_for
+from tests.integration.conftest import TODAY, needs_real_services, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), needs_real_services]
 
 DAY_BEFORE = TODAY - datetime.timedelta(days=2)
 YESTERDAY = TODAY - datetime.timedelta(days=1)

@@ -14,9 +14,9 @@ from reports.services import snapshots_rebuild_stale
 from sites.models import DailyTally
 from sites.services import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
-from tests.integration.conftest import TODAY, use_broker, wait_for
+from tests.integration.conftest import TODAY, needs_real_services, use_broker, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), needs_real_services]
 
 
 @pytest.fixture
