@@ -226,11 +226,6 @@ LEFT JOIN residents ON residents.area_id = a.id AND residents.date = days.on_dat
 """  # noqa: S608 - only names from this module are formatted in; values are parameters
 
 
-def full_course_dose(on: date) -> str:
-    campaign = Campaign.objects.filter(start_date__lte=on, end_date__gte=on).first()
-    return FULL_COURSE_DOSE.get(campaign.doses_for_full_course if campaign else 2, "second")
-
-
 def _full_course_doses(days: Sequence[date]) -> dict[date, str]:
     """The dose that completes the course on each day: one query for the whole range."""
     campaigns = list(
@@ -241,7 +236,8 @@ def _full_course_doses(days: Sequence[date]) -> dict[date, str]:
     doses = {}
     for day in days:
         campaign = next((c for c in campaigns if c.start_date <= day <= c.end_date), None)
-        doses[day] = FULL_COURSE_DOSE.get(campaign.doses_for_full_course if campaign else 2)
+        needed = campaign.doses_for_full_course if campaign else 2
+        doses[day] = FULL_COURSE_DOSE.get(needed, "second")
     return doses
 
 

@@ -5,13 +5,7 @@
   if (!form) return;
   var cells = Array.prototype.slice.call(form.querySelectorAll("input.cell"));
 
-  function value(input) {
-    // Full-width digits count too; anything else is left for the server to name.
-    var text = input.value.replace(/[０-９]/g, function (d) {
-      return String.fromCharCode(d.charCodeAt(0) - 0xfee0);
-    }).trim();
-    return /^[0-9]+$/.test(text) ? parseInt(text, 10) : 0;
-  }
+  var value = window.StreetVaxCells.value;
 
   function refresh() {
     var columns = {}, grand = 0;
@@ -32,11 +26,6 @@
   }
 
   form.addEventListener("input", refresh);
-  form.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter" || !event.target.classList.contains("cell")) return;
-    event.preventDefault();
-    var next = cells[cells.indexOf(event.target) + 1];
-    if (next) { next.focus(); next.select(); } else { form.querySelector("button[name=save]").focus(); }
-  });
+  window.StreetVaxCells.enterMovesOn(form, cells, "button[name=save]");
   refresh();
 })();
