@@ -39,6 +39,15 @@ def _csv_field(value) -> str:
     return '"' + str(value).replace('"', '""') + '"'
 
 
+def add_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Many rows in by the quickest way: COPY on PostgreSQL above ``COPY_FROM`` rows,
+    multi-row INSERTs otherwise."""
+    if connection.vendor == "postgresql" and len(rows) > COPY_FROM:
+        copy_rows(model, columns, rows)
+    else:
+        insert_rows(model, columns, rows)
+
+
 def insert_rows(model, columns: list[str], rows: list[tuple], returning: str | None = None):
     """Many rows in a few statements. On PostgreSQL they go through psycopg2's
     ``execute_values``, skipping the ORM's per-value work, which is most of the time of a

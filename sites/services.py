@@ -24,7 +24,7 @@ from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
 from reports.services import snapshots_mark_stale
-from sites.bulk import COPY_FROM, copy_rows, insert_rows
+from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
 from sites.models import DailyTally, Site
 from sites.selectors import site_is_active, sites_enterable_by
 
@@ -458,10 +458,7 @@ def _write_history(
         for row, previous, kind in rows
     ]
     columns = [history._meta.get_field(name).column for name in tracked + extra]
-    if connection.vendor == "postgresql" and len(values) > COPY_FROM:
-        copy_rows(history, columns, values)
-    else:
-        insert_rows(history, columns, values)
+    add_rows(history, columns, values)
 
 
 TALLY_COLUMNS = (
