@@ -74,8 +74,9 @@ class TallyChange(DailyTally.history.model):
 
 class SnapshotBuild(models.Model):
     """One rebuild of the snapshot tables: which dates, when, by which job, and how fresh
-    the tallies it read were. A snapshot row's ``computed_at`` equals its build's
-    ``computed_at``, so every ranking row leads to the job that wrote it.
+    the tallies it read were. A snapshot row's ``computed_at`` equals the ``computed_at``
+    of the build that last changed it (a district row: the build that wrote it, as every
+    build writes them), so every ranking row leads to the job that wrote it.
 
     Written in the rebuild's own transaction: a build that rolls back leaves a row with
     the status "failed" and the error instead (a worker killed outright leaves none, and

@@ -1,7 +1,8 @@
 """Snapshot tables, written only by ``reports.builders`` (through the rebuild job).
 
 Pages read these and never add up raw tallies per request. Each table is keyed by date:
-a rebuild replaces that date's rows, so running it twice changes nothing. CommitteeDay is
+a rebuild recomputes that date's rows and writes those that changed, so running it twice
+changes nothing. CommitteeDay is
 also the table of running totals: day D's cumulative figures are D-1's plus D's tallies.
 """
 

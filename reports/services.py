@@ -123,12 +123,9 @@ def _latest_tally_change() -> datetime | None:
 
 
 def _computed_at(day: date) -> datetime | None:
-    """The time the builder stamped on the snapshot rows (one indexed row read)."""
-    for snapshot in (CommitteeDay, DistrictDay):
-        stamp = snapshot.objects.filter(date=day).values_list("computed_at", flat=True)[:1]
-        if stamp:
-            return stamp[0]
-    return None
+    """The time this build stamped on the day's rows: every build writes the districts'
+    rows anew (committee rows only where a figure changed)."""
+    return DistrictDay.objects.filter(date=day).aggregate(at=Max("computed_at"))["at"]
 
 
 def _log_failed_build(dates: list[date], began: datetime, ran_by: dict, error: Exception) -> None:

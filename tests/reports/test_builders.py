@@ -14,6 +14,7 @@ import pytest
 
 from reports.builders import snapshots_build_date, snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
+from reports.selectors import freshness
 from reports.services import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import (
@@ -306,3 +307,40 @@ def test_a_range_costs_the_queries_of_one_date(town, django_assert_max_num_queri
         snapshots_build_date(on=DAY2)
     with django_assert_max_num_queries(len(one_date.captured_queries)):
         snapshots_build_dates(start=DAY1, end=DAY2)
+
+
+def build_times():
+    """Each committee and subdistrict row's computed_at, by (area code, date)."""
+    committees = CommitteeDay.objects.values_list("committee__code", "date", "computed_at")
+    subdistricts = SubdistrictDay.objects.values_list("subdistrict__code", "date", "computed_at")
+    return {(code, on): at for code, on, at in [*committees, *subdistricts]}
+
+
+def test_a_rebuild_writes_only_the_rows_whose_figures_changed(town):
+    snapshots_rebuild(start=DAY1)
+    built = build_times()
+    # A's second doses of DAY2: its row and its subdistrict's change; the ranks (by
+    # first-dose coverage) and every other row stay as they were.
+    DailyTally.objects.filter(date=DAY2, committee=town["A"], dose_kind="second").update(count=4)
+    snapshots_rebuild(start=DAY1)
+    rebuilt = build_times()
+    assert {key for key in built if rebuilt[key] != built[key]} == {("A", DAY2), ("S1", DAY2)}
+    assert committee_days(DAY2)["A"].second_cumulative == 4
+    # Every build writes the districts' rows: their time is the pages' "data as of".
+    as_of = rebuilt[("A", DAY2)]
+    assert DistrictDay.objects.get(date=DAY2).computed_at == as_of
+    assert freshness(DAY2).as_of == as_of
+    snapshots_rebuild(start=DAY1)  # nothing changed: no committee row rewritten
+    assert build_times() == rebuilt
+
+
+def test_a_committee_moved_to_another_subdistrict_is_ranked_there(town):
+    snapshots_rebuild(start=DAY1)
+    town["A"].subdistrict = town["s2"]
+    town["A"].save()
+    snapshots_rebuild(start=DAY1)
+    day2 = committee_days(DAY2)
+    assert day2["A"].subdistrict_id == town["s2"].pk
+    # F 30/100 and A 15/100 in S2; C 20/100 now leads S1.
+    assert (day2["F"].rank_in_subdistrict, day2["A"].rank_in_subdistrict) == (1, 2)
+    assert day2["C"].rank_in_subdistrict == 1
