@@ -108,8 +108,8 @@ class Freshness:
 
 def freshness(on: date) -> Freshness:
     return Freshness(
-        # One build stamps every row of a date alike: the districts' few rows tell it
-        # as well as the committees' thousands.
+        # Every build writes the districts' few rows of its dates anew (committee rows
+        # only where a figure changed): their time is the data as of.
         as_of=DistrictDay.objects.filter(date=on).aggregate(at=Max("computed_at"))["at"],
         updating=StaleDate.objects.filter(date__lte=on).exists(),
     )
