@@ -4,39 +4,39 @@ INSERTs on PostgreSQL, skipping the ORM's per-value work (most of the time of a
 
 from __future__ import annotations
 
+import csv
 import io
-from datetime import date, datetime
 
-from django.db import connection
+from django.db import connection, models
 
 # Above this many rows PostgreSQL's COPY is the quicker way in.
 COPY_FROM = 1_000
 
 
 def copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """COPY rows in as CSV: NULL is an unquoted empty field, text is always quoted."""
+    """COPY rows in as CSV, written by the csv module (in C, several times quicker than
+    formatting each value in Python). Every text is quoted, so an empty text stays empty;
+    a NULL is written as an empty quoted field too, and ``FORCE_NULL`` reads it back as
+    NULL in the nullable columns that hold no text (a NULL in a text column arrives as an
+    empty text: no caller writes one)."""
     buffer = io.StringIO()
-    for row in rows:
-        buffer.write(",".join(_csv_field(value) for value in row))
-        buffer.write("\n")
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
     buffer.seek(0)
     quote = connection.ops.quote_name
+    by_column = {field.column: field for field in model._meta.concrete_fields}
+    nullable = [
+        quote(column)
+        for column in columns
+        if by_column[column].null
+        and not isinstance(by_column[column], (models.CharField, models.TextField))
+    ]
+    options = f"FORMAT csv, FORCE_NULL ({', '.join(nullable)})" if nullable else "FORMAT csv"
     sql = (
         f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        "FROM STDIN WITH (FORMAT csv)"
+        f"FROM STDIN WITH ({options})"
     )
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(sql, buffer)
-
-
-def _csv_field(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return '"' + str(value).replace('"', '""') + '"'
 
 
 def add_rows(model, columns: list[str], rows: list[tuple]) -> None:

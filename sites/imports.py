@@ -262,6 +262,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
     enterable = set(sites_enterable_by(scope).values_list("pk", flat=True))
     committees = {c.code: c for c in Committee.objects.all()}
     campaigns = list(Campaign.objects.all())
+    last_day = today()
     first_line: dict[tuple, int] = {}
     errors = checked.errors
 
@@ -306,7 +307,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
             )
         day = parsed.get("date")
         if day is not None:
-            if day > today():
+            if day > last_day:
                 fail("date", _("%(date)s is in the future.") % {"date": day})
             elif not any(c.start_date <= day <= c.end_date for c in campaigns):
                 fail("date", _("%(date)s is outside the campaign.") % {"date": day})

@@ -95,8 +95,15 @@ class DailyTally(TimeStampedModel):
         IMPORT = "import", _("file import")
 
     date = models.DateField(_("date"))
+    # Each index costs every write of a 100,000-row import; these two carry only what
+    # readers use. A site's tallies are found by (site, date), below; nobody looks tallies
+    # up by who entered them (a user is deactivated, not deleted).
     site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, related_name="tallies", verbose_name=_("site")
+        Site,
+        on_delete=models.PROTECT,
+        related_name="tallies",
+        verbose_name=_("site"),
+        db_index=False,
     )
     committee = models.ForeignKey(
         Committee,
@@ -117,9 +124,11 @@ class DailyTally(TimeStampedModel):
         blank=True,
         related_name="+",
         verbose_name=_("entered by"),
+        db_index=False,
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    history = HistoricalRecords(bases=[TallyHistoryFields])
+    # The history is read by tally, by site and day, by time and by who changed it.
+    history = HistoricalRecords(bases=[TallyHistoryFields], no_db_index=["committee", "entered_by"])
 
     class Meta:
         verbose_name = _("daily tally")
@@ -150,7 +159,8 @@ class DailyTally(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["date", "committee"], name="dailytally_date_committee"),
-            # "Which day did this site last report?" on the not-yet-reported board.
+            # A site's tallies by day, and "which day did this site last report?" on the
+            # not-yet-reported board.
             models.Index(fields=["site", "-date"], name="dailytally_site_last_day"),
         ]
 

@@ -11,11 +11,12 @@ from sites.services import TallyCell, record_tallies
 from tests.factories import CommitteeFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
-REASON = '文件导入："二七区, 第2批".csv'
 
 
+# A reason with quotes and a comma, and none at all: an empty text must stay empty, not NULL.
+@pytest.mark.parametrize("reason", ['文件导入："二七区, 第2批".csv', ""])
 def test_a_large_write_stores_every_row_and_its_history(
-    subdistrict, administrator, campaign_today, monkeypatch
+    subdistrict, administrator, campaign_today, monkeypatch, reason
 ):
     monkeypatch.setattr("reports.services._request_rebuild", lambda start: None)
     site = SiteFactory(subdistrict=subdistrict, active_from=datetime.date(2021, 6, 1))
@@ -29,12 +30,16 @@ def test_a_large_write_stores_every_row_and_its_history(
             (d, c, k) for d in days for c in committees for k in ("first", "second", "booster")
         )
     ]
+    # Non-residents: no committee, a NULL in the COPY.
+    cells.append(
+        TallyCell(date=days[0], site_id=site.pk, committee_id=None, dose_kind="first", count=3)
+    )
     assert len(cells) > COPY_FROM
     result = record_tallies(
         user=administrator,
         cells=cells,
         source="import",
-        reason=REASON,
+        reason=reason,
         check_versions=False,
         capacity_confirmed=True,
     )
@@ -52,4 +57,4 @@ def test_a_large_write_stores_every_row_and_its_history(
     assert len(history) == len(cells)
     counts = dict(DailyTally.objects.values_list("id", "count"))
     assert sorted((pk, count) for pk, count, *_ in history) == sorted(counts.items())
-    assert {row[2:] for row in history} == {("+", REASON, administrator.pk, None)}
+    assert {row[2:] for row in history} == {("+", reason, administrator.pk, None)}
