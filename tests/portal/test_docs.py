@@ -12,6 +12,8 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 MARKDOWN = [ROOT / "README.md", ROOT / "BENCHMARKS.md", *DOCS]
 FOUR_DOCS = ("user-guide.md", "operations.md", "architecture.md", "decisions.md")
 
+BACKTICKED_PATH = re.compile(r"`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`")
+LAYOUT_LINE = re.compile(r"^([a-z_]+)/\s{2,}", re.MULTILINE)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -93,6 +95,26 @@ def test_nothing_points_to_a_file_outside_the_repository():
             if OUTSIDE_FILE.search(line) or OUTSIDE_TRAP.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+@pytest.mark.parametrize("document", MARKDOWN, ids=lambda path: path.name)
+def test_every_project_path_named_in_the_docs_exists(document):
+    """A path under one of the project's folders, named in backticks, has to be there:
+    when a file moves, the doc that sends a reader to it moves with it."""
+    top_level = {path.name for path in ROOT.iterdir() if path.is_dir()} - SKIPPED_DIRS
+    named = BACKTICKED_PATH.findall(document.read_text(encoding="utf-8"))
+    missing = [
+        path for path in named if path.split("/")[0] in top_level and not (ROOT / path).exists()
+    ]
+    assert missing == []
+
+
+def test_the_readme_layout_lists_every_app_and_only_folders_that_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(LAYOUT_LINE.findall("\n".join(FENCE.findall(readme))))
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert apps <= listed
+    assert sorted(name for name in listed if not (ROOT / name).is_dir()) == []
 
 
 def test_heading_anchors_follow_github():
