@@ -22,7 +22,7 @@ from campaign.selectors import (
     subdistrict_overview,
 )
 from campaign.services import building_count_record, building_create, building_update
-from sites.selectors import sites_visible_to
+from sites.selectors.tallies import sites_visible_to
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -131,7 +131,7 @@ class TallyImportAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyHistoryAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
-    """Plans and visits are written through ``sites.plans`` (the plan grid and the visit
+    """Plans and visits are written through ``sites.services.plans`` (the plan grid and the visit
     page), so the admin shows them and their history without editing them."""
 
     def has_add_permission(self, request):

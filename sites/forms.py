@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from campaign.models import Committee
 from sites.counts import parse_count
 from sites.models import DailyTally, Site
-from sites.services import TallyCell
+from sites.services.tallies import TallyCell
 
 DOSE_KINDS = list(DailyTally.DoseKind)
 NON_RESIDENT = "nr"

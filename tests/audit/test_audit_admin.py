@@ -51,7 +51,7 @@ def a_build(n=0):
         computed_at=now,
         tallies_changed_at=now - datetime.timedelta(minutes=1),
         trigger=SnapshotBuild.Trigger.EAGER,
-        job="reports.tasks.rebuild_snapshots",
+        job="reports.tasks.snapshots_rebuild_stale",
         task_id=f"task-{n}",
     )
 
@@ -137,7 +137,7 @@ def test_a_snapshot_build_reads_in_chinese(client, administrator):
     build = a_build()
     client.force_login(administrator)
     page = client.get(url("snapshotbuild", "changelist")).content.decode()
-    for text in ("进程内任务", "已生成", "reports.tasks.rebuild_snapshots", "task-0", "2.5"):
+    for text in ("进程内任务", "已生成", "reports.tasks.snapshots_rebuild_stale", "task-0", "2.5"):
         assert text in page
     detail = client.get(url("snapshotbuild", "change", build.pk)).content.decode()
     assert "所见最新计数变更" in detail

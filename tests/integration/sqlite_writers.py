@@ -62,7 +62,7 @@ def write(mode: str, writer: int, rounds: int) -> int:
 
     from campaign.models import Committee
     from sites.models import Site
-    from sites.services import TallyCell, record_tallies
+    from sites.services.tallies import TallyCell, record_tallies
 
     user = get_user_model().objects.get(username="clerk")
     site = Site.objects.order_by("pk")[writer]

@@ -16,17 +16,6 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent, SnapshotBuild
-from campaign.demo import (
-    DEMO_PASSWORD,
-    DEMO_TODAY,
-    ENTERPRISE_EMPLOYEES,
-    ENTERPRISE_SITE_CODE,
-    NOT_YET_REPORTED_ON_DEMO_TODAY,
-    SHANGHAI,
-    CitySize,
-    city_districts,
-    demo_seed,
-)
 from campaign.models import (
     Building,
     BuildingCount,
@@ -36,6 +25,17 @@ from campaign.models import (
     StaffScope,
     Subdistrict,
     Target,
+)
+from demo.seed import (
+    DEMO_PASSWORD,
+    DEMO_TODAY,
+    ENTERPRISE_EMPLOYEES,
+    ENTERPRISE_SITE_CODE,
+    NOT_YET_REPORTED_ON_DEMO_TODAY,
+    SHANGHAI,
+    CitySize,
+    city_districts,
+    demo_seed,
 )
 from reports.models import (
     CommitteeDay,

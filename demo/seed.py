@@ -56,11 +56,11 @@ from campaign.models import (
 )
 from campaign.services import building_count_record, building_create
 from reports.models import MilestoneNote
-from reports.services import snapshots_rebuild
+from reports.services.snapshots import snapshots_rebuild
 from sites.bulk import add_rows
 from sites.models import DailyTally, MobileVisit, Site, SitePlan
-from sites.plans import PlanCell, mobile_visit_record, site_plans_set
-from sites.services import TALLY_COLUMNS
+from sites.services.plans import PlanCell, mobile_visit_record, site_plans_set
+from sites.services.tallies import TALLY_COLUMNS
 
 # ---------------------------------------------------------------------------------------
 # The campaign and its calendar (seed 000: "174 days", 2021-01-08 to 2021-06-30)

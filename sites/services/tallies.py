@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
-from reports.services import snapshots_mark_stale
+from reports.services.snapshots import snapshots_mark_stale
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
 from sites.models import DailyTally, Site
-from sites.selectors import site_is_active, sites_enterable_by
+from sites.selectors.tallies import site_is_active, sites_enterable_by
 
 TallyKey = tuple[
     date, int, int | None, str
