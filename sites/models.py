@@ -334,3 +334,13 @@ class MobileVisit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.site}: {self.compound or self.committee}"
+
+
+class TallyChange(DailyTally.history.model):
+    """A tally's history row, read in the audit: the same table, not a copy."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("tally change")
+        verbose_name_plural = _("tally changes")
+        ordering = ["-history_date", "-history_id"]
