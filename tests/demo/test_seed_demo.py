@@ -26,17 +26,15 @@ from campaign.models import (
     Subdistrict,
     Target,
 )
-from demo.seed import (
+from demo.city import SHANGHAI, CitySize, city_districts
+from demo.places import (
     DEMO_PASSWORD,
     DEMO_TODAY,
     ENTERPRISE_EMPLOYEES,
     ENTERPRISE_SITE_CODE,
     NOT_YET_REPORTED_ON_DEMO_TODAY,
-    SHANGHAI,
-    CitySize,
-    city_districts,
-    demo_seed,
 )
+from demo.seed import demo_seed
 from reports.models import (
     CommitteeDay,
     DistrictDay,
