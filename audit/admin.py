@@ -18,8 +18,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent, SnapshotBuild, TallyChange
+from campaign.access import administrator_accounts, manages_accounts
 from campaign.clock import today
-from campaign.models import StaffScope, Subdistrict
+from campaign.models import Subdistrict
 from sites.models import Site, TallyImport
 
 
@@ -32,10 +33,10 @@ class ReadOnlyAuditAdmin(admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -183,8 +184,7 @@ class UserFilter(admin.SimpleListFilter):
             users = users.filter(
                 Q(staff_scope__subdistrict_id=subdistrict)
                 | Q(staff_scope__committee__subdistrict_id=subdistrict)
-                | Q(staff_scope__role=StaffScope.Role.ADMINISTRATOR)
-                | Q(is_superuser=True)
+                | administrator_accounts()
             ).distinct()
         return [(str(pk), name) for pk, name in users.values_list("pk", "username")]
 

@@ -6,6 +6,7 @@ from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
+from campaign.access import manages_accounts
 from campaign.models import (
     Building,
     BuildingCount,
@@ -116,19 +117,19 @@ class SuperusersOnlyMixin:
     make themselves a superuser, give their group every permission or widen their scope."""
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_add_permission(self, request, *args):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
 
 @admin.register(StaffScope)

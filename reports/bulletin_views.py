@@ -22,9 +22,9 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
 from campaign.clock import today
 from campaign.models import Subdistrict
-from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.bulletin_image import bulletin_png
 from reports.bulletins import (
     BulletinRejected,
@@ -43,7 +43,6 @@ from reports.milestones import (
     NoteRejected,
     milestone_note_create,
     milestones,
-    note_areas_writable_by,
 )
 from reports.models import Bulletin, StaleDate
 from reports.selectors import Area, latest_snapshot_date
@@ -258,7 +257,7 @@ def _render_timeline(
             "area": area,
             "on": on,
             "events": milestones(area, on=on),
-            "form": form if note_areas_writable_by(scope, area) else None,
+            "form": form if may_note_area(scope, area) else None,
         },
     )
 
@@ -273,7 +272,7 @@ def milestone_timeline(request: HttpRequest) -> HttpResponse:
 @require_POST
 def milestone_note_add(request: HttpRequest) -> HttpResponse:
     areas, area = areas_and_asked(request, request.POST.get("area"))
-    if area.key != request.POST.get("area") or not note_areas_writable_by(
+    if area.key != request.POST.get("area") or not may_note_area(
         staff_scope_for(request.user), area
     ):
         raise Http404

@@ -28,9 +28,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import can_publish_bulletins, staff_scope_for, subdistricts_visible_to
 from campaign.clock import today
 from campaign.models import StaffScope, Subdistrict, Target
-from campaign.selectors import campaign_day, staff_scope_for, subdistricts_visible_to
+from campaign.selectors import campaign_day
 from reports.exports import CellValue, Table, to_xlsx_book
 from reports.models import Bulletin, StaleDate, SubdistrictDay, TargetProgress
 from reports.selectors import Area, committee_ranking
@@ -72,10 +73,7 @@ def bulletins_visible_to(scope: StaffScope | None) -> QuerySet[Bulletin]:
 def subdistricts_publishable_by(scope: StaffScope | None) -> QuerySet[Subdistrict]:
     """Administrators publish for every subdistrict, subdistrict staff for their own;
     district leaders and committee staff publish nothing."""
-    if scope is None or scope.role not in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    ):
+    if not can_publish_bulletins(scope):
         return Subdistrict.objects.none()
     return subdistricts_visible_to(scope)
 

@@ -25,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
+from campaign.access import is_committee_staff
 from campaign.models import StaffScope
 from reports.selectors import Area, committee_ranking, targets_in_scope
 from sites.models import DailyTally, Site
@@ -183,7 +184,7 @@ def tally_export(
     tallies = DailyTally.objects.filter(
         site__in=sites_visible_to(scope), date__gte=start, date__lte=end
     )
-    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    if is_committee_staff(scope):
         tallies = tallies.filter(committee_id=scope.committee_id)  # what they may enter
     if site is not None:
         tallies = tallies.filter(site=site)

@@ -31,9 +31,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
 from campaign.clock import today
-from campaign.models import Campaign, District, StaffScope, Subdistrict
-from campaign.selectors import staff_scope_for, subdistricts_visible_to
+from campaign.models import Campaign, District, Subdistrict
 from reports.builders import METRIC_FIELDS
 from reports.models import (
     CommitteeDay,
@@ -304,24 +304,6 @@ def milestones(area: Area, *, on: date) -> list[Milestone]:
 # Notes: who may write them, and the service --------------------------------------------
 
 
-def can_write_notes(scope: StaffScope | None) -> bool:
-    """Administrators and subdistrict staff; leaders and committee staff read only."""
-    return scope is not None and scope.role in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    )
-
-
-def note_areas_writable_by(scope: StaffScope | None, area: Area) -> bool:
-    """Whether the scope may add a note to ``area``: administrators anywhere, subdistrict
-    staff to their own subdistrict."""
-    if not can_write_notes(scope):
-        return False
-    if scope.role == StaffScope.Role.ADMINISTRATOR:
-        return True
-    return area.kind == "subdistrict" and area.obj.pk == scope.subdistrict_id
-
-
 class NoteRejected(Exception):
     """Nothing was saved; ``messages`` say why, in the user's language."""
 
@@ -346,7 +328,7 @@ def milestone_note_create(
         if area.kind == "subdistrict"
         else visible.filter(district=area.obj)
     ).exists()
-    if not in_scope or not note_areas_writable_by(scope, area):
+    if not in_scope or not may_note_area(scope, area):
         raise PermissionDenied(_("You may not add notes to this timeline."))
     shown = date_format(on, "Y-m-d")
     messages = []

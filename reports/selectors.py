@@ -23,8 +23,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Abs, Coalesce, Greatest, Rank
 
+from campaign.access import is_committee_staff, reads_whole_districts, subdistricts_visible_to
 from campaign.models import Committee, District, StaffScope, Subdistrict, Target
-from campaign.selectors import campaign_day, subdistricts_visible_to
+from campaign.selectors import campaign_day
 from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
 
 # Ranking metrics a page may ask for; the first is the official daily ranking.
@@ -52,10 +53,7 @@ def ranking_areas(scope: StaffScope | None) -> list[Area]:
     """The areas the user may rank: staff their subdistrict; leaders and administrators
     each district followed by its subdistricts."""
     subdistricts = list(subdistricts_visible_to(scope).order_by("district__code", "code"))
-    if scope is None or scope.role in (
-        StaffScope.Role.SUBDISTRICT_STAFF,
-        StaffScope.Role.COMMITTEE_STAFF,
-    ):
+    if not reads_whole_districts(scope):
         return [Area("subdistrict", s) for s in subdistricts]
     areas: list[Area] = []
     for district, group in itertools.groupby(subdistricts, key=lambda s: s.district):
@@ -123,7 +121,7 @@ def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
         | Q(committee__subdistrict__in=subdistricts)
         | Q(district__subdistricts__in=subdistricts)
     )
-    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    if is_committee_staff(scope):
         visible = Q(committee=scope.committee_id) | Q(subdistrict=scope.committee.subdistrict_id)
     progress = TargetProgress.objects.filter(target=OuterRef("pk"), date__lte=on).order_by("-date")
     return (

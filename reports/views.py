@@ -18,14 +18,10 @@ from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import committees_visible_to, openable_committees, staff_scope_for
 from campaign.clock import today
-from campaign.models import Committee, StaffScope
-from campaign.selectors import (
-    campaign_day,
-    committees_visible_to,
-    golden_shield_summary,
-    staff_scope_for,
-)
+from campaign.models import Committee
+from campaign.selectors import campaign_day, golden_shield_summary
 from reports.exports import (
     ROW_LIMITS,
     ExportTooLarge,
@@ -129,11 +125,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         }
 
     # Committee staff may open their own committee's page only.
-    openable = (
-        {scope.committee_id}
-        if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
-        else None
-    )
+    openable = openable_committees(scope)
     fresh = freshness(on)
     return render(
         request,
@@ -392,11 +384,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
             "window": window,
             "subdistrict_rows": subdistrict_rows,
             "committee_rows": committee_rows,
-            "openable": (
-                {scope.committee_id}
-                if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
-                else None
-            ),
+            "openable": openable_committees(scope),
             "freshness": freshness(on),
             "campaign_day": campaign_day(on=on),
         },

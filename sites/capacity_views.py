@@ -18,16 +18,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaign.access import can_plan, staff_scope_for, subdistricts_visible_to
 from campaign.clock import today
 from campaign.models import Committee, StaffScope
-from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.selectors import Area, ranking_areas
 from sites.capacity import Period, grouped_rows, site_rows
 from sites.models import MobileVisit, Site
 from sites.plan_forms import MobileVisitForm, PlanGridForm
 from sites.plans import (
     PlanRejected,
-    can_plan,
     mobile_visit_delete,
     mobile_visit_record,
     plan_week,

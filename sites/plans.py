@@ -21,14 +21,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from campaign.access import can_plan, may_plan_past_days, staff_scope_for
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope, Subdistrict
-from campaign.selectors import staff_scope_for
 from sites.capacity import KIND_ORDER, Period
 from sites.models import MobileVisit, Site, SitePlan
 from sites.selectors import site_is_active, sites_visible_to
-
-WRITERS = (StaffScope.Role.ADMINISTRATOR, StaffScope.Role.SUBDISTRICT_STAFF)
 
 
 class PlanRejected(Exception):
@@ -37,11 +35,6 @@ class PlanRejected(Exception):
     def __init__(self, messages: Sequence[str]):
         super().__init__("; ".join(messages))
         self.messages = list(messages)
-
-
-def can_plan(scope: StaffScope | None) -> bool:
-    """Administrators and subdistrict staff enter plans and mobile visits."""
-    return scope is not None and scope.role in WRITERS
 
 
 def sites_plannable_by(scope: StaffScope | None):
@@ -154,7 +147,7 @@ def in_campaign(day: date, campaigns: Sequence[Campaign]) -> bool:
 def plans_editable_from(scope: StaffScope) -> date | None:
     """The first day whose plan the scope may still change: today for staff (a plan is made
     before its day), None (any day) for administrators."""
-    return None if scope.role == StaffScope.Role.ADMINISTRATOR else today()
+    return None if may_plan_past_days(scope) else today()
 
 
 def _cell_problem(

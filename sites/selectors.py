@@ -6,8 +6,13 @@ from datetime import date
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
+from campaign.access import (
+    can_enter_tallies,
+    is_committee_staff,
+    reads_all_imports,
+    subdistricts_visible_to,
+)
 from campaign.models import Committee, StaffScope
-from campaign.selectors import subdistricts_visible_to
 from sites.models import DailyTally, MobileVisit, Site, TallyImport
 
 
@@ -15,11 +20,6 @@ def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
     return Site.objects.select_related("subdistrict").filter(
         subdistrict__in=subdistricts_visible_to(scope)
     )
-
-
-def can_enter_tallies(scope: StaffScope | None) -> bool:
-    """Everybody with a scope enters tallies, except district leaders, who only read."""
-    return scope is not None and scope.role != StaffScope.Role.DISTRICT_LEADER
 
 
 def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
@@ -31,7 +31,7 @@ def committees_enterable_at(scope: StaffScope, site: Site) -> tuple[QuerySet[Com
     """The rows of a site's entry grid for this scope: committees, and whether the
     non-resident row is there. Committee staff get their own committee only."""
     committees = Committee.objects.filter(subdistrict_id=site.subdistrict_id).order_by("code")
-    if scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    if is_committee_staff(scope):
         return committees.filter(pk=scope.committee_id), False
     return committees, True
 
@@ -101,7 +101,7 @@ def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
     imports = TallyImport.objects.select_related("user", "subdistrict")
     if scope is None:
         return imports.none()
-    if scope.role == StaffScope.Role.ADMINISTRATOR:
+    if reads_all_imports(scope):
         return imports
     return imports.filter(
         Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)

@@ -14,12 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from campaign.access import can_enter_tallies, staff_scope_for
 from campaign.clock import today
-from campaign.selectors import staff_scope_for
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
 from sites.selectors import (
-    can_enter_tallies,
     committees_enterable_at,
     entry_overview,
     sites_enterable_by,
