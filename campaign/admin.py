@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -103,12 +104,16 @@ class TargetAdmin(
     SimpleHistoryAdmin,
 ):
     resource_classes = [TargetResource]
-    list_display = ["name", "scope", "metric", "value", "period_start", "period_end"]
+    list_display = ["name", "area", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]
     list_select_related = ["district", "subdistrict", "committee"]
     search_fields = ["name", "subdistrict__name", "committee__name", "committee__code"]
     autocomplete_fields = ["district", "subdistrict", "committee"]
     date_hierarchy = "period_start"
+
+    @admin.display(description=_("area"))
+    def area(self, target: Target) -> str:
+        return str(target.area or "")
 
 
 class SuperusersOnlyMixin:

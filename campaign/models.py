@@ -242,10 +242,6 @@ class Target(AreaOfOneLevel, TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def scope(self) -> District | Subdistrict | Committee | None:
-        return self.area
-
 
 class StaffScope(AreaOfOneLevel, TimeStampedModel):
     """What one user may see and do. A user holds at most one scope.

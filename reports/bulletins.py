@@ -29,12 +29,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.access import can_publish_bulletins, staff_scope_for, subdistricts_visible_to
+from campaign.areas import Area
 from campaign.clock import today
 from campaign.models import StaffScope, Subdistrict, Target
 from campaign.selectors import campaign_day
+from campaign.users import display_name
 from reports.exports import CellValue, Table, to_xlsx_book
 from reports.models import Bulletin, StaleDate, SubdistrictDay, TargetProgress
-from reports.selectors import Area, committee_ranking
+from reports.selectors import committee_ranking
 from sites.models import DailyTally, Site
 from sites.selectors import sites_active_on
 
@@ -98,7 +100,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
     day = SubdistrictDay.objects.filter(subdistrict=subdistrict, date=on).first()
     if day is None:
         return None
-    ranking = committee_ranking(Area("subdistrict", subdistrict), on=on, metric="first_coverage")
+    ranking = committee_ranking(Area(subdistrict), on=on, metric="first_coverage")
     committees = [
         {
             "id": row.committee_id,
@@ -127,7 +129,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
         {
             "id": p.target_id,
             "name": p.target.name,
-            "area": p.target.scope.name,
+            "area": p.target.area.name,
             "metric": p.target.metric,
             "value": p.target.value,
             "achieved": p.achieved,
@@ -241,7 +243,7 @@ def bulletin_publish(
         subdistrict=subdistrict,
         date=on,
         published_by=user,
-        published_by_name=user.get_full_name() or user.get_username(),
+        published_by_name=display_name(user),
         published_at=timezone.now(),
         data_as_of=datetime.fromisoformat(figures["computed_at"]),
         figures=figures,

@@ -12,6 +12,7 @@ from campaign.access import (
     reads_all_imports,
     subdistricts_visible_to,
 )
+from campaign.areas import Area
 from campaign.models import Committee, StaffScope
 from sites.models import DailyTally, MobileVisit, Site, TallyImport
 
@@ -20,6 +21,11 @@ def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
     return Site.objects.select_related("subdistrict").filter(
         subdistrict__in=subdistricts_visible_to(scope)
     )
+
+
+def sites_in_area(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
+    """The sites of ``area`` that the scope may read."""
+    return sites_visible_to(scope).filter(area.site_filter)
 
 
 def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:

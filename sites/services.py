@@ -28,6 +28,7 @@ from campaign.access import (
 )
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
+from campaign.users import display_name
 from reports.services import snapshots_mark_stale
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
 from sites.models import DailyTally, Site
@@ -436,7 +437,7 @@ def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
 def _user_name(user: AbstractBaseUser | None) -> str:
     if user is None:
         return _("file import")
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _write_history(

@@ -27,13 +27,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
+from campaign.areas import Area
 from campaign.models import Building, Committee, District, StaffScope, Subdistrict, Target
 from campaign.services import building_count_record, building_create
 from reports.builders import snapshots_build_date
 from reports.bulletins import bulletin_publish
 from reports.milestones import milestone_note_create
 from reports.models import Bulletin, StaleDate
-from reports.selectors import Area
 from reports.services import snapshots_rebuild, snapshots_rebuild_stale
 from reports.tasks import rebuild_recent_days, sweep_stale_dates
 from sites.imports import tally_import_check, tally_import_run
@@ -261,7 +261,7 @@ def _grow_the_rest(world: World, size: Size, committees: list, sites: list) -> N
     bulletin_publish(user=staff, subdistrict=subdistrict, on=day, unreported_confirmed=True)
     milestone_note_create(
         user=staff,
-        area=Area("subdistrict", subdistrict),
+        area=Area(subdistrict),
         on=TODAY,
         text=f"{size.committees} 个居委",
     )
