@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
 from campaign.access import manages_accounts
+from campaign.admin_mixins import ProtectedSummaryMixin
 from campaign.models import (
     Building,
     BuildingCount,
@@ -20,7 +21,6 @@ from campaign.models import (
 )
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
-from sites.admin import ProtectedSummaryMixin
 
 
 @admin.register(District)

@@ -5,8 +5,8 @@ administrator, so the day can be published again (both are written by the servic
 from django.contrib import admin
 
 from campaign.access import is_administrator
-from reports.milestones import milestone_notes_delete
 from reports.models import Bulletin, MilestoneNote
+from reports.services.milestones import milestone_notes_delete
 
 
 def _may_delete(request) -> bool:

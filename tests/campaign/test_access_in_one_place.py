@@ -21,6 +21,9 @@ ALLOWED = {
     "campaign/models.py",  # defines the roles and the constraint tying each to its area
 }
 ACCOUNT_FLAGS = {"is_superuser", "is_staff"}
+# The audit app sits below campaign and may not ask it: its admin reads Django's own
+# superuser flag (no role of the campaign) to let only superusers read the trail.
+READS_ACCOUNT_FLAGS = {"audit/admin_mixins.py"}
 TEMPLATE_CHECK = re.compile(r"\.role\b|\bis_superuser\b|\bis_staff\b|Role\.")
 
 
@@ -42,26 +45,26 @@ def _mentions_role(node: ast.AST) -> bool:
     return False
 
 
-def _is_role_check(node: ast.AST) -> bool:
+def _is_role_check(node: ast.AST, flags: set[str]) -> bool:
     if isinstance(node, ast.Compare):
         return _mentions_role(node)
     if isinstance(node, ast.Match):
         return _mentions_role(node.subject)
     if isinstance(node, ast.Attribute):
         # An account flag read, or Role.X kept in a tuple or a filter to decide with later.
-        return node.attr in ACCOUNT_FLAGS or (node.attr != "role" and _mentions_role(node))
+        return node.attr in flags or (node.attr != "role" and _mentions_role(node))
     if isinstance(node, ast.keyword) and node.arg is not None:
-        return node.arg in ACCOUNT_FLAGS or node.arg == "role" or node.arg.endswith("__role")
+        return node.arg in flags or node.arg == "role" or node.arg.endswith("__role")
     return False
 
 
-def role_checks(source: str) -> list[int]:
-    """The lines of ``source`` that compare roles or read account flags."""
+def role_checks(source: str, flags: set[str] = ACCOUNT_FLAGS) -> list[int]:
+    """The lines of ``source`` that compare roles or read the account ``flags``."""
     return sorted(
         {
             getattr(node, "lineno", None) or node.value.lineno
             for node in ast.walk(ast.parse(source))
-            if _is_role_check(node)
+            if _is_role_check(node, flags)
         }
     )
 
@@ -99,7 +102,10 @@ def test_no_module_but_access_compares_roles():
     found = [
         f"{relative}:{line}"
         for relative, path in _python_modules()
-        for line in role_checks(path.read_text(encoding="utf-8"))
+        for line in role_checks(
+            path.read_text(encoding="utf-8"),
+            set() if relative in READS_ACCOUNT_FLAGS else ACCOUNT_FLAGS,
+        )
     ]
     assert found == [], "ask campaign.access instead: " + ", ".join(found)
 

@@ -244,7 +244,7 @@ BULLETIN_ROLES = ["administrator", "district_leader", "subdistrict_staff", "comm
 
 @pytest.fixture
 def bulletin_matrix(settings, subdistrict, committee, administrator):
-    from reports.bulletins import bulletin_publish
+    from reports.services.bulletins import bulletin_publish
     from tests.factories import UserFactory
     from tests.reports.bulletin_scene import DAY, build_scene
 

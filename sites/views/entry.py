@@ -17,7 +17,7 @@ from campaign.clock import today
 from campaign.request_params import day_param, parse_day
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
-from sites.selectors import (
+from sites.selectors.tallies import (
     committees_enterable_at,
     entry_overview,
     sites_enterable_by,
@@ -26,7 +26,7 @@ from sites.selectors import (
     tally_history,
     unreported_sites,
 )
-from sites.services import (
+from sites.services.tallies import (
     CapacityExceeded,
     TallyConflicts,
     TallyRejected,

@@ -21,18 +21,9 @@ from campaign.clock import today
 from campaign.models import Committee
 from campaign.request_params import area_param, day_param
 from campaign.selectors import campaign_day, golden_shield_summary
-from reports.downloads import audited_attachment
-from reports.exports import (
-    ROW_LIMITS,
-    ExportTooLarge,
-    Table,
-    ranking_export,
-    tally_export,
-    target_export,
-    to_csv,
-    to_xlsx,
-)
-from reports.selectors import (
+from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
+from reports.selectors.exports import ranking_export, tally_export, target_export
+from reports.selectors.ranking import (
     RANKING_METRICS,
     SECOND_DOSE_DAYS_AHEAD,
     SECOND_DOSE_SORTS,
@@ -48,7 +39,8 @@ from reports.selectors import (
     target_series,
     targets_in_scope,
 )
-from sites.selectors import sites_visible_to
+from reports.views.downloads import audited_attachment
+from sites.selectors.tallies import sites_visible_to
 
 
 def _date_param(request: HttpRequest) -> date:
