@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
 from campaign.access import manages_accounts
-from campaign.admin_mixins import ProtectedSummaryMixin
+from campaign.admin_mixins import ImportTemplateMixin, ProtectedSummaryMixin
 from campaign.models import (
     Building,
     BuildingCount,
@@ -19,18 +19,33 @@ from campaign.models import (
     Subdistrict,
     Target,
 )
-from campaign.resources import CommitteeResource, TargetResource
+from campaign.resources import (
+    AccountResource,
+    CampaignResource,
+    CommitteeResource,
+    DistrictResource,
+    SubdistrictResource,
+    TargetResource,
+)
+from campaign.services import set_password_link
 from campaign.uploads import TranscodingImportMixin
 
 
+class FileImportMixin(ImportTemplateMixin, AuditedImportMixin, TranscodingImportMixin, ImportMixin):
+    """The admin's file import: template, check and preview, confirm; audited with the
+    file's SHA-256; GBK files decoded as the tally import decodes them."""
+
+
 @admin.register(District)
-class DistrictAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
+class DistrictAdmin(FileImportMixin, HistoryRevertGuardMixin, SimpleHistoryAdmin):
+    resource_classes = [DistrictResource]
     list_display = ["code", "name", "eligible_population"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Subdistrict)
-class SubdistrictAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
+class SubdistrictAdmin(FileImportMixin, HistoryRevertGuardMixin, SimpleHistoryAdmin):
+    resource_classes = [SubdistrictResource]
     list_display = ["code", "name", "district", "eligible_population", "lock_date"]
     list_filter = ["district"]
     list_select_related = ["district"]
@@ -40,9 +55,7 @@ class SubdistrictAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
 @admin.register(Committee)
 class CommitteeAdmin(
     ProtectedSummaryMixin,
-    AuditedImportMixin,
-    TranscodingImportMixin,
-    ImportMixin,
+    FileImportMixin,
     HistoryRevertGuardMixin,
     SimpleHistoryAdmin,
 ):
@@ -55,7 +68,8 @@ class CommitteeAdmin(
 
 
 @admin.register(Campaign)
-class CampaignAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
+class CampaignAdmin(FileImportMixin, HistoryRevertGuardMixin, SimpleHistoryAdmin):
+    resource_classes = [CampaignResource]
     list_display = [
         "name",
         "start_date",
@@ -96,13 +110,7 @@ class BuildingCountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(
-    AuditedImportMixin,
-    TranscodingImportMixin,
-    ImportMixin,
-    HistoryRevertGuardMixin,
-    SimpleHistoryAdmin,
-):
+class TargetAdmin(FileImportMixin, HistoryRevertGuardMixin, SimpleHistoryAdmin):
     resource_classes = [TargetResource]
     list_display = ["name", "area", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]
@@ -158,8 +166,27 @@ admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserWithScopeAdmin(ProtectedSummaryMixin, SuperusersOnlyMixin, UserAdmin):
+class UserWithScopeAdmin(ProtectedSummaryMixin, SuperusersOnlyMixin, FileImportMixin, UserAdmin):
     inlines = [StaffScopeInline]
+    resource_classes = [AccountResource]
+
+    def has_import_permission(self, request) -> bool:
+        return manages_accounts(request.user)
+
+    def process_result(self, result, request):
+        """Each new account's set-password link, shown once: no password is ever sent."""
+        response = super().process_result(result, request)
+        new_ids = [row.object_id for row in result.valid_rows() if row.import_type == "new"]
+        for user in get_user_model().objects.filter(pk__in=new_ids).order_by("username"):
+            messages.warning(
+                request,
+                _("%(username)s sets a password at %(link)s")
+                % {
+                    "username": user.get_username(),
+                    "link": request.build_absolute_uri(set_password_link(user)),
+                },
+            )
+        return response
 
 
 @admin.register(Group)

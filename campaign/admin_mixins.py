@@ -3,9 +3,13 @@
 from collections import Counter
 
 from django.contrib.admin.utils import NestedObjects
+from django.core.exceptions import PermissionDenied
 from django.db import router
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from tablib import Dataset
 
 
 class ProtectedSummaryMixin:
@@ -26,3 +30,53 @@ class ProtectedSummaryMixin:
             for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.label)
         ]
         return [], {}, set(), protected
+
+
+class ImportTemplateMixin:
+    """For django-import-export admin classes: a template file to download (the headers,
+    Chinese or English, and one clearly fake example row), linked from the import page.
+    Put before ``ImportMixin``."""
+
+    import_error_display = ("message",)  # never the traceback: it names server paths
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        urls = [
+            path(
+                "import-template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            )
+        ]
+        return urls + super().get_urls()
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource_class = self.get_import_resource_classes(request)[0]
+        language = "en" if request.GET.get("lang") == "en" else "zh-hans"
+        file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+        dataset = Dataset(
+            *resource_class.template_rows(), headers=resource_class.template_headers(language)
+        )
+        name = f"{self.model._meta.model_name}-template.{file_format}"
+        if file_format == "xlsx":
+            body: bytes = dataset.export("xlsx")
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body = ("\ufeff" + dataset.export("csv")).encode("utf-8")  # Excel reads the BOM
+            content_type = "text/csv; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        info = self.model._meta.app_label, self.model._meta.model_name
+        url = reverse("admin:{}_{}_import_template".format(*info))
+        context["import_templates"] = [
+            (_("Template, Chinese headers (CSV)"), f"{url}?lang=zh-hans&format=csv"),
+            (_("Template, English headers (CSV)"), f"{url}?lang=en&format=csv"),
+            (_("Template, Chinese headers (Excel)"), f"{url}?lang=zh-hans&format=xlsx"),
+        ]
+        return context

@@ -98,3 +98,20 @@ def building_count_record(
         raise ValidationError(errors)
     count.save()
     return count
+
+
+def set_password_link(user: AbstractBaseUser) -> str:
+    """The path where a new account sets its own password; good once, for
+    ``PASSWORD_RESET_TIMEOUT`` (three days), and void after the password is set."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return reverse(
+        "password_set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )

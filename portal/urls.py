@@ -26,6 +26,19 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    # A new account's set-password link (campaign.services.set_password_link).
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        login_not_required(
+            auth_views.PasswordResetConfirmView.as_view(success_url="/accounts/set-password/done/")
+        ),
+        name="password_set",
+    ),
+    path(
+        "accounts/set-password/done/",
+        login_not_required(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
     # Open so the login page itself can switch language; it only sets a cookie.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

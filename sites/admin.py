@@ -18,7 +18,7 @@ from audit.admin_mixins import (
     detail_value_labels_register,
 )
 from campaign.access import administrator_accounts
-from campaign.admin_mixins import ProtectedSummaryMixin
+from campaign.admin_mixins import ImportTemplateMixin, ProtectedSummaryMixin
 from campaign.clock import today
 from campaign.models import Subdistrict
 from campaign.uploads import TranscodingImportMixin
@@ -32,6 +32,7 @@ detail_value_labels_register("outcome", TallyImport.Status.choices)
 @admin.register(Site)
 class SiteAdmin(
     ProtectedSummaryMixin,
+    ImportTemplateMixin,
     AuditedImportMixin,
     TranscodingImportMixin,
     ImportMixin,
@@ -50,6 +51,8 @@ class SiteAdmin(
         "closes_at",
         "active_from",
         "active_to",
+        "contact_name",
+        "contact_phone",
     ]
     list_filter = ["kind", "subdistrict__district", "subdistrict"]
     list_select_related = ["subdistrict"]

@@ -37,6 +37,8 @@ class Site(TimeStampedModel):
     active_to = models.DateField(
         _("active to"), null=True, blank=True, help_text=_("Empty while the site stays open.")
     )
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     history = HistoricalRecords()
 
     class Meta:

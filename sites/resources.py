@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from campaign.columns import ChoiceColumn, ChoiceWidget, CodeWidget, FileColumnsResource
 from campaign.models import Subdistrict
 from sites.counts import parse_count
 from sites.models import DailyTally, Site
@@ -28,21 +29,34 @@ TEMPLATE_HEADERS = {
     "zh-hans": ["接种日期", "接种点编码", "居委编码", "剂次", "接种数"],
     "en": ["date", "site_code", "committee_code", "dose", "count"],
 }
-DOSES = {
-    "第一剂": "first",
-    "第1剂": "first",
-    "首剂": "first",
-    "first": "first",
-    "1": "first",
-    "第二剂": "second",
-    "第2剂": "second",
-    "second": "second",
-    "2": "second",
-    "加强针": "booster",
-    "加强剂": "booster",
-    "booster": "booster",
-    "3": "booster",
-}
+DOSES = ChoiceColumn(
+    DailyTally.DoseKind.choices,
+    {
+        "第1剂": "first",
+        "首剂": "first",
+        "1": "first",
+        "first doses": "first",
+        "第2剂": "second",
+        "2": "second",
+        "加强剂": "booster",
+        "加强": "booster",
+        "3": "booster",
+    },
+)
+SITE_KINDS = ChoiceColumn(
+    Site.Kind.choices,
+    {
+        "固定": "fixed",
+        "固定点": "fixed",
+        "临时": "temporary",
+        "临时点": "temporary",
+        "机动": "mobile",
+        "流动": "mobile",
+        "流动接种点": "mobile",
+        "流动接种队": "mobile",
+        "mobile site": "mobile",
+    },
+)
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 
@@ -69,12 +83,7 @@ def parse_date(text: str) -> date:
 
 
 def parse_dose(text: str) -> str:
-    dose = DOSES.get(text.strip().casefold())
-    if dose is None:
-        raise ValidationError(
-            _("Unknown dose: use 第一剂, 第二剂 or 加强针 (first, second, booster).")
-        )
-    return dose
+    return DOSES.parse(text)
 
 
 def parse_required_count(text: str) -> int:
@@ -84,11 +93,11 @@ def parse_required_count(text: str) -> int:
     return count
 
 
-class DoseWidget(widgets.Widget):
+class DoseWidget(ChoiceWidget):
     """Writes dose kinds as the Chinese names district systems use."""
 
-    def render(self, value, obj=None, **kwargs):
-        return {"first": "第一剂", "second": "第二剂", "booster": "加强针"}.get(value, value)
+    def __init__(self) -> None:
+        super().__init__(DOSES)
 
 
 class DailyTallyResource(resources.ModelResource):
@@ -109,7 +118,7 @@ class DailyTallyResource(resources.ModelResource):
         import_id_fields = ("date", "site_code", "committee_code", "dose")
 
 
-class SiteResource(resources.ModelResource):
+class SiteResource(FileColumnsResource):
     """Sites by their code, in the subdistrict named by its code."""
 
     code = fields.Field(attribute="code", column_name="接种点编码")
@@ -117,9 +126,9 @@ class SiteResource(resources.ModelResource):
     subdistrict = fields.Field(
         attribute="subdistrict",
         column_name="街道编码",
-        widget=widgets.ForeignKeyWidget(Subdistrict, "code"),
+        widget=CodeWidget(Subdistrict, "code"),
     )
-    kind = fields.Field(attribute="kind", column_name="类型")
+    kind = fields.Field(attribute="kind", column_name="类型", widget=ChoiceWidget(SITE_KINDS))
     address = fields.Field(attribute="address", column_name="地址")
     stations = fields.Field(
         attribute="stations", column_name="接种台数", widget=widgets.IntegerWidget()
@@ -139,6 +148,28 @@ class SiteResource(resources.ModelResource):
     active_to = fields.Field(
         attribute="active_to", column_name="停用日期", widget=widgets.DateWidget("%Y-%m-%d")
     )
+    contact_name = fields.Field(attribute="contact_name", column_name="联系人")
+    contact_phone = fields.Field(attribute="contact_phone", column_name="联系电话")
+    english_headers = {
+        "code": ("site_code",),
+        "name": ("site",),
+        "subdistrict": ("subdistrict_code",),
+    }
+    example_row = {
+        "code": "EXAMPLE-P1",
+        "name": "示例接种点",
+        "subdistrict": "EXAMPLE-S1",
+        "kind": "固定接种点",
+        "address": "示例路1号",
+        "stations": "4",
+        "daily_capacity": "800",
+        "opens_at": "08:30",
+        "closes_at": "16:30",
+        "active_from": "2021-06-01",
+        "active_to": "",
+        "contact_name": "示例联系人",
+        "contact_phone": "000-00000000",
+    }
 
     class Meta:
         model = Site
@@ -155,6 +186,8 @@ class SiteResource(resources.ModelResource):
             "closes_at",
             "active_from",
             "active_to",
+            "contact_name",
+            "contact_phone",
         )
         skip_unchanged = True
         report_skipped = True
