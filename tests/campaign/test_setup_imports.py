@@ -32,9 +32,12 @@ def test_an_unknown_kind_names_the_column_and_the_valid_values(client, administr
     content = f"{SITE_HEADERS}\nWL-F1,万里固定点,310107-WL,大型点,800,2021-06-01\n"
     preview, result = admin_import(client, "sites_site", content.encode("utf-8"))
     page = preview.content.decode()
-    assert result is None and not Site.objects.exists()
-    assert "类型" in page and "“大型点”不是有效值" in page
-    assert "固定接种点 (fixed)" in page and "机动队 (mobile)" in page
+    assert result is None
+    assert not Site.objects.exists()
+    assert "类型" in page
+    assert "“大型点”不是有效值" in page
+    assert "固定接种点 (fixed)" in page
+    assert "机动队 (mobile)" in page
 
 
 @override_settings(DEBUG=False)
@@ -48,15 +51,19 @@ def test_english_headers_import_and_errors_show_no_traceback(client, administrat
     )
     preview, result = admin_import(client, "sites_site", content.encode("utf-8"))
     page = preview.content.decode()
-    assert result is None and not Site.objects.exists()
-    assert "Traceback" not in page and ".py" not in page
-    assert "kind" in page and "is not a valid value" in page
+    assert result is None
+    assert not Site.objects.exists()
+    assert "Traceback" not in page
+    assert ".py" not in page
+    assert "kind" in page
+    assert "is not a valid value" in page
     assert "No subdistrict has the code “NOWHERE”" in page
 
     missing = "name,kind\nWanli,fixed\n"
     preview, _ = admin_import(client, "sites_site", missing.encode("utf-8"))
     page = preview.content.decode()
-    assert "Traceback" not in page and 'File "/' not in page
+    assert "Traceback" not in page
+    assert 'File "/' not in page
     assert "The file has no column 接种点编码" in page
 
 
@@ -92,7 +99,8 @@ def test_areas_and_the_campaign_import_and_a_second_import_changes_nothing(clien
     ]:
         admin_import(client, model, content.encode("gbk"))
     subdistrict = Subdistrict.objects.get()
-    assert (subdistrict.district, subdistrict.eligible_population) == (District.objects.get(), 90000)
+    assert subdistrict.district == District.objects.get()
+    assert subdistrict.eligible_population == 90000
     six = Campaign.objects.get()
     assert (six.doses_for_full_course, six.second_dose_min_days, six.golden_shield_threshold) == (
         2,
@@ -104,20 +112,22 @@ def test_areas_and_the_campaign_import_and_a_second_import_changes_nothing(clien
     assert Campaign.objects.get().history.count() == 1
 
 
-def test_accounts_import_with_role_scope_and_a_set_password_link(
-    client, administrator, committee
-):
+def test_accounts_import_with_role_scope_and_a_set_password_link(client, administrator, committee):
     client.force_login(administrator)
-    content = "用户名,姓名,角色,范围编码\nwl_clerk,李文,居委,310107-WL-01\nwl_lead,王平,区领导,NOPE\n"
+    content = (
+        "用户名,姓名,角色,范围编码\nwl_clerk,李文,居委,310107-WL-01\nwl_lead,王平,区领导,NOPE\n"
+    )
     preview, result = admin_import(client, "auth_user", content.encode("utf-8"))
     assert result is None
-    assert "范围编码" in preview.content.decode() and "NOPE" in preview.content.decode()
+    assert "范围编码" in preview.content.decode()
+    assert "NOPE" in preview.content.decode()
     assert not get_user_model().objects.filter(username="wl_clerk").exists()
 
     content = "username,name,role,scope_code\nwl_clerk,李文,committee staff,310107-WL-01\n"
     _, result = admin_import(client, "auth_user", content.encode("utf-8"))
     clerk = get_user_model().objects.get(username="wl_clerk")
-    assert not clerk.has_usable_password() and clerk.first_name == "李文"
+    assert not clerk.has_usable_password()
+    assert clerk.first_name == "李文"
     scope = StaffScope.objects.get(user=clerk)
     assert (scope.role, scope.committee) == ("committee_staff", committee)
     message = next(str(m) for m in result.context["messages"] if "wl_clerk" in str(m))
