@@ -33,14 +33,13 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Protocol
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, transaction
-from django.db.models import Field, Model
+from django.db.models import Model
 from django.utils import timezone
 
 from campaign.models import Campaign, Committee, District, Subdistrict, Target
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
-from sites.bulk import insert_rows
+from sites.bulk import insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
 
 DOSE_KINDS = ("first", "second", "booster")
@@ -53,20 +52,6 @@ FIGURES = (
     "full_course_coverage",
 )
 PACE_DAYS = 7
-
-
-def _table(model: type[Model]) -> str:
-    """The model's table, quoted: the SQL below names no table or column itself, so a
-    renamed model or field cannot leave it behind."""
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[Model], name: str) -> str:
-    """The column of a field of ``model`` (by name or attname, "committee_id"), quoted."""
-    field = model._meta.get_field(name)
-    if not isinstance(field, Field) or not field.column:  # a reverse relation
-        raise FieldDoesNotExist(f"{model.__name__}.{name} has no column")
-    return connection.ops.quote_name(field.column)
 
 
 @dataclass(frozen=True)
@@ -89,22 +74,22 @@ class RunningLevel:
 
 
 def _committees() -> RunningLevel:
-    parent_id = _column(Committee, "subdistrict_id")
+    parent_id = quoted_column(Committee, "subdistrict_id")
     return RunningLevel(
         snapshot=CommitteeDay,
         area=Committee,
         areas=(
-            f"{_table(Committee)} a JOIN {_table(Subdistrict)} parent "
-            f"ON parent.{_column(Subdistrict, 'id')} = a.{parent_id}"
+            f"{quoted_table(Committee)} a JOIN {quoted_table(Subdistrict)} parent "
+            f"ON parent.{quoted_column(Subdistrict, 'id')} = a.{parent_id}"
         ),
         area_column="committee_id",
         parents={
             "subdistrict_id": f"a.{parent_id}",
-            "district_id": f"parent.{_column(Subdistrict, 'district_id')}",
+            "district_id": f"parent.{quoted_column(Subdistrict, 'district_id')}",
         },
-        tallies=f"{_table(DailyTally)} t",
+        tallies=f"{quoted_table(DailyTally)} t",
         # NULL for non-residents, who count for no committee
-        tally_area=f"t.{_column(DailyTally, 'committee_id')}",
+        tally_area=f"t.{quoted_column(DailyTally, 'committee_id')}",
         ranks={"rank_in_subdistrict": "subdistrict_id", "rank_in_district": "district_id"},
         residents=False,
     )
@@ -114,14 +99,14 @@ def _subdistricts() -> RunningLevel:
     return RunningLevel(
         snapshot=SubdistrictDay,
         area=Subdistrict,
-        areas=f"{_table(Subdistrict)} a",
+        areas=f"{quoted_table(Subdistrict)} a",
         area_column="subdistrict_id",
-        parents={"district_id": f"a.{_column(Subdistrict, 'district_id')}"},
+        parents={"district_id": f"a.{quoted_column(Subdistrict, 'district_id')}"},
         tallies=(
-            f"{_table(DailyTally)} t JOIN {_table(Site)} site "
-            f"ON site.{_column(Site, 'id')} = t.{_column(DailyTally, 'site_id')}"
+            f"{quoted_table(DailyTally)} t JOIN {quoted_table(Site)} site "
+            f"ON site.{quoted_column(Site, 'id')} = t.{quoted_column(DailyTally, 'site_id')}"
         ),
-        tally_area=f"site.{_column(Site, 'subdistrict_id')}",
+        tally_area=f"site.{quoted_column(Site, 'subdistrict_id')}",
         ranks={"rank_in_district": "district_id"},
         residents=True,
     )
@@ -130,12 +115,12 @@ def _subdistricts() -> RunningLevel:
 def _residents_sql(area: str, *, one_day: bool) -> str:
     """The committee rows of the range, added up per area (a CommitteeDay attname) and
     date: the residents' doses."""
-    day, area_id = _column(CommitteeDay, "date"), _column(CommitteeDay, area)
+    day, area_id = quoted_column(CommitteeDay, "date"), quoted_column(CommitteeDay, area)
     return (
         f"SELECT {day} AS date, {area_id} AS area_id, "  # noqa: S608 - names from the models
-        f"SUM({_column(CommitteeDay, 'first_cumulative')}) AS first, "
-        f"SUM({_column(CommitteeDay, 'full_course_cumulative')}) AS full_course "
-        f"FROM {_table(CommitteeDay)} WHERE {_in_range(day, one_day=one_day)} "
+        f"SUM({quoted_column(CommitteeDay, 'first_cumulative')}) AS first, "
+        f"SUM({quoted_column(CommitteeDay, 'full_course_cumulative')}) AS full_course "
+        f"FROM {quoted_table(CommitteeDay)} WHERE {_in_range(day, one_day=one_day)} "
         f"GROUP BY {day}, {area_id}"
     )
 
@@ -143,7 +128,7 @@ def _residents_sql(area: str, *, one_day: bool) -> str:
 def _doses_by_kind() -> str:
     """Each kind's doses, as aggregates over the tally rows ``t`` (the kinds are the
     parameters ``kind_first``, ...)."""
-    kind, count = _column(DailyTally, "dose_kind"), _column(DailyTally, "count")
+    kind, count = quoted_column(DailyTally, "dose_kind"), quoted_column(DailyTally, "count")
     return ", ".join(
         f"SUM(CASE WHEN t.{kind} = %(kind_{dose})s THEN t.{count} ELSE 0 END) AS {dose}"
         for dose in DOSE_KINDS
@@ -171,16 +156,16 @@ def _running_level_sql(
     snapshot = level.snapshot
 
     def stored(name: str) -> str:
-        return _column(snapshot, name)
+        return quoted_column(snapshot, name)
 
-    tally_date = f"t.{_column(DailyTally, 'date')}"
+    tally_date = f"t.{quoted_column(DailyTally, 'date')}"
     tallies = f"FROM {level.tallies} WHERE {level.tally_area} IS NOT NULL AND"
     if chained:
         before = (
             f"SELECT {stored(level.area_column)} AS area_id, "  # noqa: S608
             + ", ".join(f"{stored(f'{kind}_cumulative')} AS {kind}" for kind in DOSE_KINDS)
             + "".join(f", {stored(rank)} AS {rank}" for rank in level.ranks)
-            + f" FROM {_table(snapshot)} WHERE {stored('date')} = %(before)s"
+            + f" FROM {quoted_table(snapshot)} WHERE {stored('date')} = %(before)s"
         )
     else:
         before = (
@@ -194,7 +179,7 @@ def _running_level_sql(
         f"{to_date.format(f'COALESCE(day.{kind}, 0)')} AS {kind}_cumulative"
         for kind in DOSE_KINDS
     )
-    area_id = f"a.{_column(level.area, 'id')}"
+    area_id = f"a.{quoted_column(level.area, 'id')}"
     residents = residents_join = residents_figures = ""
     numerators = ("first_cumulative", f"{dose}_cumulative")
     if level.residents:
@@ -241,7 +226,7 @@ before AS ({before}){residents},
 totals AS (
     SELECT days.on_date, {area_id} AS area_id,
            {", ".join(f"{sql} AS {parent}" for parent, sql in level.parents.items())},
-           a.{_column(level.area, "eligible_population")} AS population,
+           a.{quoted_column(level.area, "eligible_population")} AS population,
            {running}{previous_ranks}{residents_figures}
     FROM days CROSS JOIN {level.areas}
     LEFT JOIN day ON day.area_id = {area_id} AND day.date = days.on_date
@@ -255,7 +240,7 @@ covered AS (
            CAST({numerators[1]} AS DOUBLE PRECISION) / population AS full_course_coverage
     FROM totals
 )
-INSERT INTO {_table(snapshot)} ({", ".join(stored(field) for field in fields)})
+INSERT INTO {quoted_table(snapshot)} ({", ".join(stored(field) for field in fields)})
 SELECT {", ".join(f"computed.{field}" for field in fields)} FROM (
     SELECT {", ".join(values)} FROM (SELECT covered.*, {ranks} FROM covered) ranked
     {"" if one_day else "WINDOW by_area AS (PARTITION BY area_id ORDER BY on_date)"}
@@ -279,13 +264,13 @@ def _changed_only(
     """
 
     def stored(name: str) -> str:
-        return _column(snapshot, name)
+        return quoted_column(snapshot, name)
 
     figures = [field for field in fields if field not in (*key, "computed_at")]
     updated = [stored(field) for field in [*figures, "computed_at"]]
     stored_date = f"stored.{stored('date')}"
     return (
-        f"LEFT JOIN {_table(snapshot)} stored "
+        f"LEFT JOIN {quoted_table(snapshot)} stored "
         f"ON {_in_range(stored_date, one_day=one_day)} AND "
         + " AND ".join(f"stored.{stored(field)} = computed.{field}" for field in key)
         + f" WHERE stored.{stored('id')} IS NULL OR "
@@ -299,29 +284,36 @@ def _changed_only(
 def _district_sql(*, days: str, one_day: bool) -> str:
     """A district's rows are the sums of its subdistricts' rows of the same date (built
     just before); its coverage counts the residents of its committees."""
-    part_date, part_parent = _column(SubdistrictDay, "date"), _column(Subdistrict, "district_id")
+    part_date, part_parent = (
+        quoted_column(SubdistrictDay, "date"),
+        quoted_column(Subdistrict, "district_id"),
+    )
     sums = ", ".join(
-        f"SUM(x.{_column(SubdistrictDay, figure)}) AS {figure}" for figure in FIGURES[:7]
+        f"SUM(x.{quoted_column(SubdistrictDay, figure)}) AS {figure}" for figure in FIGURES[:7]
     )
     figures = ", ".join(f"COALESCE(parts.{figure}, 0)" for figure in FIGURES[:7])
     columns = ", ".join(
-        _column(DistrictDay, field) for field in ("date", "computed_at", "district_id", *FIGURES)
+        quoted_column(DistrictDay, field)
+        for field in ("date", "computed_at", "district_id", *FIGURES)
     )
-    area_id, population = _column(District, "id"), _column(District, "eligible_population")
+    area_id, population = (
+        quoted_column(District, "id"),
+        quoted_column(District, "eligible_population"),
+    )
     return f"""
 WITH days (on_date) AS ({days}),
 parts AS (
     SELECT x.{part_date} AS date, s.{part_parent} AS area_id, {sums}
-    FROM {_table(SubdistrictDay)} x JOIN {_table(Subdistrict)} s
-    ON s.{_column(Subdistrict, "id")} = x.{_column(SubdistrictDay, "subdistrict_id")}
+    FROM {quoted_table(SubdistrictDay)} x JOIN {quoted_table(Subdistrict)} s
+    ON s.{quoted_column(Subdistrict, "id")} = x.{quoted_column(SubdistrictDay, "subdistrict_id")}
     WHERE {_in_range(f"x.{part_date}", one_day=one_day)} GROUP BY x.{part_date}, s.{part_parent}
 ),
 residents AS ({_residents_sql("district_id", one_day=one_day)})
-INSERT INTO {_table(DistrictDay)} ({columns})
+INSERT INTO {quoted_table(DistrictDay)} ({columns})
 SELECT days.on_date, %(now)s, a.{area_id}, {figures},
        CAST(COALESCE(residents.first, 0) AS DOUBLE PRECISION) / a.{population},
        CAST(COALESCE(residents.full_course, 0) AS DOUBLE PRECISION) / a.{population}
-FROM days CROSS JOIN {_table(District)} a
+FROM days CROSS JOIN {quoted_table(District)} a
 LEFT JOIN parts ON parts.area_id = a.{area_id} AND parts.date = days.on_date
 LEFT JOIN residents ON residents.area_id = a.{area_id} AND residents.date = days.on_date
 """  # noqa: S608 - only names from the models are formatted in; values are parameters

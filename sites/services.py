@@ -24,7 +24,7 @@ from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
 from reports.services import snapshots_mark_stale
-from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
+from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
 from sites.selectors import site_is_active, sites_enterable_by
 
@@ -234,15 +234,18 @@ def _update_batch(
     rows: Sequence[tuple[DailyTally, int]], *, source: str, user, now: datetime
 ) -> set[int]:
     """One UPDATE ... FROM (VALUES ...) for these cells; the ids it changed."""
-    table = DailyTally._meta.db_table
-    quote = connection.ops.quote_name
+    table = quoted_table(DailyTally)
+    pk, count, version, source_, entered_by, updated_at = (
+        quoted_column(DailyTally, name)
+        for name in ("id", "count", "version", "source", "entered_by", "updated_at")
+    )
     values = ", ".join(["(%s, %s, %s)"] * len(rows))
     sql = (
         f"WITH new (tally_id, new_count, seen_version) AS (VALUES {values}) "  # noqa: S608
-        f"UPDATE {table} SET {quote('count')} = new.new_count, "
-        f"version = {table}.version + 1, source = %s, entered_by_id = %s, updated_at = %s "
-        f"FROM new WHERE {table}.id = new.tally_id AND {table}.version = new.seen_version "
-        "RETURNING id"
+        f"UPDATE {table} SET {count} = new.new_count, {version} = {table}.{version} + 1, "
+        f"{source_} = %s, {entered_by} = %s, {updated_at} = %s FROM new "
+        f"WHERE {table}.{pk} = new.tally_id AND {table}.{version} = new.seen_version "
+        f"RETURNING {table}.{pk}"
     )
     params = [value for row, count in rows for value in (row.pk, count, row.version)]
     stamp = DailyTally._meta.get_field("updated_at").get_db_prep_value(now, connection)
