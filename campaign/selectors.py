@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     BooleanField,
     Case,
@@ -21,21 +23,25 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django_stubs_ext import WithAnnotations
 
 from campaign.models import Building, BuildingCount, Campaign, Committee, StaffScope, Subdistrict
 
-User = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
+# The user's scope is kept on the user object under this name (see staff_scope_for).
+_SCOPE_CACHE = "_staff_scope"
 
 
-def staff_scope_for(user: User) -> StaffScope | None:
+def staff_scope_for(user: AnyUser) -> StaffScope | None:
     """The user's scope; a superuser without one is treated as an administrator.
 
     Kept on the user object, so the menu and the page of one request share one query.
     """
     if not user.is_authenticated:
         return None
-    if hasattr(user, "_staff_scope"):
-        return user._staff_scope
+    if hasattr(user, _SCOPE_CACHE):
+        cached: StaffScope | None = getattr(user, _SCOPE_CACHE)
+        return cached
     scope = (
         StaffScope.objects.select_related("district", "subdistrict__district", "committee")
         .filter(user=user)
@@ -43,7 +49,7 @@ def staff_scope_for(user: User) -> StaffScope | None:
     )
     if scope is None and user.is_superuser:
         scope = StaffScope(user=user, role=StaffScope.Role.ADMINISTRATOR)
-    user._staff_scope = scope
+    setattr(user, _SCOPE_CACHE, scope)
     return scope
 
 
@@ -56,11 +62,11 @@ def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
     match scope.role:
         case StaffScope.Role.ADMINISTRATOR:
             return subdistricts
-        case StaffScope.Role.DISTRICT_LEADER:
+        case StaffScope.Role.DISTRICT_LEADER if scope.district_id is not None:
             return subdistricts.filter(district_id=scope.district_id)
-        case StaffScope.Role.SUBDISTRICT_STAFF:
+        case StaffScope.Role.SUBDISTRICT_STAFF if scope.subdistrict_id is not None:
             return subdistricts.filter(pk=scope.subdistrict_id)
-        case StaffScope.Role.COMMITTEE_STAFF:
+        case StaffScope.Role.COMMITTEE_STAFF if scope.committee is not None:
             return subdistricts.filter(pk=scope.committee.subdistrict_id)
     return subdistricts.none()
 
@@ -68,6 +74,8 @@ def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
 def committees_visible_to(scope: StaffScope | None) -> QuerySet[Committee]:
     committees = Committee.objects.select_related("subdistrict__district")
     if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+        if scope.committee_id is None:
+            return committees.none()
         return committees.filter(pk=scope.committee_id)
     return committees.filter(subdistrict__in=subdistricts_visible_to(scope))
 
@@ -141,7 +149,8 @@ def golden_shield_threshold(*, on: date) -> Decimal:
     """The threshold of the campaign of ``on`` (else the latest), else the default."""
     found = campaign_day(on=on)
     if found is None:
-        return Campaign._meta.get_field("golden_shield_threshold").default
+        default: Decimal = Campaign._meta.get_field("golden_shield_threshold").default
+        return default
     return found.campaign.golden_shield_threshold
 
 
@@ -149,9 +158,20 @@ def _threshold_tenths(threshold: Decimal) -> int:
     return int(threshold * 10)
 
 
+class BuildingCoverage(TypedDict):
+    """What buildings_with_coverage adds to each building."""
+
+    vaccinated: int | None
+    counted_on: date | None
+    golden_margin: int | None
+    coverage_percent: float | None
+    is_golden: bool
+    golden_since: date | None
+
+
 def buildings_with_coverage(
     buildings: QuerySet[Building], *, on: date, threshold: Decimal
-) -> QuerySet[Building]:
+) -> QuerySet[WithAnnotations[Building, BuildingCoverage]]:
     """Buildings with their latest count on or before ``on`` (``vaccinated``,
     ``counted_on``; empty when never counted), ``coverage_percent``, ``is_golden`` and
     ``golden_since`` (the first count at or above the threshold). One query."""
@@ -209,7 +229,7 @@ def golden_shield_by_committee(
 
 def golden_shield_by_subdistrict(
     subdistricts: QuerySet[Subdistrict], *, on: date, threshold: Decimal
-) -> list[dict]:
+) -> list[Mapping[str, Any]]:
     """Per subdistrict: ``building_count`` registered and ``golden_count`` golden shield
     buildings on ``on``, in one query for all the subdistricts."""
     return list(

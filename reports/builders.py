@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -351,7 +351,7 @@ def snapshots_build_dates(*, start: date, end: date) -> None:
     for snapshot in (DistrictDay, TargetProgress):
         snapshot.objects.filter(date__range=(start, end)).delete()
     # A campaign's days in one run: the dose completing the course is the same for them.
-    for dose, run in groupby(days, key=doses.get):
+    for dose, run in groupby(days, key=doses.__getitem__):
         _build_range(list(run), dose=dose, now=now)
     _build_target_progress(days=days, now=now, doses=doses)
 
@@ -391,7 +391,7 @@ def _build_range(days: list[date], *, dose: str, now: datetime) -> None:
 
 
 # Which cumulative figure a target's metric counts.
-METRIC_FIELDS = {
+METRIC_FIELDS: dict[str, tuple[str, ...]] = {
     Target.Metric.ALL_DOSES: ("first_cumulative", "second_cumulative", "booster_cumulative"),
     Target.Metric.FIRST: ("first_cumulative",),
     Target.Metric.FULL_COURSE: ("full_course_cumulative",),
@@ -429,7 +429,13 @@ TARGET_FIELDS = (
     "period_start",
     "period_end",
 )
-TARGET_SCOPES = {"committee": CommitteeDay, "subdistrict": SubdistrictDay, "district": DistrictDay}
+TARGET_SCOPES: dict[str, type[CommitteeDay] | type[SubdistrictDay] | type[DistrictDay]] = {
+    "committee": CommitteeDay,
+    "subdistrict": SubdistrictDay,
+    "district": DistrictDay,
+}
+# A snapshot row's figures, by field name (``values()``).
+Figures = dict[str, Any]
 
 
 def _target_area(target: TargetRow) -> tuple[str, int]:
@@ -458,7 +464,7 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
     targets = list(  # plain rows: a city has hundreds of targets, rebuilt every save
         Target.objects.filter(period_start__lte=end).values_list(*TARGET_FIELDS, named=True)
     )
-    cumulative: dict[tuple[str, int, date], dict] = {}
+    cumulative: dict[tuple[str, int, date], Figures] = {}
     for area, snapshot in TARGET_SCOPES.items():
         scoped = [t for t in targets if getattr(t, f"{area}_id")]
         if not scoped:
@@ -503,7 +509,11 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
 
 
 def _achieved(
-    target: TargetRow, cumulative: dict, key: tuple[str, int], on: date, day_fields: dict
+    target: TargetRow,
+    cumulative: dict[tuple[str, int, date], Figures],
+    key: tuple[str, int],
+    on: date,
+    day_fields: dict[str, str],
 ) -> int:
     """The metric from the period start to ``on`` (or the period end)."""
     fields = METRIC_FIELDS[target.metric]
@@ -513,8 +523,9 @@ def _achieved(
     # Everything before the period: the start day's running total less that day's doses
     # (nothing when the period starts before the first snapshot).
     start = cumulative.get((*key, target.period_start))
-    before = sum(start[f] - start[day_fields[f]] for f in fields) if start else 0
-    return max(sum(end[f] for f in fields) - before, 0)
+    before: int = sum(start[f] - start[day_fields[f]] for f in fields) if start else 0
+    reached: int = sum(end[f] for f in fields)
+    return max(reached - before, 0)
 
 
 def _progress(
@@ -524,7 +535,7 @@ def _progress(
     on: date,
     reached_before: date | None,
     achieved_week_ago: int | None,
-) -> dict:
+) -> dict[str, Any]:
     """One TargetProgress row's figures; ``reached_before``: the day it was reached, if
     before ``on``; ``achieved_week_ago``: its value 7 days earlier, if it had started."""
     remaining = max(target.value - achieved, 0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -195,7 +195,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
 @transaction.atomic
 def bulletin_publish(
     *,
-    user: AbstractBaseUser,
+    user: User,
     subdistrict: Subdistrict,
     on: date,
     unreported_confirmed: bool = False,

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Min, Q
@@ -331,9 +331,7 @@ class NoteRejected(Exception):
 
 
 @transaction.atomic
-def milestone_note_create(
-    *, user: AbstractBaseUser, area: Area, on: date, text: str
-) -> MilestoneNote:
+def milestone_note_create(*, user: User, area: Area, on: date, text: str) -> MilestoneNote:
     """Add a note to the timeline of ``area`` (a subdistrict or a district).
 
     ``PermissionDenied`` outside the user's scope; ``NoteRejected`` for an empty or too
@@ -373,7 +371,7 @@ def milestone_note_create(
 
 
 @transaction.atomic
-def milestone_notes_delete(*, user: AbstractBaseUser, notes: Iterable[MilestoneNote]) -> int:
+def milestone_notes_delete(*, user: User, notes: Iterable[MilestoneNote]) -> int:
     """Remove wrong notes (the admin's delete, for administrators). The removal is one
     event of the audit trail listing every note with its text, so the timeline's past
     stays known; pass the notes with their areas (``select_related``)."""

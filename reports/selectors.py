@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -21,14 +23,16 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Abs, Coalesce, Greatest, Rank
+from django_stubs_ext import WithAnnotations
 
 from campaign.models import Committee, District, StaffScope, Subdistrict, Target
 from campaign.selectors import campaign_day, subdistricts_visible_to
 from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
 
 # Ranking metrics a page may ask for; the first is the official daily ranking.
-RANKING_METRICS = {
+RANKING_METRICS: dict[str, F | CombinedExpression] = {
     "first_coverage": F("first_coverage"),
     "full_course_coverage": F("full_course_coverage"),
     "doses_today": F("first_doses") + F("second_doses") + F("booster_doses"),
@@ -65,7 +69,10 @@ def ranking_areas(scope: StaffScope | None) -> list[Area]:
 
 
 def latest_snapshot_date(on: date) -> date | None:
-    return CommitteeDay.objects.filter(date__lte=on).aggregate(last=Max("date"))["last"]
+    last: date | None = CommitteeDay.objects.filter(date__lte=on).aggregate(last=Max("date"))[
+        "last"
+    ]
+    return last
 
 
 def committee_ranking(area: Area, *, on: date, metric: str) -> QuerySet[CommitteeDay]:
@@ -123,7 +130,7 @@ def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
         | Q(committee__subdistrict__in=subdistricts)
         | Q(district__subdistricts__in=subdistricts)
     )
-    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF and scope.committee:
         visible = Q(committee=scope.committee_id) | Q(subdistrict=scope.committee.subdistrict_id)
     progress = TargetProgress.objects.filter(target=OuterRef("pk"), date__lte=on).order_by("-date")
     return (
@@ -143,7 +150,7 @@ def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
     )
 
 
-def target_series(target: Target, *, on: date) -> list[dict]:
+def target_series(target: Target, *, on: date) -> list[Mapping[str, Any]]:
     return list(
         TargetProgress.objects.filter(target=target, date__lte=on)
         .order_by("date")
@@ -151,7 +158,7 @@ def target_series(target: Target, *, on: date) -> list[dict]:
     )
 
 
-def committee_series(committee_id: int, *, on: date) -> list[dict]:
+def committee_series(committee_id: int, *, on: date) -> list[Mapping[str, Any]]:
     """One committee's days up to ``on``: doses, running totals, coverage in %, ranks."""
     return list(
         CommitteeDay.objects.filter(committee_id=committee_id, date__lte=on)
@@ -248,18 +255,20 @@ def second_dose_window(*, on: date) -> SecondDoseWindow | None:
 def area_committees(area: Area) -> QuerySet[Committee]:
     """The committees of a ranking area (a subdistrict or a whole district)."""
     if area.kind == "subdistrict":
-        return Committee.objects.filter(subdistrict=area.obj)
-    return Committee.objects.filter(subdistrict__district=area.obj)
+        return Committee.objects.filter(subdistrict__pk=area.obj.pk)
+    return Committee.objects.filter(subdistrict__district__pk=area.obj.pk)
 
 
-def _waiting(alias: str):
+def _waiting(alias: str) -> Greatest:
     """W(x) = max(0, F(x) − S) over the CommitteeDay joined as ``alias`` (day x)."""
     first = Coalesce(F(f"{alias}__first_cumulative"), Value(0))
     second = Coalesce(F("sd_now__second_cumulative"), Value(0))
     return Greatest(first - second, Value(0))
 
 
-def second_dose_due(committees: QuerySet[Committee], window: SecondDoseWindow) -> QuerySet:
+def second_dose_due(
+    committees: QuerySet[Committee], window: SecondDoseWindow
+) -> QuerySet[WithAnnotations[Committee]]:
     """Each committee with ``first_given``, ``second_given``, ``overdue``, ``due_now`` and
     ``due_next_7_days`` (definitions above). One query: every committee joins its
     snapshot rows of four days (T, T − max − 1, T − min, T + 7 − min) by the unique
@@ -302,7 +311,7 @@ def second_dose_committees(
 
 def second_dose_subdistricts(
     committees: QuerySet[Committee], window: SecondDoseWindow, *, sort: str = "overdue"
-) -> list[dict]:
+) -> list[Mapping[str, Any]]:
     """The same figures summed per subdistrict of ``committees``, in one query."""
     sort = sort if sort in SECOND_DOSE_SORTS else "overdue"
     rows = (

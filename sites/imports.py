@@ -19,7 +19,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -69,7 +69,7 @@ class CheckedFile:
 
 
 def tally_import_check(
-    *, user: AbstractBaseUser, file_name: str, content: bytes, store: bool = True
+    *, user: User, file_name: str, content: bytes, store: bool = True
 ) -> TallyImport:
     """The dry run: check the whole file, count new / updated / unchanged rows, keep the
     file for the confirmation and log the attempt. Writes no tally."""
@@ -214,7 +214,7 @@ def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int
                 raise
 
 
-def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
+def check_file(*, user: User, content: bytes) -> CheckedFile:
     """Decode, parse and validate every row; nothing is written."""
     checked = CheckedFile()
     if len(content) > MAX_UPLOAD_BYTES:
@@ -399,7 +399,7 @@ def _classify(
             )
 
 
-def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
+def _new_log(user: User, file_name: str, content: bytes) -> TallyImport:
     scope = staff_scope_for(user)
     subdistrict_id = None
     if scope is not None and scope.role == StaffScope.Role.SUBDISTRICT_STAFF:

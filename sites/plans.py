@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -70,7 +70,7 @@ def _shown(day: date) -> str:
 
 
 @transaction.atomic
-def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> PlanSaveResult:
+def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
     """Set (never add to) each cell's plan; an empty cell removes a stored plan.
 
     Refused: a site outside the user's scope (``PermissionDenied``); with ``PlanRejected``,
@@ -216,7 +216,7 @@ def plan_week(scope: StaffScope, subdistrict: Subdistrict, start: date) -> PlanW
 @transaction.atomic
 def mobile_visit_record(
     *,
-    user: AbstractBaseUser,
+    user: User,
     site: Site,
     on: date,
     committee: Committee | None = None,
@@ -266,7 +266,7 @@ def mobile_visit_record(
 
 
 @transaction.atomic
-def mobile_visit_delete(*, user: AbstractBaseUser, visit: MobileVisit) -> None:
+def mobile_visit_delete(*, user: User, visit: MobileVisit) -> None:
     """Remove a visit recorded by mistake (its history row keeps what it was)."""
     scope = staff_scope_for(user)
     if not sites_plannable_by(scope).filter(pk=visit.site_id).exists():
