@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from campaign.clock import today
 from campaign.forms import BuildingCountForm, BuildingForm, add_service_errors
+from campaign.http import AuthenticatedHttpRequest
 from campaign.models import StaffScope
 from campaign.selectors import (
     buildings_visible_to,
@@ -105,7 +106,7 @@ def building_committee(request: HttpRequest, committee_id: int) -> HttpResponse:
     )
 
 
-def building_detail(request: HttpRequest, building_id: int) -> HttpResponse:
+def building_detail(request: AuthenticatedHttpRequest, building_id: int) -> HttpResponse:
     """One building: its latest coverage, every count, and the forms to count or correct."""
     scope = staff_scope_for(request.user)
     context = _golden_context(today())

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.clock import today
+from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.bulletin_image import bulletin_png
@@ -124,7 +125,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
+def bulletin_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     subdistrict = _visible_subdistrict(request, request.POST.get("subdistrict"))
     on = _day(request.POST.get("date"), today())
     try:
@@ -271,7 +272,7 @@ def milestone_timeline(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def milestone_note_add(request: HttpRequest) -> HttpResponse:
+def milestone_note_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     areas, area = areas_and_asked(request, request.POST.get("area"))
     if area.key != request.POST.get("area") or not note_areas_writable_by(
         staff_scope_for(request.user), area

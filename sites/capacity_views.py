@@ -7,6 +7,7 @@ Views only check scope (404 outside it), read through ``sites.capacity`` and wri
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.clock import today
+from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Committee, StaffScope
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.selectors import Area, ranking_areas
@@ -67,8 +69,8 @@ def _area(request: HttpRequest, scope: StaffScope | None) -> tuple[list[Area], A
 def _area_sites(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
     sites = sites_visible_to(scope)
     if area.kind == "district":
-        return sites.filter(subdistrict__district=area.obj)
-    return sites.filter(subdistrict=area.obj)
+        return sites.filter(subdistrict__district__pk=area.obj.pk)
+    return sites.filter(subdistrict__pk=area.obj.pk)
 
 
 def capacity(request: HttpRequest) -> HttpResponse:
@@ -107,7 +109,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
     )
 
 
-def plan_grid(request: HttpRequest) -> HttpResponse:
+def plan_grid(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A week of daily plans for one subdistrict's sites: sites × days."""
     scope = staff_scope_for(request.user)
     if not can_plan(scope):
@@ -122,7 +124,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
     subdistrict = subdistrict or subdistricts[0]
     start = _day(request, "start")
     week = plan_week(scope, subdistrict, start)
-    grid = {
+    grid: dict[str, Any] = {  # the form's arguments
         "sites": week.sites,
         "days": week.days,
         "stored": week.stored,
@@ -148,7 +150,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
                     "deleted": result.deleted,
                 },
             )
-            query = urlencode({"subdistrict": subdistrict.pk, "start": start.isoformat()})
+            query = urlencode({"subdistrict": str(subdistrict.pk), "start": start.isoformat()})
             return redirect(f"{reverse('sites:plans')}?{query}")
     return render(
         request,
@@ -169,7 +171,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
 VISITS_SHOWN = 200
 
 
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mobile teams' visits in an area, summed per team and per subdistrict; writers
     record new ones here."""
     scope = staff_scope_for(request.user)
@@ -236,7 +238,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def visit_delete(request: HttpRequest, visit_id: int) -> HttpResponse:
+def visit_delete(request: AuthenticatedHttpRequest, visit_id: int) -> HttpResponse:
     scope = staff_scope_for(request.user)
     visit = get_object_or_404(
         MobileVisit.objects.filter(site__in=sites_plannable_by(scope)), pk=visit_id

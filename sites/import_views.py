@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from campaign.http import AuthenticatedHttpRequest
 from campaign.selectors import staff_scope_for
 from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.imports import tally_import_check, tally_import_confirm
@@ -34,7 +35,7 @@ def _importer_scope(request: HttpRequest):
     return scope
 
 
-def import_index(request: HttpRequest) -> HttpResponse:
+def import_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = _importer_scope(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

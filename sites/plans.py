@@ -115,7 +115,8 @@ def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
             messages.append(problem)
             continue
         if cell.planned_doses is None:
-            to_delete.append(plan.pk)
+            if plan is not None:  # always: an empty cell without a plan is unchanged
+                to_delete.append(plan.pk)
         elif plan is None:
             to_create.append(
                 SitePlan(
@@ -141,7 +142,7 @@ def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
         )
     if to_delete:
         for plan in SitePlan.objects.filter(pk__in=to_delete):
-            plan._history_user = user
+            plan._history_user = user  # type: ignore[attr-defined] # simple_history reads it
             plan.delete()
     result.created, result.updated, result.deleted = len(to_create), len(to_update), len(to_delete)
     return result
@@ -151,14 +152,14 @@ def in_campaign(day: date, campaigns: Sequence[Campaign]) -> bool:
     return any(c.start_date <= day <= c.end_date for c in campaigns)
 
 
-def plans_editable_from(scope: StaffScope) -> date | None:
+def plans_editable_from(scope: StaffScope | None) -> date | None:
     """The first day whose plan the scope may still change: today for staff (a plan is made
     before its day), None (any day) for administrators."""
-    return None if scope.role == StaffScope.Role.ADMINISTRATOR else today()
+    return None if scope and scope.role == StaffScope.Role.ADMINISTRATOR else today()
 
 
 def _cell_problem(
-    scope: StaffScope, site: Site, day: date, campaigns: Sequence[Campaign]
+    scope: StaffScope | None, site: Site, day: date, campaigns: Sequence[Campaign]
 ) -> str | None:
     shown = _shown(day)
     if not site_is_active(site, day):
@@ -187,7 +188,7 @@ class PlanWeek:
     day_totals: dict[date, int]
 
 
-def plan_week(scope: StaffScope, subdistrict: Subdistrict, start: date) -> PlanWeek:
+def plan_week(scope: StaffScope | None, subdistrict: Subdistrict, start: date) -> PlanWeek:
     """The seven days from ``start``: three queries, however many sites."""
     period = Period(start, start + timedelta(days=6))
     sites = list(
@@ -260,7 +261,7 @@ def mobile_visit_record(
         messages.extend(error.messages)
     if messages:
         raise PlanRejected(messages)
-    visit._history_user = user
+    visit._history_user = user  # type: ignore[attr-defined] # simple_history reads it
     visit.save()
     return visit
 
@@ -271,5 +272,5 @@ def mobile_visit_delete(*, user: User, visit: MobileVisit) -> None:
     scope = staff_scope_for(user)
     if not sites_plannable_by(scope).filter(pk=visit.site_id).exists():
         raise PermissionDenied(_("You may not record visits for this site."))
-    visit._history_user = user
+    visit._history_user = user  # type: ignore[attr-defined] # simple_history reads it
     visit.delete()

@@ -29,10 +29,14 @@ def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
     return sites_visible_to(scope) if can_enter_tallies(scope) else Site.objects.none()
 
 
-def committees_enterable_at(scope: StaffScope, site: Site) -> tuple[QuerySet[Committee], bool]:
+def committees_enterable_at(
+    scope: StaffScope | None, site: Site
+) -> tuple[QuerySet[Committee], bool]:
     """The rows of a site's entry grid for this scope: committees, and whether the
     non-resident row is there. Committee staff get their own committee only."""
     committees = Committee.objects.filter(subdistrict_id=site.subdistrict_id).order_by("code")
+    if scope is None:
+        return committees.none(), False
     if scope.role == StaffScope.Role.COMMITTEE_STAFF:
         if scope.committee_id is None:
             return committees.none(), False
