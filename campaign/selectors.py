@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
@@ -23,9 +23,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from django_stubs_ext import WithAnnotations
 
 from campaign.models import Building, BuildingCount, Campaign, Committee, StaffScope, Subdistrict
+
+if TYPE_CHECKING:  # a development requirement: annotations only
+    from django_stubs_ext import WithAnnotations
 
 AnyUser = User | AnonymousUser
 # The user's scope is kept on the user object under this name (see staff_scope_for).

@@ -7,6 +7,7 @@ Views check scope (404 outside it), parse the request and call ``reports.bulleti
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -39,6 +40,7 @@ from reports.bulletins import (
     figure_differences,
     subdistricts_publishable_by,
 )
+from reports.exports import CellValue
 from reports.forms import MilestoneNoteForm
 from reports.milestones import (
     NoteRejected,
@@ -49,6 +51,9 @@ from reports.milestones import (
 from reports.models import Bulletin, StaleDate
 from reports.selectors import Area, latest_snapshot_date
 from reports.views import areas_and_asked
+
+if TYPE_CHECKING:
+    from reports.bulletins import VisibleBulletin
 
 CORRECTIONS_SHOWN = 50
 
@@ -145,7 +150,7 @@ def bulletin_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("reports:bulletin", bulletin_id=bulletin.pk)
 
 
-def _bulletin(request: HttpRequest, bulletin_id: int) -> Bulletin:
+def _bulletin(request: HttpRequest, bulletin_id: int) -> VisibleBulletin:
     return get_object_or_404(bulletins_visible_to(staff_scope_for(request.user)), pk=bulletin_id)
 
 
@@ -224,7 +229,7 @@ def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
 def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
     restated, _current = bulletin_restatement(bulletin)
-    published = [
+    published: list[tuple[str, CellValue]] = [
         (_("published by"), _publisher(bulletin)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),

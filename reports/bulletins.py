@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +37,9 @@ from reports.selectors import Area, committee_ranking
 from sites.models import DailyTally, Site
 from sites.selectors import sites_active_on
 
+if TYPE_CHECKING:  # a development requirement: annotations only
+    from django_stubs_ext import WithAnnotations
+
 TOP = 5  # committees shown at the top and at the bottom of the ranking
 MOVERS = 3  # committees shown among the biggest risers and fallers
 # The bulletin is one A4 sheet and one phone image: longer lists are cut, with "… 另有 N 项".
@@ -52,7 +55,15 @@ class BulletinRejected(Exception):
 # Who may do what ------------------------------------------------------------------------
 
 
-def bulletins_visible_to(scope: StaffScope | None) -> QuerySet[Bulletin]:
+class BulletinState(TypedDict):
+    restated: bool
+
+
+if TYPE_CHECKING:  # A bulletin as bulletins_visible_to reads it.
+    VisibleBulletin = WithAnnotations[Bulletin, BulletinState]
+
+
+def bulletins_visible_to(scope: StaffScope | None) -> QuerySet[VisibleBulletin]:
     """Published bulletins of the subdistricts the scope may read (committee staff read
     their subdistrict's: the bulletin is published to every committee), each with
     ``restated``: whether a tally it counts changed after publication (see
@@ -129,7 +140,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
         {
             "id": p.target_id,
             "name": p.target.name,
-            "area": p.target.scope.name,
+            "area": p.target.scope.name if p.target.scope else "",
             "metric": p.target.metric,
             "value": p.target.value,
             "achieved": p.achieved,
@@ -347,7 +358,7 @@ def figure_differences(published: dict, current: dict | None) -> list[Difference
     ]
 
 
-def bulletin_restatement(bulletin: Bulletin) -> tuple[bool, dict | None]:
+def bulletin_restatement(bulletin: VisibleBulletin) -> tuple[bool, dict[str, Any] | None]:
     """Whether ``bulletin`` (from ``bulletins_visible_to``) is restated, and the day's
     current figures. Restated when a tally it counts changed after publication, or when
     the current totals differ from the frozen ones anyway: a correction saved while the
@@ -411,7 +422,7 @@ def bulletin_sections(figures: dict) -> BulletinSections:
 # The bulletin as a workbook --------------------------------------------------------------
 
 
-def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> bytes:
+def bulletin_xlsx(figures: dict[str, Any], *, published: list[tuple[str, CellValue]]) -> bytes:
     """Four sheets: the totals (with who published it and when), every committee's row,
     the targets, the sites that did not report. Text stays text (see ``exports``)."""
     totals = figures["totals"]

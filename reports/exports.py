@@ -15,14 +15,14 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
 
 from campaign.models import StaffScope
@@ -62,13 +62,17 @@ DOSE_ORDER = Case(
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
-    rows: list[tuple[CellValue, ...]]
+    rows: Sequence[Sequence[CellValue]]
 
 
 class ExportTooLarge(Exception):
     """More rows than one file may hold; the message says what to do."""
 
 
+@overload
+def neutralise(value: str) -> str: ...
+@overload
+def neutralise(value: CellValue) -> CellValue: ...
 def neutralise(value: CellValue) -> CellValue:
     """Text that a spreadsheet would run as a formula, made plain text.
 
@@ -101,7 +105,9 @@ def _csv_text(value: CellValue) -> str | int | float:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
-    return neutralise(value)
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
 
 
 def to_xlsx(
@@ -136,7 +142,7 @@ def to_xlsx_book(sheets: Sequence[tuple[str, Table]]) -> bytes:
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> WriteOnlyCell | CellValue:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> Cell | CellValue:
     if not isinstance(value, str):
         return value
     # Control characters are not allowed in the XML; drop them before looking at the start.
@@ -147,7 +153,7 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> WriteOnlyCell | C
 
 def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> list[float]:
     """Wide enough for the header and the first rows; a Chinese character counts twice."""
-    widths = []
+    widths: list[float] = []
     for column, header in enumerate(headers):
         sample = [row[column] for row in rows[:500]]
         longest = max((_display_width(value) for value in [header, *sample]), default=8)
@@ -184,7 +190,8 @@ def tally_export(
         site__in=sites_visible_to(scope), date__gte=start, date__lte=end
     )
     if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
-        tallies = tallies.filter(committee_id=scope.committee_id)  # what they may enter
+        # what they may enter (a committee staff's scope always names the committee)
+        tallies = tallies.filter(committee_id__in=[scope.committee_id])
     if site is not None:
         tallies = tallies.filter(site=site)
     records = list(
@@ -289,7 +296,7 @@ def ranking_export(area: Area, *, on: date, metric: str) -> Table:
         else _("rank change in district"),
         _("target completion (%)"),
     ]
-    ranking = committee_ranking(area, on=on, metric=metric).values_list(
+    ranking: Iterable[tuple[Any, ...]] = committee_ranking(area, on=on, metric=metric).values_list(
         "rank",
         "committee__code",
         "committee__name",
@@ -301,7 +308,7 @@ def ranking_export(area: Area, *, on: date, metric: str) -> Table:
         "change",
         "target_percent",
     )
-    rows = [
+    rows: list[tuple[CellValue, ...]] = [
         (*columns, _round(first_pc), _round(full_pc), change, _round(target_pc))
         for *columns, first_pc, full_pc, change, target_pc in ranking
     ]

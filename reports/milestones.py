@@ -115,7 +115,7 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
             | Q(target__committee__subdistrict__district=area.obj)
         )
     # The progress row of the day it was reached, or of the period's last day when missed.
-    rows = (
+    reached_or_ended = (
         TargetProgress.objects.filter(scoped, date__lte=on)
         .filter(
             Q(date=F("reached_on"))
@@ -123,7 +123,7 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
         )
         .select_related("target__district", "target__subdistrict", "target__committee")
     )
-    rows = list(rows)
+    rows = list(reached_or_ended)
     late = _reached_late([p for p in rows if p.reached_on is None], on)
     events = []
     for progress in rows:
@@ -179,7 +179,7 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
     """The day each missed target's metric, counted from its period start, reached the
     target value after the period ended (by ``on``), read from the running totals: one
     query per level of the geography that has missed targets, none per target."""
-    levels = {
+    levels: dict[str, type[CommitteeDay] | type[SubdistrictDay] | type[DistrictDay]] = {
         "committee": CommitteeDay,
         "subdistrict": SubdistrictDay,
         "district": DistrictDay,
@@ -224,8 +224,8 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
 
 def _day_rows(area: Area, on: date):
     if area.kind == "subdistrict":
-        return SubdistrictDay.objects.filter(subdistrict=area.obj, date__lte=on)
-    return DistrictDay.objects.filter(district=area.obj, date__lte=on)
+        return SubdistrictDay.objects.filter(subdistrict__pk=area.obj.pk, date__lte=on)
+    return DistrictDay.objects.filter(district__pk=area.obj.pk, date__lte=on)
 
 
 def _record_milestones(area: Area, on: date) -> list[Milestone]:
@@ -315,7 +315,7 @@ def can_write_notes(scope: StaffScope | None) -> bool:
 def note_areas_writable_by(scope: StaffScope | None, area: Area) -> bool:
     """Whether the scope may add a note to ``area``: administrators anywhere, subdistrict
     staff to their own subdistrict."""
-    if not can_write_notes(scope):
+    if scope is None or not can_write_notes(scope):
         return False
     if scope.role == StaffScope.Role.ADMINISTRATOR:
         return True
@@ -342,7 +342,7 @@ def milestone_note_create(*, user: User, area: Area, on: date, text: str) -> Mil
     in_scope = (
         visible.filter(pk=area.obj.pk)
         if area.kind == "subdistrict"
-        else visible.filter(district=area.obj)
+        else visible.filter(district__pk=area.obj.pk)
     ).exists()
     if not in_scope or not note_areas_writable_by(scope, area):
         raise PermissionDenied(_("You may not add notes to this timeline."))
@@ -387,8 +387,10 @@ def milestone_notes_delete(*, user: User, notes: Iterable[MilestoneNote]) -> int
     return len(notes)
 
 
-def _note_detail(note: MilestoneNote) -> dict:
+def _note_detail(note: MilestoneNote) -> dict[str, object]:
     area = note.subdistrict or note.district
+    if area is None:  # the database requires one of the two
+        raise ValueError(f"milestone note {note.pk} has no area")
     return {
         "note_id": note.pk,
         "area": "subdistrict" if note.subdistrict_id else "district",

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -25,11 +25,13 @@ from django.db.models import (
 )
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Abs, Coalesce, Greatest, Rank
-from django_stubs_ext import WithAnnotations
 
 from campaign.models import Committee, District, StaffScope, Subdistrict, Target
 from campaign.selectors import campaign_day, subdistricts_visible_to
 from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
+
+if TYPE_CHECKING:  # a development requirement: annotations only
+    from django_stubs_ext import WithAnnotations
 
 # Ranking metrics a page may ask for; the first is the official daily ranking.
 RANKING_METRICS: dict[str, F | CombinedExpression] = {
@@ -75,7 +77,22 @@ def latest_snapshot_date(on: date) -> date | None:
     return last
 
 
-def committee_ranking(area: Area, *, on: date, metric: str) -> QuerySet[CommitteeDay]:
+class RankedFigures(TypedDict):
+    """What committee_ranking adds to each CommitteeDay."""
+
+    target_percent: float  # None when the committee has no target (as the plugin types it)
+    change: int | None
+    change_size: int | None
+    rank: int
+    metric_value: float
+    doses_today: int
+    first_percent: float
+    full_course_percent: float
+
+
+def committee_ranking(
+    area: Area, *, on: date, metric: str
+) -> QuerySet[WithAnnotations[CommitteeDay, RankedFigures]]:
     """The committees of an area on a date, ranked (1, 2, 2, 4) by ``metric``."""
     target_percent = Subquery(
         TargetProgress.objects.filter(
@@ -122,7 +139,21 @@ def freshness(on: date) -> Freshness:
     )
 
 
-def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
+class TargetFigures(TypedDict):
+    """What targets_in_scope adds to each Target: its latest progress by the date."""
+
+    achieved: int | None
+    percent: float | None
+    remaining: int | None
+    pace_needed: int | None
+    projected_on: date | None
+    reached_on: date | None
+    days_early: int | None
+
+
+def targets_in_scope(
+    scope: StaffScope | None, *, on: date
+) -> QuerySet[WithAnnotations[Target, TargetFigures]]:
     """Targets of the areas the user may see, with their progress on ``on``."""
     subdistricts = subdistricts_visible_to(scope)
     visible = (

@@ -6,8 +6,9 @@ The dashboards read snapshots only; the tally export reads the tallies themselve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.clock import today
-from campaign.models import Committee, StaffScope
+from campaign.models import Committee, StaffScope, Subdistrict, Target
 from campaign.selectors import (
     campaign_day,
     committees_visible_to,
@@ -130,7 +131,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
     # Committee staff may open their own committee's page only.
     openable = (
-        {scope.committee_id}
+        {scope.committee_id or 0}  # a committee staff's scope always names the committee
         if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
         else None
     )
@@ -156,11 +157,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _area_subdistricts(areas: list[Area], area: Area) -> list:
+def _area_subdistricts(areas: list[Area], area: Area) -> list[Subdistrict]:
     """The subdistricts of the area shown, from the areas the user may rank."""
-    if area.kind == "subdistrict":
+    if isinstance(area.obj, Subdistrict):
         return [area.obj]
-    return [a.obj for a in areas if a.kind == "subdistrict" and a.obj.district_id == area.obj.pk]
+    return [
+        a.obj for a in areas if isinstance(a.obj, Subdistrict) and a.obj.district_id == area.obj.pk
+    ]
 
 
 def targets(request: HttpRequest) -> HttpResponse:
@@ -174,7 +177,7 @@ def targets(request: HttpRequest) -> HttpResponse:
         if not asked.isdigit():
             raise Http404
         # A target outside the scope answers 404; one not started by ``on`` too.
-        chosen = get_object_or_404(visible, pk=asked)
+        chosen: Target | None = get_object_or_404(visible, pk=asked)
     else:
         chosen = visible.first()
     series = target_series(chosen, on=on) if chosen else []
@@ -372,7 +375,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
     # A district lists its subdistricts, or all its committees with ?by=committee.
     by_committee = area.kind == "subdistrict" or request.GET.get("by") == "committee"
     committees = area_committees(area)
-    subdistrict_rows: list[dict] = []
+    subdistrict_rows: list[Mapping[str, Any]] = []
     committee_rows: list[Committee] = []
     if window is not None and by_committee:
         committee_rows = list(second_dose_committees(committees, window, sort=sort))
