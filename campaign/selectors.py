@@ -208,9 +208,14 @@ def buildings_with_coverage(
     )
 
 
+class GoldenShieldCounts(TypedDict):
+    building_count: int
+    golden_count: int
+
+
 def golden_shield_by_committee(
     committees: QuerySet[Committee], *, on: date, threshold: Decimal
-) -> QuerySet[Committee]:
+) -> QuerySet[WithAnnotations[Committee, GoldenShieldCounts]]:
     """Committees with ``building_count`` and ``golden_count`` (buildings at or above the
     threshold on ``on``), in one query however many committees."""
     golden = (

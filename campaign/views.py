@@ -129,7 +129,9 @@ def building_detail(request: AuthenticatedHttpRequest, building_id: int) -> Http
         if not writable:
             raise Http404
         editing = request.POST.get("action") == "edit"
-        form = BuildingForm(request.POST) if editing else BuildingCountForm(request.POST)
+        form: BuildingForm | BuildingCountForm = (
+            BuildingForm(request.POST) if editing else BuildingCountForm(request.POST)
+        )
         if form.is_valid():
             try:
                 if editing:
@@ -151,7 +153,7 @@ def building_detail(request: AuthenticatedHttpRequest, building_id: int) -> Http
             else:
                 messages.success(request, done)
                 return redirect("campaign:building", building.pk)
-        if editing:
+        if isinstance(form, BuildingForm):
             edit_form = form
         else:
             count_form = form

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -117,7 +118,9 @@ def _open_in(period: Period) -> Q:
     )
 
 
-def _sum_of(queryset: QuerySet, field: str, *, empty=None) -> Subquery | Coalesce:
+def _sum_of(
+    queryset: QuerySet[Any], field: str, *, empty: int | None = None
+) -> Subquery[Any] | Coalesce:
     """Correlated sum of ``field`` over ``queryset`` (rows of one site)."""
     total = queryset.order_by().values("site").annotate(total=Sum(field)).values("total")[:1]
     subquery = Subquery(total, output_field=IntegerField())
