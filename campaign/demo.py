@@ -36,6 +36,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import reset_queries, transaction
@@ -647,7 +648,7 @@ def demo_seed(
     if scale not in ("demo", "city"):
         raise ValueError(f"Unknown scale {scale!r}: use 'demo' or 'city'.")
     say = progress or (lambda _message: None)
-    districts = DEMO_DISTRICTS
+    districts: tuple[DistrictSpec, ...] = DEMO_DISTRICTS
     if scale == "city":
         districts = city_districts(size=city_size or CitySize())
     result = DemoSeedResult(scale=scale)
@@ -686,11 +687,12 @@ def city_districts(*, size: CitySize) -> tuple[DistrictSpec, ...]:
     planned = []  # (district code, name, population, demo subdistricts, [(name, population)])
     for code, name, population, names in SHANGHAI:
         known = demo[code].subdistricts if code in demo else ()
-        new = [n for n in names.split() if n not in demo_names][: size.subdistricts_per_district]
+        unknown = [n for n in names.split() if n not in demo_names]
+        unknown = unknown[: size.subdistricts_per_district]
         rng = random.Random(f"{SEED}:city:{code}")  # noqa: S311 - demo data, not secrets
         left = population - sum(s.eligible_population for s in known)
-        shares = _split(left, [rng.uniform(0.6, 1.4) for _ in new], rng.random())
-        planned.append((code, name, population, known, list(zip(new, shares, strict=True))))
+        shares = _split(left, [rng.uniform(0.6, 1.4) for _ in unknown], rng.random())
+        planned.append((code, name, population, known, list(zip(unknown, shares, strict=True))))
     populations = [share for *_, new in planned for _, share in new]
     demo_subdistricts = [s for d in DEMO_DISTRICTS for s in d.subdistricts]
     committees = iter(
@@ -1277,7 +1279,7 @@ class _Ids:
 
 
 def _insert_missing(
-    model: type[Model], rows: Sequence[Model], result: DemoSeedResult, label: str
+    model: type[Model], rows: Sequence[Any], result: DemoSeedResult, label: str
 ) -> dict[str, int]:
     """Insert the rows whose ``code`` is not stored yet (with a "created" history row
     each); return code -> id of every stored row of the model."""

@@ -18,6 +18,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -37,7 +38,7 @@ from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
 from sites.selectors import site_is_active, sites_enterable_by
-from sites.services import TallyCell, TallyConflicts, TallySaveError, record_tallies
+from sites.services import TallyCell, TallyConflicts, TallyKey, TallySaveError, record_tallies
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -258,6 +259,8 @@ def _rows(text: str):
 
 def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
     scope = staff_scope_for(user)
+    if scope is None:  # refused before: tally_import_check asks first
+        return
     sites = {site.code: site for site in Site.objects.select_related("subdistrict")}
     enterable = set(sites_enterable_by(scope).values_list("pk", flat=True))
     committees = {c.code: c for c in Committee.objects.all()}
@@ -273,7 +276,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
         def fail(column: str, message: str, line: int = line) -> None:
             errors.append(RowError(line, column, message))
 
-        parsed = {}
+        parsed: dict[str, Any] = {}  # date, dose and count, each parsed by its parser
         for column, parse in (
             ("date", parse_date),
             ("dose", parse_dose),
@@ -322,7 +325,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
                     _("Tallies before %(lock)s are locked; only an administrator may change them.")
                     % {"lock": site.subdistrict.lock_date},
                 )
-        if len(errors) > row_errors or site is None:
+        if len(errors) > row_errors or site is None or day is None:
             continue
         key = (day, site.pk, committee.pk if committee else None, parsed["dose"])
         if key in first_line:
@@ -363,7 +366,7 @@ def _classify(
     first rows of each kind are kept for the preview, changes with their old value."""
     if not checked.cells:
         return
-    stored = {
+    stored: dict[TallyKey, int] = {
         (day, site_id, committee_id, dose): count
         for day, site_id, committee_id, dose, count in DailyTally.objects.filter(
             date__in={cell.date for cell in checked.cells},
@@ -391,7 +394,7 @@ def _classify(
                     "line": lines[cell.key],
                     "date": cell.date.isoformat(),
                     "site": site_codes[cell.site_id],
-                    "committee": committee_codes.get(cell.committee_id, ""),
+                    "committee": committee_codes.get(cell.committee_id or 0, ""),
                     "dose": cell.dose_kind,
                     "old": count,
                     "new": cell.count,
@@ -404,7 +407,7 @@ def _new_log(user: User, file_name: str, content: bytes) -> TallyImport:
     subdistrict_id = None
     if scope is not None and scope.role == StaffScope.Role.SUBDISTRICT_STAFF:
         subdistrict_id = scope.subdistrict_id
-    elif scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    elif scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF and scope.committee:
         subdistrict_id = scope.committee.subdistrict_id
     return TallyImport(
         user=user,
