@@ -17,8 +17,8 @@ from django.db import connection
 from campaign.models import Committee, District, Subdistrict
 from reports.builders import snapshots_build_date, snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
-from reports.selectors import freshness
-from reports.services import snapshots_rebuild
+from reports.selectors.ranking import freshness
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally, Site
 from tests.factories import (
     CampaignFactory,

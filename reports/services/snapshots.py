@@ -48,10 +48,10 @@ def snapshots_mark_stale(*, dates: Iterable[date]) -> None:
 
 
 def _request_rebuild(start: date) -> None:
-    from reports.tasks import rebuild_snapshots as rebuild_snapshots_task
+    from reports.tasks import snapshots_rebuild_stale as snapshots_rebuild_stale_task
 
     try:
-        rebuild_snapshots_task.delay(start.isoformat())
+        snapshots_rebuild_stale_task.delay(start.isoformat())
     except Exception:  # the save has committed; the sweep will catch up
         logger.warning("Could not schedule the snapshot rebuild from %s", start, exc_info=True)
 

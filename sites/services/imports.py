@@ -37,8 +37,14 @@ from campaign.selectors import staff_scope_for
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
-from sites.selectors import site_is_active, sites_enterable_by
-from sites.services import TallyCell, TallyConflicts, TallyKey, TallySaveError, record_tallies
+from sites.selectors.tallies import site_is_active, sites_enterable_by
+from sites.services.tallies import (
+    TallyCell,
+    TallyConflicts,
+    TallyKey,
+    TallySaveError,
+    record_tallies,
+)
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -108,11 +114,11 @@ def tally_import_confirm(*, log: TallyImport) -> TallyImport:
         return log
     if log.rows_total <= BACKGROUND_ROWS:
         return tally_import_run(log=log)
-    from sites.tasks import import_tallies as import_tallies_task
+    from sites.tasks import tally_import_run as tally_import_run_task
 
     log.status = TallyImport.Status.QUEUED
     log.save(update_fields=["status"])
-    transaction.on_commit(lambda: import_tallies_task.delay(log.pk))
+    transaction.on_commit(lambda: tally_import_run_task.delay(log.pk))
     return log
 
 

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from campaign.http import AuthenticatedHttpRequest
 from campaign.selectors import staff_scope_for
 from campaign.uploads import MAX_UPLOAD_BYTES
-from sites.imports import tally_import_check, tally_import_confirm
 from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS
-from sites.selectors import can_enter_tallies, imports_visible_to
+from sites.selectors.tallies import can_enter_tallies, imports_visible_to
+from sites.services.imports import tally_import_check, tally_import_confirm
 
 
 class UploadForm(forms.Form):

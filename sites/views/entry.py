@@ -20,7 +20,7 @@ from campaign.http import AuthenticatedHttpRequest
 from campaign.selectors import staff_scope_for
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
-from sites.selectors import (
+from sites.selectors.tallies import (
     can_enter_tallies,
     committees_enterable_at,
     entry_overview,
@@ -30,7 +30,7 @@ from sites.selectors import (
     tally_history,
     unreported_sites,
 )
-from sites.services import (
+from sites.services.tallies import (
     CapacityExceeded,
     TallyConflicts,
     TallyRejected,

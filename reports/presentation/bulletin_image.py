@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageDraw, ImageFont
 
-from reports.bulletins import BulletinSections
+from reports.presentation.bulletins import BulletinSections
 
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
 WIDTH = 1080

@@ -1,4 +1,4 @@
-"""``manage.py seed_demo [--scale demo|city]``: write the demo data (see ``campaign.demo``)."""
+"""``manage.py seed_demo [--scale demo|city]``: write the demo data (see ``demo.seed``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from campaign.demo import DemoSeedResult, demo_seed
+from demo.seed import DemoSeedResult, demo_seed
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Pages of the daily bulletin (每日通报) and of the timeline (大事记).
 
-Views check scope (404 outside it), parse the request and call ``reports.bulletins`` or
-``reports.milestones``; they compute nothing themselves.
+Views check scope (404 outside it), parse the request and call ``reports.services.bulletins`` or
+``reports.services.milestones`` (reading through their selectors); they compute nothing themselves.
 """
 
 from __future__ import annotations
@@ -27,33 +27,27 @@ from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
-from reports.bulletin_image import bulletin_png
-from reports.bulletins import (
-    BulletinRejected,
+from reports.forms import MilestoneNoteForm
+from reports.models import Bulletin, StaleDate
+from reports.presentation.bulletin_image import bulletin_png
+from reports.presentation.bulletins import bulletin_sections, bulletin_xlsx
+from reports.presentation.exports import CellValue
+from reports.selectors.bulletins import (
     bulletin_corrections,
     bulletin_figures,
-    bulletin_publish,
     bulletin_restatement,
-    bulletin_sections,
-    bulletin_xlsx,
     bulletins_visible_to,
     figure_differences,
     subdistricts_publishable_by,
 )
-from reports.exports import CellValue
-from reports.forms import MilestoneNoteForm
-from reports.milestones import (
-    NoteRejected,
-    milestone_note_create,
-    milestones,
-    note_areas_writable_by,
-)
-from reports.models import Bulletin, StaleDate
-from reports.selectors import Area, latest_snapshot_date
-from reports.views import areas_and_asked
+from reports.selectors.milestones import milestones, note_areas_writable_by
+from reports.selectors.ranking import Area, latest_snapshot_date
+from reports.services.bulletins import BulletinRejected, bulletin_publish
+from reports.services.milestones import NoteRejected, milestone_note_create
+from reports.views.ranking import areas_and_asked
 
 if TYPE_CHECKING:
-    from reports.bulletins import VisibleBulletin
+    from reports.selectors.bulletins import VisibleBulletin
 
 CORRECTIONS_SHOWN = 50
 

@@ -3,7 +3,8 @@
 The browser entry grid and the file import both call it, so validation, history and the
 rebuild of the ranking cannot drift apart. One call is one transaction: every cell is
 saved, or nothing is. The changed dates are marked stale in that transaction and their
-rebuild is requested after commit (see ``reports.services``).
+rebuild is requested after commit (``sites.signals.tallies_changed``, which the reports app
+receives: ``reports.services.snapshots``).
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from django.utils.translation import gettext as _
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
-from reports.services import snapshots_mark_stale
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
-from sites.selectors import site_is_active, sites_enterable_by
+from sites.selectors.tallies import site_is_active, sites_enterable_by
+from sites.signals import tallies_changed
 
 TallyKey = tuple[
     date, int, int | None, str
@@ -175,7 +176,8 @@ def record_tallies(
 
     result.created, result.updated = len(to_create), len(to_update)
     result.dates = {row.date for row, _previous, _kind in history}
-    snapshots_mark_stale(dates=result.dates)
+    # In this transaction: the reports app marks these days' snapshots stale.
+    tallies_changed.send(sender=DailyTally, dates=result.dates)
     return result
 
 

@@ -1,7 +1,7 @@
 """Capacity pages: utilisation and plan vs actual, the week's plan grid, mobile visits.
 
-Views only check scope (404 outside it), read through ``sites.capacity`` and write through
-``sites.plans``.
+Views only check scope (404 outside it), read through ``sites.selectors.capacity`` and write through
+``sites.services.plans``.
 """
 
 from __future__ import annotations
@@ -23,24 +23,22 @@ from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Committee, StaffScope
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
-from reports.selectors import Area, ranking_areas
-from sites.capacity import Period, grouped_rows, site_rows
+from reports.selectors.ranking import Area, ranking_areas
 from sites.models import MobileVisit, Site
 from sites.plan_forms import MobileVisitForm, PlanGridForm
-from sites.plans import (
-    PlanRejected,
-    can_plan,
-    mobile_visit_delete,
-    mobile_visit_record,
-    plan_week,
-    site_plans_set,
-    sites_plannable_by,
-)
-from sites.selectors import (
+from sites.selectors.capacity import Period, grouped_rows, site_rows
+from sites.selectors.plans import can_plan, plan_week, sites_plannable_by
+from sites.selectors.tallies import (
     latest_tally_day,
     mobile_teams_with_visits,
     sites_visible_to,
     visits_by_subdistrict,
+)
+from sites.services.plans import (
+    PlanRejected,
+    mobile_visit_delete,
+    mobile_visit_record,
+    site_plans_set,
 )
 
 

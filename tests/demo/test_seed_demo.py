@@ -16,17 +16,6 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent, SnapshotBuild
-from campaign.demo import (
-    DEMO_PASSWORD,
-    DEMO_TODAY,
-    ENTERPRISE_EMPLOYEES,
-    ENTERPRISE_SITE_CODE,
-    NOT_YET_REPORTED_ON_DEMO_TODAY,
-    SHANGHAI,
-    CitySize,
-    city_districts,
-    demo_seed,
-)
 from campaign.models import (
     Building,
     BuildingCount,
@@ -37,6 +26,15 @@ from campaign.models import (
     Subdistrict,
     Target,
 )
+from demo.city import SHANGHAI, CitySize, city_districts
+from demo.places import (
+    DEMO_PASSWORD,
+    DEMO_TODAY,
+    ENTERPRISE_EMPLOYEES,
+    ENTERPRISE_SITE_CODE,
+    NOT_YET_REPORTED_ON_DEMO_TODAY,
+)
+from demo.seed import demo_seed
 from reports.models import (
     CommitteeDay,
     DistrictDay,

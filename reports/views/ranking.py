@@ -27,17 +27,9 @@ from campaign.selectors import (
     golden_shield_summary,
     staff_scope_for,
 )
-from reports.exports import (
-    ROW_LIMITS,
-    ExportTooLarge,
-    Table,
-    ranking_export,
-    tally_export,
-    target_export,
-    to_csv,
-    to_xlsx,
-)
-from reports.selectors import (
+from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
+from reports.selectors.exports import ranking_export, tally_export, target_export
+from reports.selectors.ranking import (
     RANKING_METRICS,
     SECOND_DOSE_DAYS_AHEAD,
     SECOND_DOSE_SORTS,
@@ -56,7 +48,7 @@ from reports.selectors import (
     target_series,
     targets_in_scope,
 )
-from sites.selectors import sites_visible_to
+from sites.selectors.tallies import sites_visible_to
 
 
 def _date_param(request: HttpRequest) -> date:
