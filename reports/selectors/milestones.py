@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -182,7 +183,7 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
         if not targets:
             continue
         fields = {f for p in targets for f in METRIC_FIELDS[p.target.metric]}
-        series: dict[int, list[dict]] = {}
+        series: dict[int, list[dict[str, Any]]] = {}
         for row in (
             snapshot.objects.filter(
                 **{f"{level}_id__in": {getattr(p.target, f"{level}_id") for p in targets}},
@@ -214,7 +215,7 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
     return late
 
 
-def _day_rows(area: Area, on: date):
+def _day_rows(area: Area, on: date) -> QuerySet[SubdistrictDay] | QuerySet[DistrictDay]:
     if area.kind == "subdistrict":
         return SubdistrictDay.objects.filter(subdistrict__pk=area.obj.pk, date__lte=on)
     return DistrictDay.objects.filter(district__pk=area.obj.pk, date__lte=on)
@@ -261,7 +262,7 @@ def _coverage_milestones(area: Area, on: date) -> list[Milestone]:
     ]
 
 
-def notes_of(area: Area, on: date):
+def notes_of(area: Area, on: date) -> QuerySet[MilestoneNote]:
     """Staff notes of the area (a district's include its subdistricts'), up to ``on``."""
     if area.kind == "subdistrict":
         scoped = Q(subdistrict=area.obj)

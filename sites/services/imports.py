@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -58,7 +59,7 @@ class RowError:
     column: str
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
@@ -72,7 +73,7 @@ class CheckedFile:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    preview: list[dict] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
 
 def tally_import_check(
@@ -253,7 +254,7 @@ def check_file(*, user: User, content: bytes) -> CheckedFile:
     return checked
 
 
-def _rows(text: str):
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every non-blank line; comma or tab separated."""
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
@@ -263,7 +264,12 @@ def _rows(text: str):
             yield reader.line_num, [cell.strip() for cell in cells]
 
 
-def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
+def _check_rows(
+    user: User,
+    columns: list[str | None],
+    rows: Iterable[tuple[int, list[str]]],
+    checked: CheckedFile,
+) -> None:
     scope = staff_scope_for(user)
     if scope is None:  # refused before: tally_import_check asks first
         return
@@ -272,7 +278,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
     committees = {c.code: c for c in Committee.objects.all()}
     campaigns = list(Campaign.objects.all())
     last_day = today()
-    first_line: dict[tuple, int] = {}
+    first_line: dict[TallyKey, int] = {}
     errors = checked.errors
 
     for line, cells in rows:
@@ -366,7 +372,10 @@ def _locked(site: Site, day: date) -> bool:
 
 
 def _classify(
-    checked: CheckedFile, lines: dict, site_codes: dict[int, str], committee_codes: dict[int, str]
+    checked: CheckedFile,
+    lines: dict[TallyKey, int],
+    site_codes: dict[int, str],
+    committee_codes: dict[int, str],
 ) -> None:
     """How many rows are new, would change a stored value, or are already there; the
     first rows of each kind are kept for the preview, changes with their old value."""
