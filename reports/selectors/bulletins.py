@@ -114,7 +114,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
         {
             "id": p.target_id,
             "name": p.target.name,
-            "area": p.target.area.name,
+            "area": p.target.area.name if p.target.area else "",
             "metric": p.target.metric,
             "value": p.target.value,
             "achieved": p.achieved,

@@ -53,8 +53,8 @@ def tally_export(
     tallies = DailyTally.objects.filter(
         site__in=sites_visible_to(scope), date__gte=start, date__lte=end
     )
-    if is_committee_staff(scope):
-        tallies = tallies.filter(committee_id=scope.committee_id)  # what they may enter
+    if is_committee_staff(scope):  # what they may enter
+        tallies = tallies.filter(committee_id__in=[scope.committee_id])
     if site is not None:
         tallies = tallies.filter(site=site)
     records = list(

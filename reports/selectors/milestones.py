@@ -202,10 +202,13 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
 
 
 # The snapshot of a whole area's day, per kind of area.
-DAY_ROWS = {"subdistrict": SubdistrictDay, "district": DistrictDay}
+DAY_ROWS: dict[str, type[SubdistrictDay] | type[DistrictDay]] = {
+    "subdistrict": SubdistrictDay,
+    "district": DistrictDay,
+}
 
 
-def _day_rows(area: Area, on: date):
+def _day_rows(area: Area, on: date) -> QuerySet[SubdistrictDay] | QuerySet[DistrictDay]:
     return DAY_ROWS[area.kind].objects.filter(area.own_rows(), date__lte=on)
 
 

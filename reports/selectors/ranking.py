@@ -138,7 +138,7 @@ def targets_in_scope(
         | Q(committee__subdistrict__in=subdistricts)
         | Q(district__subdistricts__in=subdistricts)
     )
-    if is_committee_staff(scope):
+    if is_committee_staff(scope) and scope.committee is not None:
         visible = Q(committee=scope.committee_id) | Q(subdistrict=scope.committee.subdistrict_id)
     progress = TargetProgress.objects.filter(target=OuterRef("pk"), date__lte=on).order_by("-date")
     return (
@@ -260,7 +260,7 @@ def second_dose_window(*, on: date) -> SecondDoseWindow | None:
     )
 
 
-def _waiting(alias: str):
+def _waiting(alias: str) -> Greatest:
     """W(x) = max(0, F(x) − S) over the CommitteeDay joined as ``alias`` (day x)."""
     first = Coalesce(F(f"{alias}__first_cumulative"), Value(0))
     second = Coalesce(F("sd_now__second_cumulative"), Value(0))

@@ -254,7 +254,7 @@ def milestone_timeline(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def milestone_note_add(request: HttpRequest) -> HttpResponse:
+def milestone_note_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     areas, area = area_param(staff_scope_for(request.user), request.POST.get("area"))
     if area.key != request.POST.get("area") or not may_note_area(
         staff_scope_for(request.user), area

@@ -6,8 +6,9 @@ The dashboards read snapshots only; the tally export reads the tallies themselve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -326,7 +327,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
     # A district lists its subdistricts, or all its committees with ?by=committee.
     by_committee = not area.has_subdistricts or request.GET.get("by") == "committee"
     committees = area.committees()
-    subdistrict_rows: list[dict] = []
+    subdistrict_rows: list[Mapping[str, Any]] = []
     committee_rows: list[Committee] = []
     if window is not None and by_committee:
         committee_rows = list(second_dose_committees(committees, window, sort=sort))

@@ -42,6 +42,8 @@ def committees_enterable_at(
     non-resident row is there. Committee staff get their own committee only."""
     committees = Committee.objects.filter(subdistrict_id=site.subdistrict_id).order_by("code")
     if is_committee_staff(scope):
+        if scope.committee_id is None:
+            return committees.none(), False
         return committees.filter(pk=scope.committee_id), False
     return committees, True
 

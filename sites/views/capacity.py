@@ -148,7 +148,10 @@ def visits(request: AuthenticatedHttpRequest) -> HttpResponse:
         chosen = get_object_or_404(
             sites_visible_to(scope).filter(kind=Site.Kind.MOBILE), pk=request.GET["site"]
         )
-        area = area_picked(areas, Area(chosen.subdistrict).key)
+        picked = area_picked(areas, Area(chosen.subdistrict).key)
+        if picked is None:  # the team's subdistrict is outside the scope
+            raise Http404
+        area = picked
     mobile = sites_in_area(scope, area).filter(kind=Site.Kind.MOBILE)
     listed = MobileVisit.objects.filter(site__in=[chosen] if chosen else mobile)
     form = None

@@ -52,6 +52,8 @@ def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> Ht
     scope = staff_scope_for(request.user)
     site = get_object_or_404(sites_enterable_by(scope), pk=site_id)
     on = parse_day(day)
+    if on is None:
+        raise Http404
     committees, with_non_residents = committees_enterable_at(scope, site)
     grid: dict[str, Any] = {  # the form's arguments
         "site": site,
@@ -136,6 +138,8 @@ def tally_history_page(request: HttpRequest, site_id: int, day: str) -> HttpResp
     scope = staff_scope_for(request.user)
     site = get_object_or_404(sites_visible_to(scope), pk=site_id)
     on = parse_day(day)
+    if on is None:
+        raise Http404
     return render(
         request,
         "sites/history.html",
