@@ -166,7 +166,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserWithScopeAdmin(ProtectedSummaryMixin, SuperusersOnlyMixin, FileImportMixin, UserAdmin):
+class UserWithScopeAdmin(  # type: ignore[misc]  # import-export's change list template is a str
+    ProtectedSummaryMixin, SuperusersOnlyMixin, FileImportMixin, UserAdmin
+):
     inlines = [StaffScopeInline]
     resource_classes = [AccountResource]
 

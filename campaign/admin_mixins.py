@@ -1,6 +1,7 @@
 """Admin plumbing shared by the apps' admins."""
 
 from collections import Counter
+from typing import Any
 
 from django.contrib.admin.utils import NestedObjects
 from django.core.exceptions import PermissionDenied
@@ -9,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from tablib import Dataset
+from import_export.admin import ImportMixin
+from tablib import Dataset  # type: ignore[import-untyped]
 
 
 class ProtectedSummaryMixin:
@@ -32,15 +34,13 @@ class ProtectedSummaryMixin:
         return [], {}, set(), protected
 
 
-class ImportTemplateMixin:
+class ImportTemplateMixin(ImportMixin):
     """For django-import-export admin classes: a template file to download (the headers,
     Chinese or English, and one clearly fake example row), linked from the import page.
     Put before ``ImportMixin``."""
 
-    import_error_display = ("message",)  # never the traceback: it names server paths
-
     def get_urls(self):
-        info = self.model._meta.app_label, self.model._meta.model_name
+        info = self.get_model_info()
         urls = [
             path(
                 "import-template/",
@@ -53,13 +53,13 @@ class ImportTemplateMixin:
     def import_template_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_import_permission(request):
             raise PermissionDenied
-        resource_class = self.get_import_resource_classes(request)[0]
+        resource_class: Any = self.get_import_resource_classes(request)[0]
         language = "en" if request.GET.get("lang") == "en" else "zh-hans"
         file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
         dataset = Dataset(
             *resource_class.template_rows(), headers=resource_class.template_headers(language)
         )
-        name = f"{self.model._meta.model_name}-template.{file_format}"
+        name = f"{self.get_model_info()[1]}-template.{file_format}"
         if file_format == "xlsx":
             body: bytes = dataset.export("xlsx")
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +72,7 @@ class ImportTemplateMixin:
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
-        info = self.model._meta.app_label, self.model._meta.model_name
+        info = self.get_model_info()
         url = reverse("admin:{}_{}_import_template".format(*info))
         context["import_templates"] = [
             (_("Template, Chinese headers (CSV)"), f"{url}?lang=zh-hans&format=csv"),

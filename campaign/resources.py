@@ -211,7 +211,7 @@ class TargetResource(FileColumnsResource):
         )
 
 
-ROLE_AREA = {
+ROLE_AREA: dict[str, tuple[str, Any]] = {
     StaffScope.Role.DISTRICT_LEADER: ("district", District),
     StaffScope.Role.SUBDISTRICT_STAFF: ("subdistrict", Subdistrict),
     StaffScope.Role.COMMITTEE_STAFF: ("committee", Committee),

@@ -11,9 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from campaign.clock import today
@@ -100,14 +104,9 @@ def building_count_record(
     return count
 
 
-def set_password_link(user: AbstractBaseUser) -> str:
+def set_password_link(user: User) -> str:
     """The path where a new account sets its own password; good once, for
     ``PASSWORD_RESET_TIMEOUT`` (three days), and void after the password is set."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     return reverse(
         "password_set",
         kwargs={
