@@ -1,0 +1,119 @@
+"""From an empty database to a running campaign, as a district's IT officer does it with
+docs/first-steps.md: load the sample folder with ``load_campaign``, find the clerk from the
+users file, import the week of tallies, rebuild, read the ranking and the targets. Runs on
+PostgreSQL when DATABASE_URL points at one, on SQLite otherwise."""
+
+import csv
+import shutil
+from collections import Counter
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from campaign.models import Committee, StaffScope, Subdistrict, Target
+from reports.models import CommitteeDay, TargetProgress
+from sites.models import DailyTally, Site
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+SAMPLE = Path(settings.BASE_DIR) / "docs" / "sample-campaign"
+LAST_DAY = date(2021, 6, 7)
+
+
+def load(folder: Path, *args: str) -> str:
+    out = StringIO()
+    call_command("load_campaign", str(folder), *args, stdout=out)
+    return out.getvalue()
+
+
+def tallies_in_files() -> list[dict[str, str]]:
+    rows = []
+    for path in sorted(SAMPLE.glob("*tallies*.csv")):
+        rows += list(csv.DictReader(path.open(encoding="utf-8-sig")))
+    return rows
+
+
+@override_settings(STREETVAX_DEMO_DATE=LAST_DAY)
+def test_from_an_empty_database_to_the_ranking(client, tmp_path):
+    UserFactory(username="it_officer", is_staff=True, is_superuser=True)
+
+    # The areas, campaign, sites, targets and accounts first; the tallies after.
+    areas = tmp_path / "setup"
+    areas.mkdir()
+    for path in SAMPLE.iterdir():
+        if "tallies" not in path.name:
+            shutil.copy(path, areas)
+    dry = load(areas, "--dry-run")
+    assert "nothing was written" in dry
+    assert not Committee.objects.exists()
+    out = load(areas, "--site-url", "https://vax.example.org")
+    assert (Subdistrict.objects.count(), Committee.objects.count(), Site.objects.count()) == (
+        2,
+        6,
+        3,
+    )
+    assert Target.objects.count() == 2
+    assert Site.objects.get(code="SAMPLE-P2").kind == "temporary"
+    assert Site.objects.get(code="SAMPLE-P1").contact_name == "张医生"
+
+    clerk = get_user_model().objects.get(username="sample_clerk")
+    scope = StaffScope.objects.get(user=clerk)
+    assert (scope.role, scope.committee.code) == ("committee_staff", "SAMPLE-S1-01")
+    assert not clerk.has_usable_password()
+    assert "sample_clerk: set a password at https://vax.example.org/accounts/set-password/" in out
+
+    # Loading the same files again changes nothing.
+    again = load(areas)
+    assert "new" in again
+    assert " 0 new, 0 updated" in again.splitlines()[0]
+    assert "set a password" not in again
+
+    # The week of tallies: the whole sample folder, as the docs say.
+    out = load(SAMPLE)
+    assert "8-tallies-2021-06-01-07.csv (tallies): 63 rows: 63 new" in out
+    assert DailyTally.objects.count() == 63
+    call_command("rebuild_snapshots", "--from", "2021-06-01", "--to", LAST_DAY.isoformat())
+
+    expected = Counter()
+    for row in tallies_in_files():
+        expected[row["居委编码"]] += int(row["接种数"])
+    days = CommitteeDay.objects.filter(date=LAST_DAY).select_related("committee")
+    assert {day.committee.code: day.first_cumulative for day in days} == dict(expected)
+    # Ranked by first-dose coverage: doses over the committee's eligible population.
+    coverage = {c.code: expected[c.code] / c.eligible_population for c in Committee.objects.all()}
+    best = max(coverage, key=coverage.get)
+    assert days.get(committee__code=best).rank_in_district == 1
+
+    progress = {p.target.name: p.achieved for p in TargetProgress.objects.filter(date=LAST_DAY)}
+    east = sum(n for code, n in expected.items() if code.startswith("SAMPLE-S1"))
+    assert progress == {"东街道6月第一剂": east, "样板区6月全部剂次": sum(expected.values())}
+
+    client.force_login(get_user_model().objects.get(username="it_officer"))
+    page = client.get(reverse("reports:ranking"), {"date": LAST_DAY.isoformat()})
+    assert page.status_code == 200
+    assert Committee.objects.get(code=best).name in page.content.decode()
+
+    hashes = AuditEvent.objects.filter(kind=AuditEvent.Kind.IMPORTED, detail__via="load_campaign")
+    assert hashes.filter(detail__file="3-committees.csv").exclude(detail__sha256="").exists()
+
+
+def test_a_bad_row_anywhere_loads_nothing_and_names_line_and_column(tmp_path):
+    UserFactory(username="it_officer", is_staff=True, is_superuser=True)
+    for path in SAMPLE.iterdir():
+        if "tallies" not in path.name:
+            shutil.copy(path, tmp_path)
+    sites = tmp_path / "5-sites.csv"
+    sites.write_text(sites.read_text(encoding="utf-8").replace("临时", "大棚"), encoding="utf-8")
+    out = StringIO()
+    with pytest.raises(CommandError, match="Nothing was loaded"):
+        call_command("load_campaign", str(tmp_path), stdout=out)
+    assert "line 3, kind: “大棚”不是有效值" in out.getvalue()
+    assert not Committee.objects.exists()
