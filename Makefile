@@ -10,7 +10,7 @@ RUN_ENV := DJANGO_DEBUG=true STREETVAX_DEMO_DATE=2021-06-30
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test lint typecheck format clean bench
+.PHONY: run test lint typecheck format clean bench install
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip check
 	touch $@
+
+# Production: the runtime alone (requirements.txt), none of the test and bench tools.
+install: | $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip check
 
 run: $(VENV)/.installed
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput

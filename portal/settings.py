@@ -201,6 +201,12 @@ CELERY_TASK_PUBLISH_RETRY = False
 # queue and runs again; the rebuild is idempotent, so running twice is safe.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Beat keeps its last-run times in a file: outside the checkout (a deploy must not find it
+# there, nor git): in STREETVAX_BEAT_DIR (an existing folder beat may write), by default the
+# home folder of the account beat runs as.
+CELERY_BEAT_SCHEDULE_FILENAME = str(
+    Path(env.str("STREETVAX_BEAT_DIR", default=str(Path.home()))) / "streetvax-celerybeat-schedule"
+)
 # Beat: the schedule lives here, in code (crontab.guru: "0 1 * * *" is 01:00 every night).
 CELERY_BEAT_SCHEDULE = {
     "rebuild-yesterday-and-today": {

@@ -94,3 +94,38 @@ def test_postgresql_keeps_checked_connections_without_sqlite_options():
     )
     assert options == {}
     assert (max_age, health_checks) == (0, True)
+
+
+def beat_schedule_file(**environment) -> str:
+    env = {"PATH": os.environ["PATH"], "DJANGO_SECRET_KEY": "x" * 50, **environment}
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
+        "from portal.celery import app; print(app.conf.beat_schedule_filename)"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_beat_writes_its_schedule_outside_the_checkout(tmp_path):
+    default = Path(beat_schedule_file())
+    assert PROJECT not in default.parents
+    chosen = beat_schedule_file(STREETVAX_BEAT_DIR=str(tmp_path))
+    assert Path(chosen).parent == tmp_path
+    assert "celerybeat-schedule*" in (PROJECT / ".gitignore").read_text().splitlines()
+
+
+def test_make_install_installs_the_runtime_alone():
+    result = subprocess.run(
+        ["make", "-n", "-B", "install"],  # noqa: S607
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    installs = [line for line in result.stdout.splitlines() if "pip install" in line]
+    assert installs
+    assert all("-r requirements.txt" in line for line in installs)
+    assert "requirements-dev" not in result.stdout
