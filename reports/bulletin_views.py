@@ -10,7 +10,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,12 +22,13 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.calendar import is_future
 from campaign.clock import today
 from campaign.models import Subdistrict
+from campaign.refusals import show_refusal
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.bulletin_image import bulletin_png
 from reports.bulletins import (
-    BulletinRejected,
     bulletin_corrections,
     bulletin_figures,
     bulletin_publish,
@@ -40,7 +41,6 @@ from reports.bulletins import (
 )
 from reports.forms import MilestoneNoteForm
 from reports.milestones import (
-    NoteRejected,
     milestone_note_create,
     milestones,
     note_areas_writable_by,
@@ -118,7 +118,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
             "can_publish": figures is not None
             and subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists(),
             "updating": StaleDate.objects.filter(date__lte=on).exists(),
-            "future": on > today(),
+            "future": is_future(on),
         },
     )
 
@@ -136,8 +136,8 @@ def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
         )
     except PermissionDenied as error:
         raise Http404 from error
-    except BulletinRejected as rejected:
-        messages.error(request, str(rejected))
+    except ValidationError as refusal:
+        show_refusal(request, refusal)
         query = urlencode({"subdistrict": subdistrict.pk, "date": on.isoformat()})
         return redirect(f"{reverse('reports:bulletin_preview')}?{query}")
     messages.success(request, _("Published. This copy will not change."))
@@ -288,9 +288,8 @@ def milestone_note_add(request: HttpRequest) -> HttpResponse:
             )
         except PermissionDenied as error:
             raise Http404 from error
-        except NoteRejected as rejected:
-            for message in rejected.messages:
-                form.add_error(None, message)
+        except ValidationError as refusal:
+            show_refusal(request, refusal, form)
         else:
             messages.success(request, _("The note is on the timeline."))
             return redirect(f"{reverse('reports:milestones')}?{urlencode({'area': area.key})}")

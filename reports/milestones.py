@@ -25,14 +25,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Min, Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.calendar import CampaignCalendar
 from campaign.clock import today
-from campaign.models import Campaign, District, StaffScope, Subdistrict
+from campaign.models import District, StaffScope, Subdistrict
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.builders import METRIC_FIELDS
 from reports.models import (
@@ -322,21 +322,13 @@ def note_areas_writable_by(scope: StaffScope | None, area: Area) -> bool:
     return area.kind == "subdistrict" and area.obj.pk == scope.subdistrict_id
 
 
-class NoteRejected(Exception):
-    """Nothing was saved; ``messages`` say why, in the user's language."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__("; ".join(messages))
-        self.messages = messages
-
-
 @transaction.atomic
 def milestone_note_create(
     *, user: AbstractBaseUser, area: Area, on: date, text: str
 ) -> MilestoneNote:
     """Add a note to the timeline of ``area`` (a subdistrict or a district).
 
-    ``PermissionDenied`` outside the user's scope; ``NoteRejected`` for an empty or too
+    ``PermissionDenied`` outside the user's scope; ``ValidationError`` for an empty or too
     long text or a day in the future or outside the campaign.
     """
     scope = staff_scope_for(user)
@@ -348,12 +340,8 @@ def milestone_note_create(
     ).exists()
     if not in_scope or not note_areas_writable_by(scope, area):
         raise PermissionDenied(_("You may not add notes to this timeline."))
-    shown = date_format(on, "Y-m-d")
-    messages = []
-    if on > today():
-        messages.append(_("%(date)s is in the future.") % {"date": shown})
-    elif not Campaign.objects.filter(start_date__lte=on, end_date__gte=on).exists():
-        messages.append(_("%(date)s is outside the campaign.") % {"date": shown})
+    day_problem = CampaignCalendar.load(on, on).day_problem(on)
+    messages = [day_problem] if day_problem else []
     note = MilestoneNote(
         district=area.obj if isinstance(area.obj, District) else None,
         subdistrict=area.obj if isinstance(area.obj, Subdistrict) else None,
@@ -366,7 +354,7 @@ def milestone_note_create(
     except ValidationError as error:
         messages += error.messages
     if messages:
-        raise NoteRejected(messages)
+        raise ValidationError(messages)
     note.save()
     audit_record(kind=AuditEvent.Kind.NOTE_ADDED, user=user, detail=_note_detail(note))
     return note

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 
 from campaign.clock import today
 from campaign.models import Committee, StaffScope
+from campaign.refusals import show_refusal
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.selectors import Area, ranking_areas
 from sites.capacity import Period, grouped_rows, site_rows
 from sites.models import MobileVisit, Site
 from sites.plan_forms import MobileVisitForm, PlanGridForm
 from sites.plans import (
-    PlanRejected,
     can_plan,
     mobile_visit_delete,
     mobile_visit_record,
@@ -133,9 +133,8 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = site_plans_set(user=request.user, cells=form.cells())
-        except PlanRejected as rejected:
-            for message in rejected.messages:
-                form.add_error(None, message)
+        except ValidationError as refusal:
+            show_refusal(request, refusal, form)
         except PermissionDenied as error:
             raise Http404 from error
         else:
@@ -205,9 +204,8 @@ def visits(request: HttpRequest) -> HttpResponse:
                     doses=data["doses"],
                     note=data["note"],
                 )
-            except PlanRejected as rejected:
-                for message in rejected.messages:
-                    form.add_error(None, message)
+            except ValidationError as refusal:
+                show_refusal(request, refusal, form)
             except PermissionDenied as error:
                 raise Http404 from error
             else:

@@ -17,7 +17,6 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -30,14 +29,15 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope
+from campaign.calendar import CampaignCalendar
+from campaign.models import Committee, StaffScope
 from campaign.selectors import staff_scope_for
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
-from sites.selectors import site_is_active, sites_enterable_by
-from sites.services import TallyCell, TallyConflicts, TallySaveError, record_tallies
+from sites.rules import TallyRules
+from sites.selectors import sites_enterable_by
+from sites.services import TallyCell, TallyConflicts, record_tallies
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -140,11 +140,11 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
             content = stored.read()
         checked = check_file(user=log.user, content=content)
         if checked.errors:
-            raise TallySaveError("the file no longer passes its checks")
+            raise ValidationError("the file no longer passes its checks")
         _record_with_retries(log, checked.cells)
     except Exception as error:
         _record_failure(log, error, checked)
-        if not isinstance(error, TallySaveError):
+        if not isinstance(error, ValidationError):
             raise
         return log
     log.status = TallyImport.Status.IMPORTED
@@ -256,13 +256,21 @@ def _rows(text: str):
             yield reader.line_num, [cell.strip() for cell in cells]
 
 
+# Which column of the file holds each part of a cell the rules may refuse.
+COLUMN_OF_PART = {"site": "site_code", "committee": "committee_code", "date": "date"}
+
+
 def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
+    """Parse each row, look its codes up, and ask ``TallyRules`` about the cell; every
+    problem is reported at its line and column."""
     scope = staff_scope_for(user)
     sites = {site.code: site for site in Site.objects.select_related("subdistrict")}
-    enterable = set(sites_enterable_by(scope).values_list("pk", flat=True))
     committees = {c.code: c for c in Committee.objects.all()}
-    campaigns = list(Campaign.objects.all())
-    last_day = today()
+    rules = TallyRules(
+        scope,
+        enterable_site_ids=set(sites_enterable_by(scope).values_list("pk", flat=True)),
+        calendar=CampaignCalendar.load(),
+    )
     first_line: dict[tuple, int] = {}
     errors = checked.errors
 
@@ -286,42 +294,15 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
         site = sites.get(values.get("site_code") or "")
         if site is None:
             fail("site_code", _("Unknown site code %(code)s.") % {"code": values.get("site_code")})
-        elif site.pk not in enterable:
-            fail("site_code", _("Site %(code)s is outside your scope.") % {"code": site.code})
         committee_code = values.get("committee_code") or ""
         committee = committees.get(committee_code) if committee_code else None
-        if committee_code and committee is None:
+        unknown_committee = bool(committee_code) and committee is None
+        if unknown_committee:
             fail("committee_code", _("Unknown committee code %(code)s.") % {"code": committee_code})
-        elif site and committee and committee.subdistrict_id != site.subdistrict_id:
-            fail(
-                "committee_code",
-                _("Committee %(code)s is not in the site's subdistrict.")
-                % {"code": committee_code},
-            )
-        elif scope.role == StaffScope.Role.COMMITTEE_STAFF and (
-            committee is None or committee.pk != scope.committee_id
-        ):
-            fail(
-                "committee_code",
-                _("Committee %(code)s is outside your scope.") % {"code": committee_code or "–"},
-            )
         day = parsed.get("date")
-        if day is not None:
-            if day > last_day:
-                fail("date", _("%(date)s is in the future.") % {"date": day})
-            elif not any(c.start_date <= day <= c.end_date for c in campaigns):
-                fail("date", _("%(date)s is outside the campaign.") % {"date": day})
-            elif site and not site_is_active(site, day):
-                fail(
-                    "date",
-                    _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": day},
-                )
-            elif site and _locked(site, day) and scope.role != StaffScope.Role.ADMINISTRATOR:
-                fail(
-                    "date",
-                    _("Tallies before %(lock)s are locked; only an administrator may change them.")
-                    % {"lock": site.subdistrict.lock_date},
-                )
+        for problem in rules.problems(site=site, committee=committee, day=day):
+            if not (problem.part == "committee" and unknown_committee):
+                fail(COLUMN_OF_PART[problem.part], problem.message)
         if len(errors) > row_errors or site is None:
             continue
         key = (day, site.pk, committee.pk if committee else None, parsed["dose"])
@@ -349,11 +330,6 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
             {site.pk: site.code for site in sites.values()},
             {c.pk: c.code for c in committees.values()},
         )
-
-
-def _locked(site: Site, day: date) -> bool:
-    lock = site.subdistrict.lock_date
-    return bool(lock and day < lock)
 
 
 def _classify(

@@ -3,7 +3,7 @@
 ``site_plans_set`` stores a week's grid of plans in one transaction; ``mobile_visit_record``
 and ``mobile_visit_delete`` keep the list of a mobile team's visits. Administrators and
 subdistrict staff write; district leaders and committee staff only read (the pages answer
-404 to them). Every refusal is a ``PlanRejected`` with messages in the user's language,
+404 to them). Every refusal is a ``ValidationError`` with messages in the user's language,
 and nothing is written.
 """
 
@@ -17,26 +17,25 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from campaign.calendar import (
+    CampaignCalendar,
+    day_label,
+    future_day_message,
+    is_future,
+    outside_campaign_message,
+)
 from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope, Subdistrict
+from campaign.models import Committee, StaffScope, Subdistrict
 from campaign.selectors import staff_scope_for
 from sites.capacity import KIND_ORDER, Period
 from sites.models import MobileVisit, Site, SitePlan
-from sites.selectors import site_is_active, sites_visible_to
+from sites.rules import site_closed_message
+from sites.selectors import sites_visible_to
 
 WRITERS = (StaffScope.Role.ADMINISTRATOR, StaffScope.Role.SUBDISTRICT_STAFF)
-
-
-class PlanRejected(Exception):
-    """Nothing was saved."""
-
-    def __init__(self, messages: Sequence[str]):
-        super().__init__("; ".join(messages))
-        self.messages = list(messages)
 
 
 def can_plan(scope: StaffScope | None) -> bool:
@@ -65,15 +64,11 @@ class PlanSaveResult:
     unchanged: int = 0
 
 
-def _shown(day: date) -> str:
-    return date_format(day, "Y-m-d")
-
-
 @transaction.atomic
 def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> PlanSaveResult:
     """Set (never add to) each cell's plan; an empty cell removes a stored plan.
 
-    Refused: a site outside the user's scope (``PermissionDenied``); with ``PlanRejected``,
+    Refused: a site outside the user's scope (``PermissionDenied``); with ``ValidationError``,
     a day the site is closed, a day outside the campaign, a cell given twice, and a change
     to a plan of a day already past (a plan is made before the day; administrators may
     still correct it).
@@ -89,7 +84,7 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
             site_id__in=site_ids, date__in={cell.date for cell in cells}
         )
     }
-    campaigns = list(Campaign.objects.all())
+    calendar = CampaignCalendar.load()
     messages: list[str] = []
     seen: set[tuple[int, date]] = set()
     result = PlanSaveResult()
@@ -102,7 +97,7 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
         if key in seen:
             messages.append(
                 _("%(site)s, %(date)s is given twice.")
-                % {"site": site.name, "date": _shown(cell.date)}
+                % {"site": site.name, "date": day_label(cell.date)}
             )
             continue
         seen.add(key)
@@ -110,7 +105,7 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
         if (plan.planned_doses if plan else None) == cell.planned_doses:
             result.unchanged += 1
             continue
-        problem = _cell_problem(scope, site, cell.date, campaigns)
+        problem = _cell_problem(scope, site, cell.date, calendar)
         if problem:
             messages.append(problem)
             continue
@@ -132,7 +127,7 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
         except ValidationError as error:
             messages.extend(error.messages)
     if messages:
-        raise PlanRejected(messages)
+        raise ValidationError(messages)
     if to_create:
         bulk_create_with_history(to_create, SitePlan, default_user=user)
     if to_update:
@@ -147,10 +142,6 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
     return result
 
 
-def in_campaign(day: date, campaigns: Sequence[Campaign]) -> bool:
-    return any(c.start_date <= day <= c.end_date for c in campaigns)
-
-
 def plans_editable_from(scope: StaffScope) -> date | None:
     """The first day whose plan the scope may still change: today for staff (a plan is made
     before its day), None (any day) for administrators."""
@@ -158,18 +149,18 @@ def plans_editable_from(scope: StaffScope) -> date | None:
 
 
 def _cell_problem(
-    scope: StaffScope, site: Site, day: date, campaigns: Sequence[Campaign]
+    scope: StaffScope, site: Site, day: date, calendar: CampaignCalendar
 ) -> str | None:
-    shown = _shown(day)
-    if not site_is_active(site, day):
-        return _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
-    if not in_campaign(day, campaigns):
-        return _("%(date)s is outside the campaign.") % {"date": shown}
+    closed = site_closed_message(site, day)
+    if closed:
+        return closed
+    if not calendar.covers(day):
+        return outside_campaign_message(day)
     editable_from = plans_editable_from(scope)
     if editable_from is not None and day < editable_from:
         return _(
             "%(date)s has passed: only an administrator may change the plan of %(site)s for it."
-        ) % {"site": site.name, "date": shown}
+        ) % {"site": site.name, "date": day_label(day)}
     return None
 
 
@@ -197,9 +188,7 @@ def plan_week(scope: StaffScope, subdistrict: Subdistrict, start: date) -> PlanW
         .order_by(KIND_ORDER, "code")
     )
     stored = list(SitePlan.objects.filter(site__in=sites, date__range=(period.start, period.end)))
-    campaigns = list(
-        Campaign.objects.filter(start_date__lte=period.end, end_date__gte=period.start)
-    )
+    calendar = CampaignCalendar.load(period.start, period.end)
     day_totals: dict[date, int] = {}
     for plan in stored:
         day_totals[plan.date] = day_totals.get(plan.date, 0) + plan.planned_doses
@@ -208,7 +197,7 @@ def plan_week(scope: StaffScope, subdistrict: Subdistrict, start: date) -> PlanW
         days=period.days,
         stored=stored,
         editable_from=plans_editable_from(scope),
-        campaign_days={day for day in period.days if in_campaign(day, campaigns)},
+        campaign_days={day for day in period.days if calendar.covers(day)},
         day_totals=day_totals,
     )
 
@@ -226,7 +215,7 @@ def mobile_visit_record(
 ) -> MobileVisit:
     """Record one visit of a mobile team to a committee and/or a compound.
 
-    Refused: a site outside the user's scope (``PermissionDenied``); with ``PlanRejected``,
+    Refused: a site outside the user's scope (``PermissionDenied``); with ``ValidationError``,
     a site that is not a mobile team, a day in the future or when the team is not active,
     a committee of another subdistrict, neither committee nor compound.
     """
@@ -237,12 +226,10 @@ def mobile_visit_record(
     messages = []
     if site.kind != Site.Kind.MOBILE:
         messages.append(_("%(site)s is not a mobile team.") % {"site": site.name})
-    if on > today():
-        messages.append(_("%(date)s is in the future.") % {"date": _shown(on)})
-    elif not site_is_active(site, on):
-        messages.append(
-            _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": _shown(on)}
-        )
+    if is_future(on):
+        messages.append(future_day_message(on))
+    elif closed := site_closed_message(site, on):
+        messages.append(closed)
     if committee is not None and committee.subdistrict_id != site.subdistrict_id:
         messages.append(_("The committee is not in the subdistrict of %(site)s.") % {"site": site})
     visit = MobileVisit(
@@ -259,7 +246,7 @@ def mobile_visit_record(
     except ValidationError as error:
         messages.extend(error.messages)
     if messages:
-        raise PlanRejected(messages)
+        raise ValidationError(messages)
     visit._history_user = user
     visit.save()
     return visit

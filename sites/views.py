@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campaign.clock import today
+from campaign.refusals import show_refusal
 from campaign.selectors import staff_scope_for
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
@@ -31,7 +32,6 @@ from sites.selectors import (
 from sites.services import (
     CapacityExceeded,
     TallyConflicts,
-    TallyRejected,
     record_nobody_came,
     record_tallies,
 )
@@ -85,10 +85,6 @@ def tally_entry(request: HttpRequest, site_id: int, day: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 capacity_confirmed=form.cleaned_data["capacity_confirmed"],
             )
-    except TallyRejected as rejected:
-        for message in rejected.messages:
-            form.add_error(None, message)
-        return _render_grid(request, form, stored)
     except TallyConflicts as conflicts:
         # Show both values and move the versions forward: saving again is then a
         # deliberate overwrite of the other person's value.
@@ -101,7 +97,10 @@ def tally_entry(request: HttpRequest, site_id: int, day: str) -> HttpResponse:
         form.is_valid()
         return _render_grid(request, form, fresh, conflicts=conflicts.conflicts)
     except CapacityExceeded as exceeded:
-        return _render_grid(request, form, stored, over_capacity=exceeded.total)
+        return _render_grid(request, form, stored, over_capacity=exceeded.messages[0])
+    except ValidationError as refusal:  # after its subclasses above
+        show_refusal(request, refusal, form)
+        return _render_grid(request, form, stored)
     except PermissionDenied as error:
         raise Http404 from error
     messages.success(

@@ -5,14 +5,13 @@ import datetime
 import re
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from campaign.models import StaffScope
 from sites.models import MobileVisit, SitePlan
 from sites.plans import (
     PlanCell,
-    PlanRejected,
     mobile_visit_record,
     plan_week,
     plans_editable_from,
@@ -73,7 +72,7 @@ def test_plans_are_set_changed_and_cleared(subdistrict_staff, fixed, site):
 
 def test_one_bad_cell_saves_nothing(subdistrict_staff, fixed, site):
     before_opening = datetime.date(2021, 6, 1)  # the station site opens on 06-07
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         site_plans_set(
             user=subdistrict_staff,
             cells=[PlanCell(fixed.pk, TODAY, 300), PlanCell(site.pk, before_opening, 50)],
@@ -86,7 +85,7 @@ def test_past_plans_are_final_for_staff_but_not_for_administrators(
     subdistrict_staff, administrator, fixed
 ):
     SitePlanFactory(site=fixed, date=YESTERDAY, planned_doses=300)
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         site_plans_set(user=subdistrict_staff, cells=[PlanCell(fixed.pk, YESTERDAY, 250)])
     assert "已过去" in refused.value.messages[0]
     # unchanged past cells are not a change: the whole grid can be saved again
@@ -96,7 +95,7 @@ def test_past_plans_are_final_for_staff_but_not_for_administrators(
 
 
 def test_plans_outside_the_campaign_and_twice_the_same_cell_are_refused(subdistrict_staff, fixed):
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         site_plans_set(
             user=subdistrict_staff,
             cells=[
@@ -186,14 +185,14 @@ def test_bad_visits_are_refused(subdistrict_staff, mobile, committee, change, me
     values.update(change)
     if values["committee"] == "other":
         values["committee"] = CommitteeFactory(subdistrict=SubdistrictFactory())
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         mobile_visit_record(user=subdistrict_staff, site=mobile, **values)
     assert message in refused.value.messages
     assert not MobileVisit.objects.exists()
 
 
 def test_only_a_mobile_team_has_visits(subdistrict_staff, fixed):
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         mobile_visit_record(user=subdistrict_staff, site=fixed, on=TODAY, compound="x")
     assert refused.value.messages == [f"{fixed.name} 不是机动队。"]
 
