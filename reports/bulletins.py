@@ -206,16 +206,17 @@ def bulletin_publish(
     if not subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists():
         raise PermissionDenied(_("You may not publish bulletins for this subdistrict."))
     shown = day_label(on)
+    already_published = ValidationError(
+        _("The bulletin of %(date)s has already been published.") % {"date": shown},
+        code="published",
+    )
     if is_future(on):
         raise ValidationError(
             _("%(date)s is still to come; it cannot be published yet.") % {"date": shown},
             code="future",
         )
     if Bulletin.objects.filter(subdistrict=subdistrict, date=on).exists():
-        raise ValidationError(
-            _("The bulletin of %(date)s has already been published.") % {"date": shown},
-            code="published",
-        )
+        raise already_published
     if StaleDate.objects.filter(date__lte=on).exists():
         raise ValidationError(
             _("The figures of %(date)s are being updated; publish again in a minute.")
@@ -249,18 +250,12 @@ def bulletin_publish(
         data_as_of=datetime.fromisoformat(figures["computed_at"]),
         figures=figures,
     )
-    try:
-        bulletin.full_clean()
-    except ValidationError as error:
-        raise ValidationError(error.messages) from error
+    bulletin.full_clean()
     try:
         with transaction.atomic():
             bulletin.save()
     except IntegrityError as error:  # published by somebody else at the same moment
-        raise ValidationError(
-            _("The bulletin of %(date)s has already been published.") % {"date": shown},
-            code="published",
-        ) from error
+        raise already_published from error
     audit_record(
         kind=AuditEvent.Kind.PUBLISHED,
         user=user,
