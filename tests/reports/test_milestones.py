@@ -326,6 +326,26 @@ def test_administrators_note_a_district_and_its_timeline_shows_it(
         )
 
 
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        ("2021-05-06", "2021-05-06 是未来的日期，不能录入。"),
+        ("2021-04-19", "2021-04-19 不在接种工作期间内。"),
+    ],
+)
+def test_the_note_page_refuses_a_future_day_or_one_outside_the_campaign(
+    client, campaign, subdistrict, subdistrict_staff, on, message
+):
+    client.force_login(subdistrict_staff)
+    response = client.post(
+        reverse("reports:milestone_note_add"),
+        {"area": f"subdistrict:{subdistrict.pk}", "date": on, "text": "走访"},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not MilestoneNote.objects.exists()
+
+
 def test_leader_reads_the_timeline_of_the_district(client, campaign, district, district_leader):
     client.force_login(district_leader)
     html = client.get(reverse("reports:milestones")).content.decode()

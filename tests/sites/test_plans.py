@@ -290,3 +290,23 @@ def test_visits_page_reads_the_same_queries_whatever_the_number_of_teams(
         response = client.get(url)
     assert len(response.context["teams"]) == 11
     assert sum(row["visit_count"] for row in response.context["by_subdistrict"]) == 11
+
+
+def test_visit_page_refuses_a_future_day_with_the_tally_message(
+    client, subdistrict_staff, mobile, committee
+):
+    client.force_login(subdistrict_staff)
+    response = client.post(
+        reverse("sites:visits"),
+        {"site": mobile.pk, "date": TOMORROW.isoformat(), "committee": committee.pk},
+    )
+    assert response.status_code == 200
+    assert "2021-07-01 是未来的日期，不能录入。" in response.content.decode()
+    assert not MobileVisit.objects.exists()
+
+
+def test_plan_service_refuses_a_closed_day_with_the_tally_message(subdistrict_staff, site):
+    with pytest.raises(ValidationError) as refused:
+        site_plans_set(user=subdistrict_staff, cells=[PlanCell(site.pk, TOMORROW, 10)])
+    assert refused.value.messages == ["上海西站临时接种点 在 2021-07-01 当天未开放。"]
+    assert not SitePlan.objects.exists()
