@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 
-def show_refusal(request: HttpRequest, refusal: ValidationError, form: forms.Form | None = None):
+def show_refusal(
+    request: HttpRequest, refusal: ValidationError, form: forms.Form | None = None
+) -> None:
     """Each message on top of ``form`` when the page shows one again, else as a flash
     message for the page the user is sent back to."""
     if form is not None:
