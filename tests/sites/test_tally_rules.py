@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from sites.models import DailyTally, TallyImport
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CommitteeFactory, SiteFactory, SubdistrictFactory
 from tests.sites.conftest import TODAY, YESTERDAY
 from tests.sites.test_imports import csv_file, import_file
