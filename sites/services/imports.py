@@ -16,7 +16,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -37,7 +39,7 @@ from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
 from sites.rules import TallyRules
 from sites.selectors.tallies import sites_enterable_by
-from sites.services.tallies import TallyCell, TallyConflicts, record_tallies
+from sites.services.tallies import TallyCell, TallyConflicts, TallyKey, record_tallies
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -237,16 +239,17 @@ def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
     if missing:
         checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
         return checked
-    if staff_scope_for(user) is None:
+    scope = staff_scope_for(user)
+    if scope is None:
         checked.errors.append(
             RowError(0, "", _("Your account has no scope: ask an administrator."))
         )
         return checked
-    _check_rows(user, columns, rows, checked)
+    _check_rows(scope, columns, rows, checked)
     return checked
 
 
-def _rows(text: str):
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every non-blank line; comma or tab separated."""
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
@@ -256,14 +259,35 @@ def _rows(text: str):
             yield reader.line_num, [cell.strip() for cell in cells]
 
 
+Parsed = TypeVar("Parsed")
+
+
+def _parse_cell(
+    parse: Callable[[str], Parsed],
+    values: dict[str | None, str],
+    column: str,
+    fail: Callable[[str, str], None],
+) -> Parsed | None:
+    """The column's value read by ``parse``, or None after reporting why it cannot be."""
+    try:
+        return parse(values.get(column) or "")
+    except ValidationError as error:
+        fail(column, error.messages[0])
+        return None
+
+
 # Which column of the file holds each part of a cell the rules may refuse.
 COLUMN_OF_PART = {"site": "site_code", "committee": "committee_code", "date": "date"}
 
 
-def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
+def _check_rows(
+    scope: StaffScope,
+    columns: list[str | None],
+    rows: Iterator[tuple[int, list[str]]],
+    checked: CheckedFile,
+) -> None:
     """Parse each row, look its codes up, and ask ``TallyRules`` about the cell; every
     problem is reported at its line and column."""
-    scope = staff_scope_for(user)
     sites = {site.code: site for site in Site.objects.select_related("subdistrict")}
     committees = {c.code: c for c in Committee.objects.all()}
     rules = TallyRules(
@@ -271,26 +295,19 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
         enterable_site_ids=set(sites_enterable_by(scope).values_list("pk", flat=True)),
         calendar=CampaignCalendar.load(),
     )
-    first_line: dict[tuple, int] = {}
+    first_line: dict[TallyKey, int] = {}
     errors = checked.errors
 
     for line, cells in rows:
         values = dict(zip(columns, cells, strict=False))
-        row_errors = len(errors)
+        errors_before = len(errors)
 
         def fail(column: str, message: str, line: int = line) -> None:
             errors.append(RowError(line, column, message))
 
-        parsed = {}
-        for column, parse in (
-            ("date", parse_date),
-            ("dose", parse_dose),
-            ("count", parse_required_count),
-        ):
-            try:
-                parsed[column] = parse(values.get(column) or "")
-            except ValidationError as error:
-                fail(column, error.messages[0])
+        day = _parse_cell(parse_date, values, "date", fail)
+        dose = _parse_cell(parse_dose, values, "dose", fail)
+        count = _parse_cell(parse_required_count, values, "count", fail)
         site = sites.get(values.get("site_code") or "")
         if site is None:
             fail("site_code", _("Unknown site code %(code)s.") % {"code": values.get("site_code")})
@@ -299,13 +316,14 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
         unknown_committee = bool(committee_code) and committee is None
         if unknown_committee:
             fail("committee_code", _("Unknown committee code %(code)s.") % {"code": committee_code})
-        day = parsed.get("date")
         for problem in rules.problems(site=site, committee=committee, day=day):
             if not (problem.part == "committee" and unknown_committee):
                 fail(COLUMN_OF_PART[problem.part], problem.message)
-        if len(errors) > row_errors or site is None:
+        if errors_before < len(errors):
             continue
-        key = (day, site.pk, committee.pk if committee else None, parsed["dose"])
+        if site is None or day is None or dose is None or count is None:
+            continue  # reported above
+        key = (day, site.pk, committee.pk if committee else None, dose)
         if key in first_line:
             fail(
                 "",
@@ -319,8 +337,8 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
                 date=day,
                 site_id=site.pk,
                 committee_id=key[2],
-                dose_kind=parsed["dose"],
-                count=parsed["count"],
+                dose_kind=dose,
+                count=count,
             )
         )
     if not errors:

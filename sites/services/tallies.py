@@ -117,6 +117,8 @@ def record_tallies(
     confirmed), both ``ValidationError`` too.
     """
     scope = staff_scope_for(user)
+    if scope is None:
+        raise PermissionDenied(_("You may not enter tallies for this site."))
     reason = reason.strip()
     sites, enterable = _cell_sites(scope, {cell.site_id for cell in cells})
     messages = _rule_problems(scope, sites, enterable, cells)
@@ -256,7 +258,7 @@ def _update_batch(
         return {row_id for (row_id,) in cursor.fetchall()}
 
 
-def _cell_sites(scope: StaffScope | None, site_ids: set[int]) -> tuple[dict[int, Site], set[int]]:
+def _cell_sites(scope: StaffScope, site_ids: set[int]) -> tuple[dict[int, Site], set[int]]:
     """The cells' sites and the ids of those the user may enter for: one query, and one
     more for the others only when there are some (for the rules to name them)."""
     sites = {
@@ -266,7 +268,7 @@ def _cell_sites(scope: StaffScope | None, site_ids: set[int]) -> tuple[dict[int,
     enterable = set(sites)
     if len(sites) != len(site_ids):
         others = Site.objects.select_related("subdistrict").in_bulk(site_ids - enterable)
-        if scope is None or len(others) != len(site_ids - enterable):
+        if len(others) != len(site_ids - enterable):
             raise PermissionDenied(_("You may not enter tallies for this site."))
         sites.update(others)
     return sites, enterable
