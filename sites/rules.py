@@ -20,6 +20,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from campaign.access import may_correct_locked_days, may_enter_committee
 from campaign.calendar import CampaignCalendar, day_label
 from campaign.models import Committee, StaffScope
 from sites.models import Site
@@ -93,9 +94,7 @@ class TallyRules:
                 "committee_elsewhere",
                 _("Committee %(code)s is not in the site's subdistrict.") % {"code": code},
             )
-        if self.scope.role == StaffScope.Role.COMMITTEE_STAFF and (
-            committee is None or committee.pk != self.scope.committee_id
-        ):
+        if not may_enter_committee(self.scope, committee.pk if committee else None):
             return CellProblem(
                 "committee",
                 "committee_out_of_scope",
@@ -113,7 +112,7 @@ class TallyRules:
         if closed:
             return CellProblem("date", "site_closed", closed)
         lock = site.subdistrict.lock_date
-        if lock and day < lock and self.scope.role != StaffScope.Role.ADMINISTRATOR:
+        if lock and day < lock and not may_correct_locked_days(self.scope):
             return CellProblem(
                 "date",
                 "locked",

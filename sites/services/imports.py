@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import import_subdistrict_id, staff_scope_for
 from campaign.calendar import CampaignCalendar
 from campaign.models import Committee, StaffScope
-from campaign.selectors import staff_scope_for
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
@@ -395,15 +395,10 @@ def _classify(
 
 def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
     scope = staff_scope_for(user)
-    subdistrict_id = None
-    if scope is not None and scope.role == StaffScope.Role.SUBDISTRICT_STAFF:
-        subdistrict_id = scope.subdistrict_id
-    elif scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
-        subdistrict_id = scope.committee.subdistrict_id
     return TallyImport(
         user=user,
         district_id=scope.district_id if scope else None,
-        subdistrict_id=subdistrict_id,
+        subdistrict_id=import_subdistrict_id(scope),
         file_name=file_name[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from campaign.access import staff_scope_for
 from campaign.calendar import (
     CampaignCalendar,
     day_label,
@@ -27,7 +28,6 @@ from campaign.calendar import (
     outside_campaign_message,
 )
 from campaign.models import Committee, StaffScope
-from campaign.selectors import staff_scope_for
 from sites.models import MobileVisit, Site, SitePlan
 from sites.rules import site_closed_message
 from sites.selectors.plans import plans_editable_from, sites_plannable_by

@@ -20,10 +20,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.access import staff_scope_for
 from campaign.calendar import CampaignCalendar
 from campaign.clock import today
 from campaign.models import Committee, StaffScope
-from campaign.selectors import staff_scope_for
+from campaign.users import display_name
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
 from sites.models import DailyTally, Site
 from sites.rules import TallyRules
@@ -425,7 +426,7 @@ def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
 def _user_name(user: AbstractBaseUser | None) -> str:
     if user is None:
         return _("file import")
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _write_history(
