@@ -18,9 +18,9 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -53,7 +53,7 @@ class RowError:
     column: str
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
@@ -67,11 +67,11 @@ class CheckedFile:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    preview: list[dict] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
 
 def tally_import_check(
-    *, user: AbstractBaseUser, file_name: str, content: bytes, store: bool = True
+    *, user: User, file_name: str, content: bytes, store: bool = True
 ) -> TallyImport:
     """The dry run: check the whole file, count new / updated / unchanged rows, keep the
     file for the confirmation and log the attempt. Writes no tally."""
@@ -216,7 +216,7 @@ def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int
                 raise
 
 
-def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
+def check_file(*, user: User, content: bytes) -> CheckedFile:
     """Decode, parse and validate every row; nothing is written."""
     checked = CheckedFile()
     if len(content) > MAX_UPLOAD_BYTES:
@@ -351,13 +351,16 @@ def _check_rows(
 
 
 def _classify(
-    checked: CheckedFile, lines: dict, site_codes: dict[int, str], committee_codes: dict[int, str]
+    checked: CheckedFile,
+    lines: dict[TallyKey, int],
+    site_codes: dict[int, str],
+    committee_codes: dict[int, str],
 ) -> None:
     """How many rows are new, would change a stored value, or are already there; the
     first rows of each kind are kept for the preview, changes with their old value."""
     if not checked.cells:
         return
-    stored = {
+    stored: dict[TallyKey, int] = {
         (day, site_id, committee_id, dose): count
         for day, site_id, committee_id, dose, count in DailyTally.objects.filter(
             date__in={cell.date for cell in checked.cells},
@@ -385,7 +388,7 @@ def _classify(
                     "line": lines[cell.key],
                     "date": cell.date.isoformat(),
                     "site": site_codes[cell.site_id],
-                    "committee": committee_codes.get(cell.committee_id, ""),
+                    "committee": committee_codes.get(cell.committee_id or 0, ""),
                     "dose": cell.dose_kind,
                     "old": count,
                     "new": cell.count,
@@ -393,7 +396,7 @@ def _classify(
             )
 
 
-def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
+def _new_log(user: User, file_name: str, content: bytes) -> TallyImport:
     scope = staff_scope_for(user)
     return TallyImport(
         user=user,
