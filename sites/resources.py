@@ -68,6 +68,12 @@ def column_for(header: str) -> str | None:
     )
 
 
+def header_in(column: str, language: str) -> str:
+    """A column's template header in a language (``zh-hans`` or ``en``)."""
+    headers = TEMPLATE_HEADERS["en" if language.startswith("en") else "zh-hans"]
+    return headers[TEMPLATE_COLUMNS.index(column)]
+
+
 def parse_date(text: str) -> date:
     value = text.strip()
     try:

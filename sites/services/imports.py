@@ -36,7 +36,14 @@ from campaign.calendar import CampaignCalendar
 from campaign.models import Committee, StaffScope
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
-from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
+from sites.resources import (
+    REQUIRED,
+    column_for,
+    header_in,
+    parse_date,
+    parse_dose,
+    parse_required_count,
+)
 from sites.rules import TallyRules
 from sites.selectors.tallies import sites_enterable_by
 from sites.services.tallies import TallyCell, TallyConflicts, TallyKey, record_tallies
@@ -237,7 +244,8 @@ def check_file(*, user: User, content: bytes) -> CheckedFile:
     columns = [column_for(name) for name in header[1]]
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
+        named = ", ".join(f"{header_in(name, 'zh-hans')} ({name})" for name in missing)
+        checked.errors.append(RowError(1, named, _("Required columns are missing.")))
         return checked
     scope = staff_scope_for(user)
     if scope is None:
@@ -245,7 +253,13 @@ def check_file(*, user: User, content: bytes) -> CheckedFile:
             RowError(0, "", _("Your account has no scope: ask an administrator."))
         )
         return checked
-    _check_rows(scope, columns, rows, checked)
+    # Errors name a column as the file's own header does (接种数, not count).
+    file_headers = {
+        column: name.strip().lstrip("\ufeff")
+        for column, name in zip(columns, header[1], strict=False)
+        if column is not None
+    }
+    _check_rows(scope, columns, rows, checked, file_headers)
     return checked
 
 
@@ -285,6 +299,7 @@ def _check_rows(
     columns: list[str | None],
     rows: Iterator[tuple[int, list[str]]],
     checked: CheckedFile,
+    file_headers: dict[str, str],
 ) -> None:
     """Parse each row, look its codes up, and ask ``TallyRules`` about the cell; every
     problem is reported at its line and column."""
@@ -303,7 +318,7 @@ def _check_rows(
         errors_before = len(errors)
 
         def fail(column: str, message: str, line: int = line) -> None:
-            errors.append(RowError(line, column, message))
+            errors.append(RowError(line, file_headers.get(column, column), message))
 
         day = _parse_cell(parse_date, values, "date", fail)
         dose = _parse_cell(parse_dose, values, "dose", fail)

@@ -93,17 +93,17 @@ def test_tabs_english_headers_blank_lines_and_spaces_are_understood(scene):
 @pytest.mark.parametrize(
     ("row", "column", "message"),
     [
-        ("2021-06-29,NOPE,310107-WL-01,第一剂,12", "site_code", "未知的接种点编码"),
-        ("2021-06-29,WL-T-XZ,NOPE,第一剂,12", "committee_code", "未知的居委编码"),
-        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,-3", "count", "不能为负数"),
-        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,2.5", "count", "必须是整数"),
-        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,十二", "count", "请填写整数"),
-        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,=1+1", "count", "公式"),
-        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,", "count", "为空"),
-        ("2021-06-29,WL-T-XZ,310107-WL-01,第四剂,12", "dose", "不是有效值"),
-        ("2021-07-01,WL-T-XZ,310107-WL-01,第一剂,12", "date", "是未来的日期"),
-        ("2021-06-06,WL-T-XZ,310107-WL-01,第一剂,12", "date", "当天未开放"),
-        ("2021-13-01,WL-T-XZ,310107-WL-01,第一剂,12", "date", "不是日期"),
+        ("2021-06-29,NOPE,310107-WL-01,第一剂,12", "接种点编码", "未知的接种点编码"),
+        ("2021-06-29,WL-T-XZ,NOPE,第一剂,12", "居委编码", "未知的居委编码"),
+        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,-3", "接种数", "不能为负数"),
+        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,2.5", "接种数", "必须是整数"),
+        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,十二", "接种数", "请填写整数"),
+        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,=1+1", "接种数", "公式"),
+        ("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,", "接种数", "为空"),
+        ("2021-06-29,WL-T-XZ,310107-WL-01,第四剂,12", "剂次", "不是有效值"),
+        ("2021-07-01,WL-T-XZ,310107-WL-01,第一剂,12", "接种日期", "是未来的日期"),
+        ("2021-06-06,WL-T-XZ,310107-WL-01,第一剂,12", "接种日期", "当天未开放"),
+        ("2021-13-01,WL-T-XZ,310107-WL-01,第一剂,12", "接种日期", "不是日期"),
     ],
 )
 def test_a_bad_row_is_named_and_nothing_is_written(scene, row, column, message):
@@ -118,9 +118,9 @@ def test_a_bad_row_is_named_and_nothing_is_written(scene, row, column, message):
 def test_every_bad_row_is_reported_not_just_the_first(scene):
     log = import_file(scene, csv_file("2021-06-29,NOPE,,第一剂,1", ROWS[0], "x,WL-T-XZ,,first,-1"))
     assert {(e["line"], e["column"]) for e in log.errors} == {
-        (2, "site_code"),
-        (4, "date"),
-        (4, "count"),
+        (2, "接种点编码"),
+        (4, "接种日期"),
+        (4, "接种数"),
     }
 
 
@@ -135,7 +135,7 @@ def test_sites_and_committees_outside_the_scope_are_refused(scene, committee):
             "2021-06-29,WL-T-XZ,FAR-C,第一剂,5",
         ),
     )
-    assert [e["column"] for e in log.errors] == ["site_code", "committee_code"]
+    assert [e["column"] for e in log.errors] == ["接种点编码", "居委编码"]
     assert "不在您的权限范围内" in log.errors[0]["message"]
     assert "不属于接种点所在街道" in log.errors[1]["message"]
     assert not DailyTally.objects.exists()
@@ -156,7 +156,7 @@ def test_a_missing_required_column_refuses_the_file(scene):
         scene, csv_file("2021-06-29,WL-T-XZ,第一剂", header="接种日期,接种点编码,剂次")
     )
     assert log.status == TallyImport.Status.REFUSED
-    assert log.errors == [{"line": 1, "column": "count", "message": "缺少必需的列。"}]
+    assert log.errors == [{"line": 1, "column": "接种数 (count)", "message": "缺少必需的列。"}]
 
 
 def test_an_oversized_file_is_refused_before_parsing(scene, monkeypatch):
@@ -233,7 +233,7 @@ def test_command_fails_and_names_bad_rows(scene, tmp_path):
     out = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_tallies", str(path), "--user", "clerk", stdout=out)
-    assert "line 2, site_code" in out.getvalue()
+    assert "line 2, 接种点编码" in out.getvalue()
 
 
 def test_command_runs_as_the_first_administrator_by_default(scene, administrator, tmp_path):
@@ -252,8 +252,8 @@ def test_committee_staff_may_import_only_their_own_committee(
     log = import_file(committee_staff, csv_file(ROWS[0], ROWS[1], ROWS[2]))
     assert log.status == TallyImport.Status.REFUSED
     assert [(e["line"], e["column"]) for e in log.errors] == [
-        (3, "committee_code"),
-        (4, "committee_code"),
+        (3, "居委编码"),
+        (4, "居委编码"),
     ]
     assert not DailyTally.objects.exists()
 
@@ -262,3 +262,12 @@ def test_an_account_without_scope_is_told_so(site, committee):
     log = import_file(UserFactory(), csv_file(*ROWS))
     assert log.errors[0]["message"] == "您的账号尚未分配权限范围，请联系管理员。"
     assert not DailyTally.objects.exists()
+
+
+def test_errors_name_the_column_as_the_file_does(scene):
+    """A file with English headers is told about "count"; one with Chinese, about 接种数."""
+    english = "date,site_code,committee_code,dose,count"
+    log = import_file(scene, csv_file("2021-06-29,WL-T-XZ,310107-WL-01,first,-3", header=english))
+    assert [(e["line"], e["column"]) for e in log.errors] == [(2, "count")]
+    log = import_file(scene, csv_file("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,-3"))
+    assert [(e["line"], e["column"]) for e in log.errors] == [(2, "接种数")]
