@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -72,6 +73,14 @@ def header_in(column: str, language: str) -> str:
     """A column's template header in a language (``zh-hans`` or ``en``)."""
     headers = TEMPLATE_HEADERS["en" if language.startswith("en") else "zh-hans"]
     return headers[TEMPLATE_COLUMNS.index(column)]
+
+
+def dose_label(dose: str, language: str) -> str:
+    """A dose as a file in that language writes it: 第一剂, or first."""
+    if language.startswith("en"):
+        return dose
+    with translation.override("zh-hans"):
+        return DOSES.label(dose)
 
 
 def parse_date(text: str) -> date:

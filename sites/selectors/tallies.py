@@ -138,3 +138,27 @@ def visits_by_subdistrict(teams: QuerySet[Site]) -> QuerySet[Any, Mapping[str, A
         )
         .order_by("site__subdistrict__code")
     )
+
+
+def tally_template_rows(
+    scope: StaffScope | None,
+    on: date,
+    *,
+    site_id: int | None = None,
+    subdistrict_id: int | None = None,
+) -> list[tuple[str, str]]:
+    """(site code, committee code) of the rows a pre-filled tally file holds: the sites the
+    scope may enter that are open on ``on`` (one site, or a subdistrict's), each with the
+    committees of its grid; "" is the non-resident row. Two queries per site."""
+    sites = sites_enterable_by(scope).filter(sites_active_on(on)).order_by("code")
+    if site_id is not None:
+        sites = sites.filter(pk=site_id)
+    if subdistrict_id is not None:
+        sites = sites.filter(subdistrict_id=subdistrict_id)
+    rows: list[tuple[str, str]] = []
+    for site in sites:
+        committees, non_residents = committees_enterable_at(scope, site)
+        rows += [(site.code, code) for code in committees.values_list("code", flat=True)]
+        if non_residents:
+            rows.append((site.code, ""))
+    return rows

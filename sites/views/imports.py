@@ -10,11 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from campaign.access import can_enter_tallies, staff_scope_for
+from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
+from campaign.request_params import day_param
 from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.models import DailyTally, TallyImport
-from sites.resources import TEMPLATE_HEADERS
-from sites.selectors.tallies import imports_visible_to
+from sites.resources import TEMPLATE_HEADERS, dose_label
+from sites.selectors.tallies import (
+    imports_visible_to,
+    sites_enterable_by,
+    tally_template_rows,
+)
 from sites.services.imports import tally_import_check, tally_import_confirm
 
 
@@ -45,7 +51,12 @@ def import_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "sites/import_index.html",
-        {"form": form, "imports": imports_visible_to(scope)[:30]},
+        {
+            "form": form,
+            "imports": imports_visible_to(scope)[:30],
+            "sites": sites_enterable_by(scope).order_by("subdistrict__code", "code"),
+            "today": today(),
+        },
     )
 
 
@@ -77,14 +88,37 @@ def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 def import_template(request: HttpRequest) -> HttpResponse:
-    """An empty tally file with the headers in the page's language (or ?lang=en|zh-hans)."""
+    """A tally file with the headers in the page's language (or ?lang=en|zh-hans): one
+    clearly fake example row, or, with ?site= or ?subdistrict= and ?date=, pre-filled with
+    that day's rows (site × committee × dose) and the counts blank."""
     language = request.GET.get("lang") or get_language()
     if language not in TEMPLATE_HEADERS:
         language = "zh-hans"
     headers = TEMPLATE_HEADERS[language]
-    example = ["2021-06-30", "WL-F-E", "310107-WL-01"]
-    example += ["第一剂" if language != "en" else "first", "12"]
-    body = "\ufeff" + ",".join(headers) + "\r\n" + ",".join(example) + "\r\n"
+    site_id, subdistrict_id = _id_param(request, "site"), _id_param(request, "subdistrict")
+    if site_id is None and subdistrict_id is None:
+        rows = [
+            ["2021-06-30", "EXAMPLE-SITE", "EXAMPLE-COMMITTEE", dose_label("first", language), "12"]
+        ]
+        name = f"tally-template-{language}.csv"
+    else:
+        scope = _importer_scope(request)
+        on = day_param(request.GET) or today()
+        rows = [
+            [on.isoformat(), site_code, committee_code, dose_label(dose, language), ""]
+            for site_code, committee_code in tally_template_rows(
+                scope, on, site_id=site_id, subdistrict_id=subdistrict_id
+            )
+            for dose in DailyTally.DoseKind.values
+        ]
+        name = f"tallies-{on.isoformat()}-{language}.csv"
+    lines = [",".join(headers)] + [",".join(row) for row in rows]
+    body = "\ufeff" + "\r\n".join(lines) + "\r\n"
     response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="tally-template-{language}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _id_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() else None

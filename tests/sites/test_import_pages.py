@@ -113,3 +113,38 @@ def test_an_oversized_upload_is_refused_before_it_is_read(clerk, monkeypatch):
     page = upload(clerk, csv_file(*ROWS)).content.decode()
     assert "文件超过 20 MB" in page
     assert not TallyImport.objects.exists()
+
+
+def test_the_template_example_carries_no_real_code(clerk, site):
+    text = clerk.get(reverse("sites:import_template")).content.decode("utf-8-sig")
+    example = text.splitlines()[1]
+    assert "EXAMPLE-SITE" in example
+    assert site.code not in example
+
+
+def test_a_site_template_is_filled_with_its_committees_and_doses(clerk, site, subdistrict):
+    page = clerk.get(reverse("sites:import_index")).content.decode()
+    assert "WL-T-XZ" in page  # the codes are on the page
+    url = reverse("sites:import_template")
+    text = clerk.get(url, {"site": site.pk, "date": "2021-06-29", "lang": "en"})
+    lines = text.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "date,site_code,committee_code,dose,count"
+    rows = {tuple(line.split(",")) for line in lines[1:]}
+    committees = ("310107-WL-01", "310107-WL-02", "")  # and the non-resident row
+    doses = ("first", "second", "booster")
+    expected = {("2021-06-29", "WL-T-XZ", c, d, "") for c in committees for d in doses}
+    assert rows == expected
+    by_subdistrict = clerk.get(url, {"subdistrict": subdistrict.pk, "date": "2021-06-29"})
+    chinese = by_subdistrict.content.decode("utf-8-sig").splitlines()
+    assert chinese[0] == "接种日期,接种点编码,居委编码,剂次,接种数"
+    assert "2021-06-29,WL-T-XZ,310107-WL-01,第一剂," in chinese
+
+
+def test_committee_staff_get_their_own_row_only(
+    client, site, committee, neighbour, committee_staff
+):
+    client.force_login(committee_staff)
+    text = client.get(reverse("sites:import_template"), {"site": site.pk, "date": "2021-06-29"})
+    lines = text.content.decode("utf-8-sig").splitlines()[1:]
+    assert {line.split(",")[2] for line in lines} == {"310107-WL-01"}
+    assert len(lines) == 3
