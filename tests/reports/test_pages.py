@@ -92,6 +92,7 @@ def test_committee_detail_is_scoped(client, subdistrict_staff, ranked, committee
     mine = client.get(reverse("reports:committee", args=[committee.pk]))
     assert mine.status_code == 200
     assert "第一剂接种率" in mine.content.decode()
+    assert f"<code>{committee.code}</code>" in mine.content.decode()  # what a file needs
     other = client.get(reverse("reports:committee", args=[ranked["far_committee"].pk]))
     assert other.status_code == 404
 
