@@ -137,6 +137,12 @@ def reads_all_imports(scope: StaffScope | None) -> bool:
     return scope is not None and scope.role == Role.ADMINISTRATOR
 
 
+def reads_only_own_imports(scope: StaffScope | None) -> bool:
+    """Committee staff open only the imports they made: a colleague's file holds another
+    committee's rows, which their tally export does not give them either."""
+    return scope is not None and scope.role == Role.COMMITTEE_STAFF
+
+
 def import_subdistrict_id(scope: StaffScope | None) -> int | None:
     """The subdistrict an import attempt of this scope is filed under, if it has one."""
     if scope is None:

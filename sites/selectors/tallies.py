@@ -12,6 +12,7 @@ from campaign.access import (
     can_enter_tallies,
     is_committee_staff,
     reads_all_imports,
+    reads_only_own_imports,
     subdistricts_visible_to,
 )
 from campaign.areas import Area
@@ -107,12 +108,15 @@ def tally_history(site: Site, on: date) -> QuerySet[Any]:
 
 
 def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
-    """Import attempts the scope may read: administrators all, others their areas'."""
+    """Import attempts the scope may read, as their tally export reads tallies:
+    administrators all, committee staff their own, the others their areas'."""
     imports = TallyImport.objects.select_related("user", "subdistrict")
     if scope is None:
         return imports.none()
     if reads_all_imports(scope):
         return imports
+    if reads_only_own_imports(scope):
+        return imports.filter(user_id=scope.user_id)
     return imports.filter(
         Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)
     )

@@ -13,7 +13,15 @@ pytestmark = pytest.mark.django_db
 # The only URLs an anonymous visitor may reach: the login pages (the portal's and the
 # admin's), the language switch the login page uses (it only sets a cookie) and the health
 # check for load balancers.
-OPEN_TO_ANONYMOUS = {"login", "admin:login", "set_language", "health"}
+# The set-password link of a new account opens without a login: its token is the key.
+OPEN_TO_ANONYMOUS = {
+    "login",
+    "admin:login",
+    "set_language",
+    "health",
+    "password_set",
+    "password_reset_complete",
+}
 
 
 def every_url():

@@ -91,6 +91,8 @@ URLS: dict[str, Endpoint] = {
     "logout": Endpoint(account=True),
     "password_change": Endpoint(account=True),
     "password_change_done": Endpoint(account=True),
+    "password_set": Endpoint(anonymous=True, account=True),
+    "password_reset_complete": Endpoint(anonymous=True, account=True),
     "set_language": Endpoint(anonymous=True, account=True),
     "sites:entry_index": Endpoint(),
     "sites:entry": Endpoint(
@@ -103,7 +105,11 @@ URLS: dict[str, Endpoint] = {
     "sites:board": Endpoint(),
     "sites:import_index": Endpoint(writes=True),
     "sites:import_template": Endpoint(),
-    "sites:import_detail": Endpoint(urls=lambda a: [url("sites:import_detail", a.upload.pk)]),
+    # Committee staff open their own imports only (as their tally export): not the clerk's.
+    "sites:import_detail": Endpoint(
+        urls=lambda a: [url("sites:import_detail", a.upload.pk)],
+        readers=frozenset({LEADER, STAFF}),
+    ),
     "sites:import_confirm": Endpoint(
         urls=lambda a: [url("sites:import_confirm", a.upload.pk)], writes=True, readers=frozenset()
     ),

@@ -148,3 +148,20 @@ def test_committee_staff_get_their_own_row_only(
     lines = text.content.decode("utf-8-sig").splitlines()[1:]
     assert {line.split(",")[2] for line in lines} == {"310107-WL-01"}
     assert len(lines) == 3
+
+
+def test_committee_staff_open_their_own_imports_only(
+    client, site, committee, neighbour, committee_staff
+):
+    """As their tally export: a colleague's file holds another committee's rows."""
+    colleague = UserFactory(username="neighbour_staff")
+    StaffScopeFactory(user=colleague, role="committee_staff", committee=neighbour)
+    row = "2021-06-29,WL-T-XZ,310107-WL-02,第一剂,3"
+    client.force_login(colleague)
+    upload(client, csv_file(row))
+    theirs = TallyImport.objects.get()
+    client.force_login(committee_staff)
+    assert client.get(reverse("sites:import_detail", args=[theirs.pk])).status_code == 404
+    upload(client, csv_file("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,3"))
+    mine = TallyImport.objects.exclude(pk=theirs.pk).get()
+    assert client.get(reverse("sites:import_detail", args=[mine.pk])).status_code == 200
