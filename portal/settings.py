@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.snapshots_rebuild",
         "schedule": crontab(hour=1, minute=0),
     },
+    "expire-unconfirmed-imports": {
+        "task": "sites.tasks.tally_imports_expire",
+        "schedule": crontab(minute=7),
+    },
     "sweep-stale-dates": {
         "task": "reports.tasks.snapshots_rebuild_stale",
         "schedule": 300.0,

@@ -193,6 +193,8 @@ class TallyImport(models.Model):
         IMPORTED = "imported", _("imported")
         ALREADY_IMPORTED = "already", _("already imported")
         FAILED = "failed", _("failed")
+        DISCARDED = "discarded", _("discarded")
+        EXPIRED = "expired", _("expired unconfirmed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("imports/template.csv", import_views.import_template, name="import_template"),
     path("imports/<int:import_id>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:import_id>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("imports/<int:import_id>/discard/", import_views.import_discard, name="import_discard"),
     path("capacity/", capacity_views.capacity, name="capacity"),
     path("plans/", capacity_views.plan_grid, name="plans"),
     path("visits/", capacity_views.visits, name="visits"),

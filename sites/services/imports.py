@@ -18,6 +18,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
@@ -121,6 +122,39 @@ def tally_import_confirm(*, log: TallyImport) -> TallyImport:
     log.status = TallyImport.Status.QUEUED
     log.save(update_fields=["status"])
     transaction.on_commit(lambda: tally_import_run_task.delay(log.pk))
+    return log
+
+
+# A checked file waits this long for its confirmation; then the sweep deletes it.
+CHECKED_KEPT_FOR = timedelta(days=1)
+
+
+def tally_import_discard(*, log: TallyImport) -> TallyImport:
+    """Drop a checked file its importer will not confirm: nothing was written; the stored
+    file goes, the log stays."""
+    return _drop_checked(log, TallyImport.Status.DISCARDED)
+
+
+def tally_imports_expire() -> int:
+    """The periodic sweep: checked files left unconfirmed for a day are deleted."""
+    stale = TallyImport.objects.filter(
+        status=TallyImport.Status.CHECKED, created_at__lt=timezone.now() - CHECKED_KEPT_FOR
+    )
+    return sum(
+        _drop_checked(log, TallyImport.Status.EXPIRED).status == TallyImport.Status.EXPIRED
+        for log in stale
+    )
+
+
+def _drop_checked(log: TallyImport, status: str) -> TallyImport:
+    dropped = TallyImport.objects.filter(pk=log.pk, status=TallyImport.Status.CHECKED).update(
+        status=status
+    )
+    log.refresh_from_db()
+    if dropped and log.stored_as:
+        default_storage.delete(log.stored_as)
+        TallyImport.objects.filter(pk=log.pk).update(stored_as="")
+        log.stored_as = ""
     return log
 
 

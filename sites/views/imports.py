@@ -21,7 +21,11 @@ from sites.selectors.tallies import (
     sites_enterable_by,
     tally_template_rows,
 )
-from sites.services.imports import tally_import_check, tally_import_confirm
+from sites.services.imports import (
+    tally_import_check,
+    tally_import_confirm,
+    tally_import_discard,
+)
 
 
 class UploadForm(forms.Form):
@@ -84,6 +88,14 @@ def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
     scope = _importer_scope(request)
     log = get_object_or_404(imports_visible_to(scope), pk=import_id, user=request.user)
     tally_import_confirm(log=log)
+    return redirect("sites:import_detail", log.pk)
+
+
+@require_POST
+def import_discard(request: HttpRequest, import_id: int) -> HttpResponse:
+    scope = _importer_scope(request)
+    log = get_object_or_404(imports_visible_to(scope), pk=import_id, user=request.user)
+    tally_import_discard(log=log)
     return redirect("sites:import_detail", log.pk)
 
 

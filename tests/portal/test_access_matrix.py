@@ -113,6 +113,9 @@ URLS: dict[str, Endpoint] = {
     "sites:import_confirm": Endpoint(
         urls=lambda a: [url("sites:import_confirm", a.upload.pk)], writes=True, readers=frozenset()
     ),
+    "sites:import_discard": Endpoint(
+        urls=lambda a: [url("sites:import_discard", a.upload.pk)], writes=True, readers=frozenset()
+    ),
     "reports:ranking": Endpoint(urls=lambda a: ranking_urls("reports:ranking", a)),
     "reports:targets": Endpoint(urls=lambda a: [url("reports:targets", target=a.target.pk)]),
     "reports:committee": Endpoint(urls=lambda a: [url("reports:committee", a.committee.pk)]),

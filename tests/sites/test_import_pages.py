@@ -165,3 +165,41 @@ def test_committee_staff_open_their_own_imports_only(
     upload(client, csv_file("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,3"))
     mine = TallyImport.objects.exclude(pk=theirs.pk).get()
     assert client.get(reverse("sites:import_detail", args=[mine.pk])).status_code == 200
+
+
+def test_a_checked_import_can_be_discarded_and_its_file_goes(clerk):
+    from django.core.files.storage import default_storage
+
+    upload(clerk, csv_file(*ROWS))
+    log = TallyImport.objects.get()
+    stored = log.stored_as
+    assert default_storage.exists(stored)
+    page = clerk.post(reverse("sites:import_discard", args=[log.pk]), follow=True)
+    assert "已放弃" in page.content.decode()
+    log.refresh_from_db()
+    assert (log.status, log.stored_as) == ("discarded", "")
+    assert not default_storage.exists(stored)
+    clerk.post(reverse("sites:import_confirm", args=[log.pk]))
+    assert not DailyTally.objects.exists()
+
+
+def test_an_unconfirmed_import_expires_after_a_day(clerk):
+    import datetime
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from sites.tasks import tally_imports_expire
+
+    upload(clerk, csv_file(*ROWS))
+    upload(clerk, csv_file(ROWS[0]))
+    old, fresh = TallyImport.objects.order_by("pk")
+    TallyImport.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    tally_imports_expire()
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, old.stored_as) == ("expired", "")
+    assert fresh.status == "checked"
+    assert default_storage.exists(fresh.stored_as)
