@@ -69,15 +69,16 @@ def non_residents_for_committee_staff(s):
     return s.committee_clerk, s.site, None, YESTERDAY
 
 
+# The column as the file's (Chinese) header names it.
 BAD_CELLS = [
-    (future_day, "date", "2021-07-01 是未来的日期，不能录入。"),
-    (outside_the_campaign, "date", "2021-01-07 不在接种工作期间内。"),
-    (site_not_open, "date", "上海西站临时接种点 在 2021-06-06 当天未开放。"),
-    (locked_day, "date", "已锁定"),
-    (site_outside_the_scope, "site_code", "接种点 FAR-1 不在您的权限范围内。"),
-    (committee_of_another_subdistrict, "committee_code", "FAR-C 不属于接种点所在街道"),
-    (another_committee_for_committee_staff, "committee_code", "310107-WL-02 不在您的权限范围内"),
-    (non_residents_for_committee_staff, "committee_code", "– 不在您的权限范围内"),
+    (future_day, "接种日期", "2021-07-01 是未来的日期，不能录入。"),
+    (outside_the_campaign, "接种日期", "2021-01-07 不在接种工作期间内。"),
+    (site_not_open, "接种日期", "上海西站临时接种点 在 2021-06-06 当天未开放。"),
+    (locked_day, "接种日期", "已锁定"),
+    (site_outside_the_scope, "接种点编码", "接种点 FAR-1 不在您的权限范围内。"),
+    (committee_of_another_subdistrict, "居委编码", "FAR-C 不属于接种点所在街道"),
+    (another_committee_for_committee_staff, "居委编码", "310107-WL-02 不在您的权限范围内"),
+    (non_residents_for_committee_staff, "居委编码", "– 不在您的权限范围内"),
 ]
 
 
