@@ -34,17 +34,17 @@ METRICS = ChoiceColumn(
     },
 )
 ROLES = ChoiceColumn(
-    StaffScope.Role.choices,
+    StaffScope._meta.get_field("role").choices or [],
     {
-        "admin": StaffScope.Role.ADMINISTRATOR,
-        "区": StaffScope.Role.DISTRICT_LEADER,
-        "领导": StaffScope.Role.DISTRICT_LEADER,
-        "leader": StaffScope.Role.DISTRICT_LEADER,
-        "街道": StaffScope.Role.SUBDISTRICT_STAFF,
-        "街道人员": StaffScope.Role.SUBDISTRICT_STAFF,
-        "居委": StaffScope.Role.COMMITTEE_STAFF,
-        "居委人员": StaffScope.Role.COMMITTEE_STAFF,
-        "居委会": StaffScope.Role.COMMITTEE_STAFF,
+        "admin": "administrator",
+        "区": "district_leader",
+        "领导": "district_leader",
+        "leader": "district_leader",
+        "街道": "subdistrict_staff",
+        "街道人员": "subdistrict_staff",
+        "居委": "committee_staff",
+        "居委人员": "committee_staff",
+        "居委会": "committee_staff",
     },
 )
 
@@ -212,9 +212,9 @@ class TargetResource(FileColumnsResource):
 
 
 ROLE_AREA: dict[str, tuple[str, Any]] = {
-    StaffScope.Role.DISTRICT_LEADER: ("district", District),
-    StaffScope.Role.SUBDISTRICT_STAFF: ("subdistrict", Subdistrict),
-    StaffScope.Role.COMMITTEE_STAFF: ("committee", Committee),
+    "district_leader": ("district", District),
+    "subdistrict_staff": ("subdistrict", Subdistrict),
+    "committee_staff": ("committee", Committee),
 }
 
 
@@ -285,13 +285,10 @@ class AccountResource(FileColumnsResource):
     def skip_row(self, instance: Any, original: Any, row: Any, import_validation_errors=None):
         if import_validation_errors or original is None or not original.pk:
             return False
-        scope = StaffScope.objects.filter(user=original).first()
         role, area = instance._scope
-        same_scope = scope is not None and scope.role == role
-        wanted = {"district": None, "subdistrict": None, "committee": None, **area}
-        same_scope = same_scope and all(
-            getattr(scope, name) == value for name, value in wanted.items()
-        )
+        # The stored scope as the row states it (a data comparison, not an access check).
+        stated = {"role": role, "district": None, "subdistrict": None, "committee": None, **area}
+        same_scope = StaffScope.objects.filter(user=original, **stated).exists()
         return same_scope and original.first_name == instance.first_name
 
     def after_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from reports import builders
 from reports.models import CommitteeDay, StaleDate
 from reports.services import snapshots as services
 from reports.tasks import snapshots_rebuild_stale
+from sites import tasks as sites_tasks  # registers the import expiry with Celery
 from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 
@@ -76,7 +77,12 @@ def test_a_rebuild_request_with_nothing_stale_does_nothing(scene):
 def test_beat_rebuilds_every_night_and_sweeps_every_five_minutes():
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     tasks = {entry["task"] for entry in schedule.values()}
-    assert tasks == {"reports.tasks.snapshots_rebuild", "reports.tasks.snapshots_rebuild_stale"}
+    assert tasks == {
+        "reports.tasks.snapshots_rebuild",
+        "reports.tasks.snapshots_rebuild_stale",
+        "sites.tasks.tally_imports_expire",  # not a rebuild: unconfirmed import files go
+    }
+    assert sites_tasks.tally_imports_expire.name in current_app.tasks
     assert tasks <= set(current_app.tasks)
     nightly = schedule["rebuild-yesterday-and-today"]["schedule"]
     assert (nightly.hour, nightly.minute) == ({1}, {0})
