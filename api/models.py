@@ -82,3 +82,6 @@ class IdempotentAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["token", "key"], name="idempotentanswer_key_per_token")
         ]
+
+    def __str__(self) -> str:
+        return self.key
