@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+import openpyxl
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -220,14 +222,24 @@ def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
     if len(content) > MAX_UPLOAD_BYTES:
         checked.errors.append(RowError(0, "", _("The file is larger than 20 MB.")))
         return checked
-    try:
-        text, checked.encoding = decode_upload(content)
-    except UndecodableFile:
-        checked.errors.append(
-            RowError(0, "", _("The file is neither UTF-8 nor GBK text; save it as CSV (UTF-8)."))
-        )
-        return checked
-    rows = _rows(text)
+    if content.startswith(XLSX_MAGIC):
+        try:
+            rows = _xlsx_rows(content)
+        except Exception:  # openpyxl raises many kinds on a damaged workbook
+            checked.errors.append(RowError(0, "", _("The XLSX file cannot be read.")))
+            return checked
+        checked.encoding = "xlsx"
+    else:
+        try:
+            text, checked.encoding = decode_upload(content)
+        except UndecodableFile:
+            checked.errors.append(
+                RowError(
+                    0, "", _("The file is neither UTF-8 nor GBK text; save it as CSV (UTF-8).")
+                )
+            )
+            return checked
+        rows = _rows(text)
     header = next(rows, None)
     if header is None:
         checked.errors.append(RowError(1, "", _("The file is empty.")))
@@ -254,6 +266,35 @@ def _rows(text: str):
     for cells in reader:
         if any(cell.strip() for cell in cells):
             yield reader.line_num, [cell.strip() for cell in cells]
+
+
+XLSX_MAGIC = b"PK\x03\x04"  # an XLSX workbook is a zip archive
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of the first sheet's non-blank rows, like ``_rows``:
+    a date cell reads as 2021-06-30, a whole number without ".0"."""
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    book.close()
+
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return (
+        (number, cells)
+        for number, row in enumerate(rows, start=1)
+        if any(cells := [text(value) for value in row])
+    )
 
 
 def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
