@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from api.models import ApiToken
 from api.services import api_token_create, api_token_revoke
+from campaign.access import manages_accounts
 from campaign.models import District, Subdistrict
 
 
@@ -152,16 +153,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     # A token is an account: superusers only, like accounts and scopes.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the audit trail keeps naming the token

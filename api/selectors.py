@@ -7,22 +7,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 
 from api.models import ApiToken
 from api.services import token_digest
+from campaign.access import committees_visible_to
+from campaign.areas import Area, areas_visible_to
 from campaign.clock import today
-from campaign.models import StaffScope, Target
-from campaign.selectors import committees_visible_to
+from campaign.models import StaffScope, Subdistrict, Target
 from reports.models import DistrictDay, SubdistrictDay
 from reports.selectors.bulletins import bulletin_figures
 from reports.selectors.ranking import (
     RANKING_METRICS,
-    Area,
     committee_ranking,
     freshness,
     latest_snapshot_date,
-    ranking_areas,
     targets_in_scope,
 )
 from sites.models import TallyImport
@@ -42,7 +41,7 @@ class AreaNotFound(LookupError):
 def area_for(scope: StaffScope | None, code: str | None) -> Area:
     """The area of ``code`` among those the scope may rank (a district for a district
     token, a subdistrict for either); without a code the scope's own, widest area."""
-    areas = ranking_areas(scope)
+    areas = areas_visible_to(scope)
     if not areas:
         raise AreaNotFound
     if not code:
@@ -74,10 +73,10 @@ def areas_of(scope: StaffScope | None) -> dict[str, Any]:
     of any of them."""
     rows: list[dict[str, Any]] = []
     changed: list[datetime | None] = []
-    for area in ranking_areas(scope):
-        obj = area.obj
-        parent = obj.district.code if area.kind == "subdistrict" else None  # type: ignore[union-attr]
-        rows.append(_area_row(area.kind, obj.code, obj.name, parent, obj.eligible_population))
+    for area in areas_visible_to(scope):
+        obj, parent = area.obj, area.parent
+        parent_code = parent.obj.code if parent is not None else None
+        rows.append(_area_row(area.kind, obj.code, obj.name, parent_code, obj.eligible_population))
         changed.append(obj.updated_at)
     committees = committees_visible_to(scope).order_by("subdistrict__code", "code")
     for committee in committees:
@@ -157,19 +156,9 @@ def ranking_of(area: Area, *, on: date, sort: str) -> dict[str, Any]:
 SORTS = tuple(RANKING_METRICS)
 
 
-def _targets_of_area(area: Area) -> Q:
-    if area.kind == "subdistrict":
-        return Q(subdistrict=area.obj) | Q(committee__subdistrict=area.obj)
-    return (
-        Q(district=area.obj)
-        | Q(subdistrict__district=area.obj)
-        | Q(committee__subdistrict__district=area.obj)
-    )
-
-
 def targets_of(scope: StaffScope | None, area: Area, *, on: date) -> dict[str, Any]:
     """The targets page's progress of every started target of the area."""
-    targets: QuerySet[Target] = targets_in_scope(scope, on=on).filter(_targets_of_area(area))
+    targets: QuerySet[Target] = targets_in_scope(scope, on=on).filter(area.set_within())
     rows = [
         {
             "name": target.name,
@@ -202,8 +191,8 @@ def _target_area(target: Target) -> dict[str, str]:
 def summary_of(area: Area, *, on: date) -> dict[str, Any] | None:
     """A subdistrict's bulletin figures (as the bulletin preview shows them); a district's
     totals and each subdistrict's. None when the day has no snapshot yet."""
-    if area.kind == "subdistrict":
-        figures = bulletin_figures(subdistrict=area.obj, on=on)  # type: ignore[arg-type]
+    if isinstance(area.obj, Subdistrict):
+        figures = bulletin_figures(subdistrict=area.obj, on=on)
         if figures is None:
             return None
         return {"area": _area_json(area), "date": on, **as_of(on), "bulletin": figures}

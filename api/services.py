@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import ApiToken, IdempotentAnswer
-from campaign.models import District, StaffScope, Subdistrict
+from campaign.access import token_scope
+from campaign.models import District, Subdistrict
 from sites.models import TallyImport
 from sites.resources import TEMPLATE_HEADERS
 from sites.services.imports import tally_import_check, tally_import_confirm
@@ -68,14 +69,7 @@ def api_token_create(
     user = get_user_model().objects.create_user(
         username=f"api-{prefix[len(TOKEN_PREFIX) :]}", first_name=name[:150]
     )  # no password: the account cannot log in
-    if district is not None:
-        StaffScope.objects.create(
-            user=user, role=StaffScope.Role.DISTRICT_LEADER, district=district
-        )
-    else:
-        StaffScope.objects.create(
-            user=user, role=StaffScope.Role.SUBDISTRICT_STAFF, subdistrict=subdistrict
-        )
+    token_scope(user, district=district, subdistrict=subdistrict).save()
     token = ApiToken.objects.create(
         name=name,
         prefix=prefix,

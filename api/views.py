@@ -48,7 +48,7 @@ from api.services import (
 from api.throttles import TokenWriteThrottle
 from audit.models import AuditEvent
 from audit.services import audit_record
-from campaign.selectors import staff_scope_for
+from campaign.access import staff_scope_for
 from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.models import TallyImport
 
