@@ -3,6 +3,7 @@ OpenAPI description's schemas (the answers are built by ``api.selectors``)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -110,8 +111,22 @@ class ProblemSerializer(serializers.Serializer):
     errors = serializers.JSONField(required=False)
 
 
-class ImportProblemSerializer(ProblemSerializer, ImportSerializer):
-    """A refused or failed file: the problem, with the import's counts and rows."""
+def _optional(fields: dict[str, serializers.Field]) -> dict[str, serializers.Field]:
+    copies = {name: copy.deepcopy(field) for name, field in fields.items()}
+    for field in copies.values():
+        # Serializers copy their fields from the arguments they were built with.
+        field._kwargs["required"] = False
+        field.required = False
+    return copies
+
+
+# A refused or failed file: the problem, with the import's counts and rows (a 422 about
+# the request itself, such as a reused Idempotency-Key, has the problem's members only).
+ImportProblemSerializer = type(
+    "ImportProblemSerializer",
+    (ProblemSerializer,),
+    {"__module__": __name__, **_optional(ImportSerializer._declared_fields)},
+)
 
 
 class AsOfSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ def token_view(view_class):
 
 urlpatterns = [
     path("tallies/", token_view(views.TalliesView), name="tallies"),
-    path("imports/<int:import_id>/", token_view(views.ImportView), name="import"),
+    path("imports/<str:import_id>/", token_view(views.ImportView), name="import"),
     path("areas/", token_view(views.AreasView), name="areas"),
     path("sites/", token_view(views.SitesView), name="sites"),
     path("ranking/", token_view(views.RankingView), name="ranking"),

@@ -213,9 +213,17 @@ def import_answer(request: Request, log: TallyImport, *, dry_run: bool, errors=N
 
 
 class ImportView(ApiView):
-    @_read_schema(s.ImportSerializer, summary="An import: poll a queued one here")
-    def get(self, request: Request, import_id: int) -> Response:
-        log = import_for(self.scope(request), import_id)
+    @_read_schema(
+        s.ImportSerializer,
+        OpenApiParameter("import_id", int, OpenApiParameter.PATH),
+        summary="An import: poll a queued one here",
+    )
+    def get(self, request: Request, import_id: str) -> Response:
+        # Any text in the path reaches here, so that a malformed id is a problem document
+        # like any other 404, not the portal's HTML page.
+        digits = import_id.isascii() and import_id.isdigit() and len(import_id) <= 18
+        number = int(import_id) if digits else None
+        log = import_for(self.scope(request), number) if number else None
         if log is None:
             raise NotFound
         return self.etagged(request, import_answer(request, log, dry_run=False))

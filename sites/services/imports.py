@@ -245,29 +245,40 @@ def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
             )
             return checked
         rows = _rows(text)
+    try:
+        _check_parsed(user, rows, checked)
+    except csv.Error:  # a quote or a field the CSV reader cannot take: refused, not a 500
+        checked.cells.clear()
+        checked.errors.append(
+            RowError(0, "", _("The file cannot be read as CSV: check its quotes and line breaks."))
+        )
+    return checked
+
+
+def _check_parsed(user: AbstractBaseUser, rows: Iterator, checked: CheckedFile) -> None:
     header = next(rows, None)
     if header is None:
         checked.errors.append(RowError(1, "", _("The file is empty.")))
-        return checked
+        return
     columns = [column_for(name) for name in header[1]]
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
-        return checked
+        return
     if staff_scope_for(user) is None:
         checked.errors.append(
             RowError(0, "", _("Your account has no scope: ask an administrator."))
         )
-        return checked
+        return
     _check_rows(user, columns, rows, checked)
-    return checked
 
 
 def _rows(text: str):
     """(line number, cells) for every non-blank line; comma or tab separated."""
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": a line break inside quotes stays in its cell, a lone CR ends a line.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for cells in reader:
         if any(cell.strip() for cell in cells):
             yield reader.line_num, [cell.strip() for cell in cells]

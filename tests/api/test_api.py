@@ -432,3 +432,20 @@ def test_a_district_token_is_read_only_and_tokens_are_for_superusers(
     subdistrict_staff.save()
     client.force_login(subdistrict_staff)
     assert client.get(reverse("admin:api_apitoken_changelist")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"date,site_code,committee_code,dose,count\n2021-06-29,home-SITE,home-C,fi\rrst,5\n",
+        b'date,site_code,committee_code,dose,count\n"' + b"x" * 200_000 + b'",home-SITE,,first,1\n',
+    ],
+    ids=["carriage return in a field", "a field past the CSV reader's limit"],
+)
+def test_a_file_the_csv_reader_chokes_on_is_refused_not_a_500(world, writer, content):
+    _token, key = writer
+    before = written()
+    response = push(key, content)
+    assert response.status_code == 422
+    assert response.json()["rejected_rows"]
+    assert written() == before
