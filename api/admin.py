@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -39,7 +40,7 @@ class ApiTokenCreateForm(forms.ModelForm):
         fields = ["name", "district", "subdistrict", "access", "expires_at"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if bool(data.get("district")) == bool(data.get("subdistrict")):
             raise ValidationError(_("Choose either a district or a subdistrict."))
         if data.get("district") and data.get("access") == ApiToken.Access.READ_WRITE:
@@ -97,7 +98,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return self.readonly_fields if obj is not None else []
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["name", "district", "subdistrict", "access", "expires_at"]
         return self.readonly_fields
@@ -111,7 +112,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             district=form.cleaned_data.get("district"),
             subdistrict=form.cleaned_data.get("subdistrict"),
             expires_at=form.cleaned_data.get("expires_at"),
-            created_by=request.user,
+            created_by=request.user if isinstance(request.user, User) else None,
         )
         form.instance = token
         obj.pk = token.pk

@@ -66,11 +66,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's 500 handler logs it
     headers: dict[str, str] = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        headers["Retry-After"] = str(max(1, int(wait + 0.999)))
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        status_code = status.HTTP_401_UNAUTHORIZED
+        status_code: int = status.HTTP_401_UNAUTHORIZED
     else:
         status_code = exc.status_code
     if isinstance(exc, exceptions.ValidationError):

@@ -14,7 +14,7 @@ from api.services import token_digest
 from campaign.access import committees_visible_to
 from campaign.areas import Area, areas_visible_to
 from campaign.clock import today
-from campaign.models import StaffScope, Subdistrict, Target
+from campaign.models import District, StaffScope, Subdistrict, Target
 from reports.models import DistrictDay, SubdistrictDay
 from reports.selectors.bulletins import bulletin_figures
 from reports.selectors.ranking import (
@@ -93,7 +93,9 @@ def areas_of(scope: StaffScope | None) -> dict[str, Any]:
     return {"data_as_of": _newest(*changed), "areas": rows}
 
 
-def _area_row(kind: str, code: str, name: str, parent: str | None, population: int) -> dict:
+def _area_row(
+    kind: str, code: str, name: str, parent: str | None, population: int
+) -> dict[str, Any]:
     return {
         "kind": kind,
         "code": code,
@@ -196,11 +198,14 @@ def summary_of(area: Area, *, on: date) -> dict[str, Any] | None:
         if figures is None:
             return None
         return {"area": _area_json(area), "date": on, **as_of(on), "bulletin": figures}
-    day = DistrictDay.objects.filter(district=area.obj, date=on).first()
+    district = area.obj
+    if not isinstance(district, District):
+        return None  # a committee: the API names districts and subdistricts only
+    day = DistrictDay.objects.filter(district=district, date=on).first()
     if day is None:
         return None
     subdistricts = (
-        SubdistrictDay.objects.filter(subdistrict__district=area.obj, date=on)
+        SubdistrictDay.objects.filter(subdistrict__district=district, date=on)
         .select_related("subdistrict")
         .order_by("rank_in_district", "subdistrict__code")
     )

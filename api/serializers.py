@@ -42,7 +42,9 @@ class TallyRowSerializer(serializers.Serializer):
 
 
 class TallyRowsSerializer(serializers.Serializer):
-    rows = TallyRowSerializer(many=True, allow_empty=False, max_length=MAX_JSON_ROWS)
+    rows = TallyRowSerializer(  # type: ignore[call-arg]
+        many=True, allow_empty=False, max_length=MAX_JSON_ROWS
+    )
 
 
 class TallyFileSerializer(serializers.Serializer):
@@ -108,14 +110,14 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField(required=False)
-    errors = serializers.JSONField(required=False)
+    errors = serializers.JSONField(required=False)  # type: ignore[assignment]
 
 
 def _optional(fields: dict[str, serializers.Field]) -> dict[str, serializers.Field]:
     copies = {name: copy.deepcopy(field) for name, field in fields.items()}
     for field in copies.values():
         # Serializers copy their fields from the arguments they were built with.
-        field._kwargs["required"] = False
+        vars(field)["_kwargs"]["required"] = False
         field.required = False
     return copies
 
@@ -145,7 +147,7 @@ class AreaSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["district", "subdistrict", "committee"])
     code = serializers.CharField()
     name = serializers.CharField()
-    parent = serializers.CharField(allow_null=True)
+    parent = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     eligible_population = serializers.IntegerField()
 
 

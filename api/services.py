@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -42,7 +42,7 @@ def api_token_create(
     district: District | None = None,
     subdistrict: Subdistrict | None = None,
     expires_at: datetime | None = None,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token and its secret, which is returned here once and never stored.
 
@@ -77,7 +77,7 @@ def api_token_create(
         user=user,
         access=access,
         expires_at=expires_at,
-        created_by=created_by if created_by is not None and created_by.pk else None,
+        created_by=created_by,
     )
     return token, key
 

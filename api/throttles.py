@@ -17,7 +17,8 @@ class TokenWriteThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read at each request (not when the class is defined), so settings can change it.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate is not None else None
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if not isinstance(request.auth, ApiToken):

@@ -15,7 +15,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -77,6 +77,7 @@ def request_language(header: str) -> str:
 
 class ApiView(APIView):
     permission_classes = [TokenReads]
+    audit_detail: dict[str, Any] = {}  # what a view adds to its call's audit event
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         language = request_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
@@ -94,7 +95,7 @@ class ApiView(APIView):
         if token is not None:
             detail.update({"token": token.prefix, "token_name": token.name})
             api_token_used(token=token)
-        detail.update(getattr(request, "audit_detail", {}))
+        detail.update(self.audit_detail)
         audit_record(
             kind=AuditEvent.Kind.API_CALL,
             request=request._request,
@@ -102,7 +103,8 @@ class ApiView(APIView):
             status=response.status_code,
             detail=detail,
         )
-        request._request.audit_recorded = True  # so the refusal middleware adds none
+        # So the refusal middleware adds none.
+        request._request.audit_recorded = True  # type: ignore[attr-defined]
         response["Vary"] = "Authorization, Accept-Language"
         return response
 
@@ -130,8 +132,8 @@ FIGURE_PARAMS = [
 ]
 
 
-def _read_schema(answer: type, query: type | None = None, **extra: Any) -> Any:
-    responses = {(200, "application/json"): answer, 304: None, **PROBLEMS}
+def _read_schema(answer: type, query: type | OpenApiParameter | None = None, **extra: Any) -> Any:
+    responses: dict[Any, Any] = {(200, "application/json"): answer, 304: None, **PROBLEMS}
     return extend_schema(
         parameters=[*([query] if query else []), *FIGURE_PARAMS], responses=responses, **extra
     )
@@ -269,7 +271,9 @@ class TalliesView(ApiView):
         if len(key) > 255:
             return problem(400, _("The Idempotency-Key is longer than 255 characters."))
         fingerprint = hashlib.sha256(content + (b"\0dry" if dry_run else b"")).hexdigest()
-        token: ApiToken = request.auth
+        token = request.auth
+        if not isinstance(token, ApiToken):  # TokenWrites lets only a token through
+            raise NotAuthenticated
         if key:
             stored = idempotent_answer_find(token=token, key=key, request_sha256=fingerprint)
             if stored is not None and not stored.same_request:
@@ -280,7 +284,7 @@ class TalliesView(ApiView):
                     title=_("Idempotency-Key reused."),
                 )
             if stored is not None:
-                request.audit_detail = {"replayed": True}
+                self.audit_detail = {"replayed": True}
                 return Response(
                     stored.body,
                     status=stored.status,
@@ -292,7 +296,7 @@ class TalliesView(ApiView):
         )
         log = result.log
         body = import_answer(request, log, dry_run=dry_run, errors=result.errors)
-        request.audit_detail = {"import_id": log.pk, "sha256": log.sha256, "outcome": log.status}
+        self.audit_detail = {"import_id": log.pk, "sha256": log.sha256, "outcome": log.status}
         response = self._answer(log, body)
         if key:
             idempotent_answer_keep(
