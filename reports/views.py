@@ -134,7 +134,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
         else None
     )
-    fresh = freshness(on)
+    fresh = freshness(on, scope=scope)
     return render(
         request,
         "reports/ranking.html",
@@ -191,7 +191,7 @@ def targets(request: HttpRequest) -> HttpResponse:
                 "labels": {"achieved": _("achieved"), "target": _("target")},
             },
             "on": on,
-            "freshness": freshness(on),
+            "freshness": freshness(on, scope=scope),
             "campaign_day": campaign_day(on=on),
         },
     )
@@ -221,7 +221,7 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
                 },
             },
             "on": on,
-            "freshness": freshness(on),
+            "freshness": freshness(on, scope=scope),
         },
     )
 
@@ -397,7 +397,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
                 if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
                 else None
             ),
-            "freshness": freshness(on),
+            "freshness": freshness(on, scope=scope),
             "campaign_day": campaign_day(on=on),
         },
     )
@@ -414,7 +414,7 @@ def second_dose_committee(request: HttpRequest, committee_id: int) -> HttpRespon
         "on": on,
         "clamped_from": clamped_from,
         "window": window,
-        "freshness": freshness(on),
+        "freshness": freshness(on, scope=scope),
     }
     if window is not None:
         schedule = second_dose_schedule(committee, window)

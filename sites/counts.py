@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
-# The largest count one cell may hold: far above any site's day, far below integer overflow.
+# The largest count one cell may hold: a mass vaccination site's day still fits. The
+# snapshots add cells up in 64-bit columns, so no accepted cell can overflow a rebuild.
 MAX_COUNT = 100_000
 
 

@@ -25,6 +25,7 @@ from campaign.models import Campaign, Committee, StaffScope
 from campaign.selectors import staff_scope_for
 from reports.services import snapshots_mark_stale
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
+from sites.counts import MAX_COUNT
 from sites.models import DailyTally, Site
 from sites.selectors import site_is_active, sites_enterable_by
 
@@ -121,6 +122,7 @@ def record_tallies(
     existing = _existing_rows(cells, whole_days=not capacity_confirmed)
 
     messages = _date_problems(scope, sites, {(cell.date, cell.site_id) for cell in cells})
+    messages += _count_problems(cells)
     duplicates = _duplicate_keys(cells)
     messages += [_("The same cell appears twice: %(cell)s.") % {"cell": key} for key in duplicates]
 
@@ -193,6 +195,17 @@ def record_nobody_came(
         count=0,
     )
     return record_tallies(user=user, cells=[cell])
+
+
+def _count_problems(cells: Sequence[TallyCell]) -> list[str]:
+    """Every cell within 0 .. MAX_COUNT, whoever built it (the grid and the import parse
+    text with the same bound; this keeps callers that pass numbers to it too)."""
+    return [
+        _("A cell holds at most %(maximum)s doses a day; %(count)s is refused.")
+        % {"maximum": MAX_COUNT, "count": cell.count}
+        for cell in cells
+        if not 0 <= cell.count <= MAX_COUNT
+    ]
 
 
 UPDATE_BATCH = 300  # cells per UPDATE: three parameters each, under SQLite's 999
