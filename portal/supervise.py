@@ -46,12 +46,11 @@ def supervise(command: list[str]) -> int:
         if stopping:
             return code
         pause = FIRST_PAUSE if time.monotonic() - started >= RAN_WELL_FOR else pause
-        print(
+        sys.stderr.write(
             f"supervise: {' '.join(command)} exited with code {code}; "
-            f"starting it again in {pause:.0f} s",
-            file=sys.stderr,
-            flush=True,
+            f"starting it again in {pause:.0f} s\n"
         )
+        sys.stderr.flush()
         time.sleep(pause)
         if stopping:
             return code
@@ -61,7 +60,7 @@ def supervise(command: list[str]) -> int:
 def main(argv: list[str]) -> int:
     command = argv[1:] if argv[:1] == ["--"] else argv
     if not command:
-        print(__doc__, file=sys.stderr)
+        sys.stderr.write(__doc__ or "")
         return 2
     return supervise(command)
 

@@ -25,7 +25,6 @@ import time
 import pytest
 
 from audit.models import SnapshotBuild
-from campaign.broker import broker_circuit_reset
 from portal.celery import app as celery_app
 from reports.models import CommitteeDay, StaleDate
 from sites.services import TallyCell, record_tallies
@@ -39,13 +38,11 @@ PAUSED_APP = "tests.integration.paused_worker"
 
 @pytest.fixture
 def own_broker(own_redis):
-    """This process dispatches to the test's own Redis, its circuit closed."""
+    """This process dispatches to the test's own Redis."""
     previous = celery_app.conf["task_always_eager"]
     celery_app.conf.update(task_always_eager=False)
     use_broker(own_redis.url)
-    broker_circuit_reset()
     yield own_redis
-    broker_circuit_reset()
     celery_app.conf.update(task_always_eager=previous)
     use_broker(os.environ.get("CELERY_BROKER_URL", ""))
 
