@@ -2,18 +2,18 @@
 
 from celery import shared_task
 
-from sites.imports import tally_import_run, tally_imports_send_queued
 from sites.models import TallyImport
+from sites.services import imports
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def import_tallies(import_id: int) -> None:
+def tally_import_run(import_id: int) -> None:
     """Run a confirmed import; a second delivery finds it no longer queued and stops."""
     log = TallyImport.objects.select_related("user").get(pk=import_id)
-    tally_import_run(log=log)
+    imports.tally_import_run(log=log)
 
 
 @shared_task(ignore_result=True)
-def send_queued_imports() -> None:
+def tally_imports_send_queued() -> None:
     """Every few minutes: send the queued imports whose job never reached a worker."""
-    tally_imports_send_queued()
+    imports.tally_imports_send_queued()

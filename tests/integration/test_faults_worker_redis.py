@@ -27,7 +27,7 @@ import pytest
 from audit.models import SnapshotBuild
 from portal.celery import app as celery_app
 from reports.models import CommitteeDay, StaleDate
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 from tests.integration.conftest import TODAY, needs_real_services, use_broker, wait_for
 

@@ -23,7 +23,7 @@ import pytest
 from audit.models import SnapshotBuild
 from reports.builders import snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory
 from tests.integration.conftest import TODAY, needs_real_services, wait_for
 

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from reports.models import CommitteeDay, StaleDate
-from reports.services import snapshots_rebuild_stale
+from reports.services.snapshots import snapshots_rebuild_stale
 from sites.models import DailyTally
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 from tests.integration.conftest import TODAY, needs_real_services, use_broker, wait_for
 
@@ -67,7 +67,7 @@ def test_a_down_broker_keeps_the_save_and_the_sweep_repairs_it(broker, scene, se
     settings.STREETVAX_DEMO_DATE = TODAY
     use_broker("redis://127.0.0.1:6399/0")  # nothing listens here
     took = save(scene, 17)
-    assert "Could not send reports.tasks.rebuild_snapshots" in caplog.text
+    assert "Could not send reports.tasks.snapshots_rebuild_stale" in caplog.text
     assert "Connection refused" in caplog.text
     assert took < 3
     assert DailyTally.objects.get().count == 17

@@ -14,12 +14,12 @@ import pytest
 from django.urls import reverse
 
 from audit.models import SnapshotBuild
-from reports import services
 from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay
-from reports.services import snapshots_rebuild
+from reports.services import snapshots as services
+from reports.services.snapshots import snapshots_rebuild
 from sites.counts import MAX_COUNT
 from sites.models import DailyTally
-from sites.services import TallyCell, TallyRejected, record_tallies
+from sites.services.tallies import TallyCell, TallyRejected, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db

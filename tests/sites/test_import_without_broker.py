@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from portal.celery import app as celery_app
-from sites.imports import tally_imports_send_queued
 from sites.models import DailyTally, TallyImport
-from sites.tasks import send_queued_imports
+from sites.services.imports import tally_imports_send_queued
+from sites.tasks import tally_imports_send_queued as tally_imports_send_queued_task
 from tests.integration.conftest import use_broker
 from tests.sites.test_import_pages import upload
 from tests.sites.test_imports import ROWS, csv_file
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the job is sent after co
 
 @pytest.fixture
 def clerk(client, site, committee, neighbour, subdistrict_staff, monkeypatch):
-    monkeypatch.setattr("sites.imports.BACKGROUND_ROWS", 2)  # 4 rows: a background job
+    monkeypatch.setattr("sites.services.imports.BACKGROUND_ROWS", 2)  # 4 rows: a background job
     client.force_login(subdistrict_staff)
     return client
 
@@ -65,7 +65,7 @@ def test_confirmed_while_the_broker_is_down_it_waits_and_the_sweep_imports_it(cl
     assert log.status == TallyImport.Status.QUEUED
 
     broker_back()
-    send_queued_imports.delay()  # what beat sends every 5 minutes
+    tally_imports_send_queued_task.delay()  # what beat sends every 5 minutes
     log.refresh_from_db()
     assert log.status == TallyImport.Status.IMPORTED
     assert DailyTally.objects.count() == 4
@@ -88,7 +88,7 @@ def test_the_sweep_sends_only_imports_no_worker_took(clerk, settings, monkeypatc
     log = TallyImport.objects.get()
     lost_after = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     sent = []
-    monkeypatch.setattr("sites.imports.broker_send", lambda task, *args: sent.append(args))
+    monkeypatch.setattr("sites.services.imports.broker_send", lambda task, *args: sent.append(args))
     recently = timezone.now() - datetime.timedelta(minutes=1)
     TallyImport.objects.filter(pk=log.pk).update(
         status=TallyImport.Status.QUEUED, job_sent_at=recently
