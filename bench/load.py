@@ -67,8 +67,9 @@ BROKER_DOWN_RUN_TIME = "600s"  # a bound only: on a busy machine the saves take 
 LOAD_NOTES = f"""\
 Load tests: gunicorn `-w {WORKERS}` (sync workers) on 127.0.0.1 with production settings
 (DEBUG off, manifest static files served by WhiteNoise), the Redis broker and, for the rush,
-one Celery worker (`-P solo`); locust {version("locust")} in headless mode on the same two cores
-(its own CPU is part of the figures). Clients log in with a session made by the bench.
+one Celery worker (`-P solo`, under `portal.supervise`); locust {version("locust")} in headless
+mode on the same two cores (its own CPU is part of the figures). Clients log in with a
+session made by the bench.
 - ranking page: {RANKING_CLIENTS} clients back to back (no think time), each {RANKING_REQUESTS}
   requests a run, as a leader of the district with the most committees (`/ranking/`: the
   whole district, official order, chart and table); the bound is the same clients fetching
@@ -169,7 +170,9 @@ def celery_worker(folder: Path, broker_url: str = BROKER_URL) -> Iterator[None]:
     subprocess.run(  # noqa: S603 - our own command; an empty queue to start from
         _celery("purge", "-f"), cwd=PROJECT, env=env, check=True, capture_output=True
     )
-    worker = _celery("worker", "-P", "solo", "-l", "warning", "--without-gossip")
+    # Under portal.supervise, as production runs it under systemd (docs/operations.md).
+    worker = [sys.executable, "-m", "portal.supervise", "--"]
+    worker += _celery("worker", "-P", "solo", "-l", "warning", "--without-gossip")
     worker += ["--without-mingle", "--without-heartbeat"]
     with _process(worker, folder / "worker.log", env):
         yield
