@@ -21,13 +21,13 @@ def stopped(signum, frame):
     runs.write_text(runs.read_text() + f"signal {signum}\\n")
     sys.exit(0)
 signal.signal(signal.SIGTERM, stopped)
-runs.write_text(runs.read_text() + "ready\n")
+runs.write_text(runs.read_text() + "ready\\n")
 while True:
     time.sleep(0.1)
 """
 
 
-def wait_for(condition, seconds=20):
+def wait_for(condition, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -45,7 +45,9 @@ def test_a_command_that_exits_is_started_again_and_sigterm_reaches_it(tmp_path):
         text=True,
     )
     try:
-        assert wait_for(lambda: runs.exists() and "ready" in runs.read_text())
+        assert wait_for(lambda: runs.exists() and "ready" in runs.read_text()), (
+            runs.read_text() if runs.exists() else "no run"
+        )
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(timeout=10) == 0  # ended with the command
     finally:
