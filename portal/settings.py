@@ -185,8 +185,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
-# A dead broker must cost a request nothing visible (STACK.md traps 9 and 14): a job is sent
-# once, never retried inside a request, with a connect timeout of half a second
+# A dead broker must cost a request nothing visible (docs/operations.md, Known traps): a job
+# is sent once, never retried inside a request, with a connect timeout of half a second
 # (max_retries 0: kombu's own reconnect loop, 2 s and more, is skipped). After a failed
 # send the process leaves the broker alone for STREETVAX_BROKER_PAUSE_SECONDS
 # (campaign.broker); the sweep catches up on what was not sent. The worker's consumer
