@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from campaign.clock import today
+from campaign.calendar import is_future
 from campaign.models import Building, BuildingCount, Committee
 
 
@@ -72,7 +72,7 @@ def building_count_record(
     building: Building,
     on: date,
     vaccinated: int,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> BuildingCount:
     """Record that ``vaccinated`` residents of ``building`` had been vaccinated as counted
     on ``on``. A second count for the same day replaces the first one.
@@ -86,7 +86,7 @@ def building_count_record(
     count.recorded_by = user if user is not None and user.is_authenticated else None
     count.full_clean()
     errors = {}
-    if on > today():
+    if is_future(on):
         errors["date"] = _("%(day)s is in the future: record a count once it is made.") % {
             "day": on.isoformat()
         }

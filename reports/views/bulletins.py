@@ -7,10 +7,11 @@ Views check scope (404 outside it), parse the request and call ``reports.service
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,14 +22,18 @@ from django.views.decorators.http import require_POST
 
 from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
 from campaign.areas import Area
+from campaign.calendar import is_future
 from campaign.clock import today
+from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
+from campaign.refusals import show_refusal
 from campaign.request_params import area_param, day_param
 from campaign.users import display_name
 from reports.forms import MilestoneNoteForm
 from reports.models import Bulletin, StaleDate
 from reports.presentation.bulletin_image import bulletin_png
 from reports.presentation.bulletins import bulletin_sections, bulletin_xlsx
+from reports.presentation.exports import CellValue
 from reports.selectors.bulletins import (
     bulletin_corrections,
     bulletin_figures,
@@ -39,9 +44,12 @@ from reports.selectors.bulletins import (
 )
 from reports.selectors.milestones import milestones
 from reports.selectors.ranking import latest_snapshot_date
-from reports.services.bulletins import BulletinRejected, bulletin_publish
-from reports.services.milestones import NoteRejected, milestone_note_create
+from reports.services.bulletins import bulletin_publish
+from reports.services.milestones import milestone_note_create
 from reports.views.downloads import audited_attachment
+
+if TYPE_CHECKING:
+    from reports.selectors.bulletins import VisibleBulletin
 
 CORRECTIONS_SHOWN = 50
 
@@ -99,13 +107,13 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
             "can_publish": figures is not None
             and subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists(),
             "updating": StaleDate.objects.filter(date__lte=on).exists(),
-            "future": on > today(),
+            "future": is_future(on),
         },
     )
 
 
 @require_POST
-def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
+def bulletin_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     subdistrict = _visible_subdistrict(request, request.POST.get("subdistrict"))
     on = day_param(request.POST) or today()
     try:
@@ -117,15 +125,15 @@ def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
         )
     except PermissionDenied as error:
         raise Http404 from error
-    except BulletinRejected as rejected:
-        messages.error(request, str(rejected))
+    except ValidationError as refusal:
+        show_refusal(request, refusal)
         query = urlencode({"subdistrict": subdistrict.pk, "date": on.isoformat()})
         return redirect(f"{reverse('reports:bulletin_preview')}?{query}")
     messages.success(request, _("Published. This copy will not change."))
     return redirect("reports:bulletin", bulletin_id=bulletin.pk)
 
 
-def _bulletin(request: HttpRequest, bulletin_id: int) -> Bulletin:
+def _bulletin(request: HttpRequest, bulletin_id: int) -> VisibleBulletin:
     return get_object_or_404(bulletins_visible_to(staff_scope_for(request.user)), pk=bulletin_id)
 
 
@@ -200,7 +208,7 @@ def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
 def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
     restated, _current = bulletin_restatement(bulletin)
-    published = [
+    published: list[tuple[str, CellValue]] = [
         (_("published by"), _publisher(bulletin)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),
@@ -248,7 +256,7 @@ def milestone_timeline(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def milestone_note_add(request: HttpRequest) -> HttpResponse:
+def milestone_note_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     areas, area = area_param(staff_scope_for(request.user), request.POST.get("area"))
     if area.key != request.POST.get("area") or not may_note_area(
         staff_scope_for(request.user), area
@@ -265,9 +273,8 @@ def milestone_note_add(request: HttpRequest) -> HttpResponse:
             )
         except PermissionDenied as error:
             raise Http404 from error
-        except NoteRejected as rejected:
-            for message in rejected.messages:
-                form.add_error(None, message)
+        except ValidationError as refusal:
+            show_refusal(request, refusal, form)
         else:
             messages.success(request, _("The note is on the timeline."))
             return redirect(f"{reverse('reports:milestones')}?{urlencode({'area': area.key})}")

@@ -16,11 +16,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -32,20 +34,16 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from campaign.access import (
-    import_subdistrict_id,
-    may_correct_locked_days,
-    may_enter_committee,
-    staff_scope_for,
-)
+from campaign.access import import_subdistrict_id, staff_scope_for
 from campaign.broker import broker_send
-from campaign.clock import today
-from campaign.models import Campaign, Committee
+from campaign.calendar import CampaignCalendar
+from campaign.models import Committee, StaffScope
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
-from sites.selectors.tallies import site_is_active, sites_enterable_by
-from sites.services.tallies import TallyCell, TallyConflicts, TallySaveError, record_tallies
+from sites.rules import TallyRules
+from sites.selectors.tallies import sites_enterable_by
+from sites.services.tallies import TallyCell, TallyConflicts, TallyKey, record_tallies
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -59,7 +57,7 @@ class RowError:
     column: str
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
@@ -73,11 +71,11 @@ class CheckedFile:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    preview: list[dict] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
 
 def tally_import_check(
-    *, user: AbstractBaseUser, file_name: str, content: bytes, store: bool = True
+    *, user: User, file_name: str, content: bytes, store: bool = True
 ) -> TallyImport:
     """The dry run: check the whole file, count new / updated / unchanged rows, keep the
     file for the confirmation and log the attempt. Writes no tally."""
@@ -179,11 +177,11 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
             content = stored.read()
         checked = check_file(user=log.user, content=content)
         if checked.errors:
-            raise TallySaveError("the file no longer passes its checks")
+            raise ValidationError("the file no longer passes its checks")
         _record_with_retries(log, checked.cells)
     except Exception as error:
         _record_failure(log, error, checked)
-        if not isinstance(error, TallySaveError):
+        if not isinstance(error, ValidationError):
             raise
         return log
     log.status = TallyImport.Status.IMPORTED
@@ -253,7 +251,7 @@ def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int
                 raise
 
 
-def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
+def check_file(*, user: User, content: bytes) -> CheckedFile:
     """Decode, parse and validate every row; nothing is written."""
     checked = CheckedFile()
     if len(content) > MAX_UPLOAD_BYTES:
@@ -276,16 +274,17 @@ def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
     if missing:
         checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
         return checked
-    if staff_scope_for(user) is None:
+    scope = staff_scope_for(user)
+    if scope is None:
         checked.errors.append(
             RowError(0, "", _("Your account has no scope: ask an administrator."))
         )
         return checked
-    _check_rows(user, columns, rows, checked)
+    _check_rows(scope, columns, rows, checked)
     return checked
 
 
-def _rows(text: str):
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every non-blank line; comma or tab separated."""
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
@@ -295,73 +294,71 @@ def _rows(text: str):
             yield reader.line_num, [cell.strip() for cell in cells]
 
 
-def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
-    scope = staff_scope_for(user)
+Parsed = TypeVar("Parsed")
+
+
+def _parse_cell(
+    parse: Callable[[str], Parsed],
+    values: dict[str | None, str],
+    column: str,
+    fail: Callable[[str, str], None],
+) -> Parsed | None:
+    """The column's value read by ``parse``, or None after reporting why it cannot be."""
+    try:
+        return parse(values.get(column) or "")
+    except ValidationError as error:
+        fail(column, error.messages[0])
+        return None
+
+
+# Which column of the file holds each part of a cell the rules may refuse.
+COLUMN_OF_PART = {"site": "site_code", "committee": "committee_code", "date": "date"}
+
+
+def _check_rows(
+    scope: StaffScope,
+    columns: list[str | None],
+    rows: Iterator[tuple[int, list[str]]],
+    checked: CheckedFile,
+) -> None:
+    """Parse each row, look its codes up, and ask ``TallyRules`` about the cell; every
+    problem is reported at its line and column."""
     sites = {site.code: site for site in Site.objects.select_related("subdistrict")}
-    enterable = set(sites_enterable_by(scope).values_list("pk", flat=True))
     committees = {c.code: c for c in Committee.objects.all()}
-    campaigns = list(Campaign.objects.all())
-    last_day = today()
-    first_line: dict[tuple, int] = {}
+    rules = TallyRules(
+        scope,
+        enterable_site_ids=set(sites_enterable_by(scope).values_list("pk", flat=True)),
+        calendar=CampaignCalendar.load(),
+    )
+    first_line: dict[TallyKey, int] = {}
     errors = checked.errors
 
     for line, cells in rows:
         values = dict(zip(columns, cells, strict=False))
-        row_errors = len(errors)
+        errors_before = len(errors)
 
         def fail(column: str, message: str, line: int = line) -> None:
             errors.append(RowError(line, column, message))
 
-        parsed = {}
-        for column, parse in (
-            ("date", parse_date),
-            ("dose", parse_dose),
-            ("count", parse_required_count),
-        ):
-            try:
-                parsed[column] = parse(values.get(column) or "")
-            except ValidationError as error:
-                fail(column, error.messages[0])
+        day = _parse_cell(parse_date, values, "date", fail)
+        dose = _parse_cell(parse_dose, values, "dose", fail)
+        count = _parse_cell(parse_required_count, values, "count", fail)
         site = sites.get(values.get("site_code") or "")
         if site is None:
             fail("site_code", _("Unknown site code %(code)s.") % {"code": values.get("site_code")})
-        elif site.pk not in enterable:
-            fail("site_code", _("Site %(code)s is outside your scope.") % {"code": site.code})
         committee_code = values.get("committee_code") or ""
         committee = committees.get(committee_code) if committee_code else None
-        if committee_code and committee is None:
+        unknown_committee = bool(committee_code) and committee is None
+        if unknown_committee:
             fail("committee_code", _("Unknown committee code %(code)s.") % {"code": committee_code})
-        elif site and committee and committee.subdistrict_id != site.subdistrict_id:
-            fail(
-                "committee_code",
-                _("Committee %(code)s is not in the site's subdistrict.")
-                % {"code": committee_code},
-            )
-        elif not may_enter_committee(scope, committee.pk if committee else None):
-            fail(
-                "committee_code",
-                _("Committee %(code)s is outside your scope.") % {"code": committee_code or "–"},
-            )
-        day = parsed.get("date")
-        if day is not None:
-            if day > last_day:
-                fail("date", _("%(date)s is in the future.") % {"date": day})
-            elif not any(c.start_date <= day <= c.end_date for c in campaigns):
-                fail("date", _("%(date)s is outside the campaign.") % {"date": day})
-            elif site and not site_is_active(site, day):
-                fail(
-                    "date",
-                    _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": day},
-                )
-            elif site and _locked(site, day) and not may_correct_locked_days(scope):
-                fail(
-                    "date",
-                    _("Tallies before %(lock)s are locked; only an administrator may change them.")
-                    % {"lock": site.subdistrict.lock_date},
-                )
-        if len(errors) > row_errors or site is None:
+        for problem in rules.problems(site=site, committee=committee, day=day):
+            if not (problem.part == "committee" and unknown_committee):
+                fail(COLUMN_OF_PART[problem.part], problem.message)
+        if errors_before < len(errors):
             continue
-        key = (day, site.pk, committee.pk if committee else None, parsed["dose"])
+        if site is None or day is None or dose is None or count is None:
+            continue  # reported above
+        key = (day, site.pk, committee.pk if committee else None, dose)
         if key in first_line:
             fail(
                 "",
@@ -375,8 +372,8 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
                 date=day,
                 site_id=site.pk,
                 committee_id=key[2],
-                dose_kind=parsed["dose"],
-                count=parsed["count"],
+                dose_kind=dose,
+                count=count,
             )
         )
     if not errors:
@@ -388,19 +385,17 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
         )
 
 
-def _locked(site: Site, day: date) -> bool:
-    lock = site.subdistrict.lock_date
-    return bool(lock and day < lock)
-
-
 def _classify(
-    checked: CheckedFile, lines: dict, site_codes: dict[int, str], committee_codes: dict[int, str]
+    checked: CheckedFile,
+    lines: dict[TallyKey, int],
+    site_codes: dict[int, str],
+    committee_codes: dict[int, str],
 ) -> None:
     """How many rows are new, would change a stored value, or are already there; the
     first rows of each kind are kept for the preview, changes with their old value."""
     if not checked.cells:
         return
-    stored = {
+    stored: dict[TallyKey, int] = {
         (day, site_id, committee_id, dose): count
         for day, site_id, committee_id, dose, count in DailyTally.objects.filter(
             date__in={cell.date for cell in checked.cells},
@@ -428,7 +423,7 @@ def _classify(
                     "line": lines[cell.key],
                     "date": cell.date.isoformat(),
                     "site": site_codes[cell.site_id],
-                    "committee": committee_codes.get(cell.committee_id, ""),
+                    "committee": committee_codes.get(cell.committee_id or 0, ""),
                     "dose": cell.dose_kind,
                     "old": count,
                     "new": cell.count,
@@ -436,7 +431,7 @@ def _classify(
             )
 
 
-def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
+def _new_log(user: User, file_name: str, content: bytes) -> TallyImport:
     scope = staff_scope_for(user)
     return TallyImport(
         user=user,

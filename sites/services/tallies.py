@@ -14,26 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from campaign.access import (
-    is_committee_staff,
-    may_correct_locked_days,
-    may_enter_committee,
-    staff_scope_for,
-)
+from campaign.access import staff_scope_for
+from campaign.calendar import CampaignCalendar
 from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope
+from campaign.models import Committee, StaffScope
 from campaign.users import display_name
-from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
-from sites.counts import MAX_COUNT
+from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
-from sites.selectors.tallies import site_is_active, sites_enterable_by
+from sites.rules import TallyRules, count_problem
+from sites.selectors.tallies import sites_enterable_by
 from sites.signals import tallies_changed
 
 TallyKey = tuple[
@@ -77,38 +72,37 @@ class TallySaveResult:
     dates: set[date] = field(default_factory=set)
 
 
-class TallySaveError(Exception):
-    """Nothing was saved."""
+class TallyConflicts(ValidationError):
+    """Nothing was saved: ``conflicts`` are the cells somebody else changed meanwhile."""
 
-
-class TallyRejected(TallySaveError):
-    def __init__(self, messages: Sequence[str]):
-        super().__init__("; ".join(messages))
-        self.messages = list(messages)
-
-
-class TallyConflicts(TallySaveError):
     def __init__(self, conflicts: Sequence[Conflict]):
-        super().__init__(f"{len(conflicts)} conflicting cells")
         self.conflicts = list(conflicts)
-        self.messages = [
+        super().__init__(
             _("%(count)s cells were changed by somebody else at the same time; nothing was saved.")
-            % {"count": len(self.conflicts)}
-        ]
+            % {"count": len(self.conflicts)},
+            code="conflict",
+        )
 
 
-class CapacityExceeded(TallySaveError):
+class CapacityExceeded(ValidationError):
     """A day's total above the site's capacity: allowed once the user confirms it."""
 
     def __init__(self, site: Site, on: date, total: int):
-        super().__init__(f"{site.code} {on}: {total} > {site.daily_capacity}")
         self.site, self.date, self.total = site, on, total
+        super().__init__(
+            _(
+                "The day's total would be %(over_capacity)s doses, above the site's capacity "
+                "of %(capacity)s. Nothing was saved yet."
+            )
+            % {"over_capacity": total, "capacity": site.daily_capacity},
+            code="over_capacity",
+        )
 
 
 @transaction.atomic
 def record_tallies(
     *,
-    user: AbstractBaseUser,
+    user: User,
     cells: Sequence[TallyCell],
     source: str = DailyTally.Source.ENTRY,
     reason: str = "",
@@ -117,18 +111,20 @@ def record_tallies(
 ) -> TallySaveResult:
     """Set each cell's count (set, never add), keeping who, when, old → new and why.
 
-    Refused with ``TallyRejected`` (a future date, a date outside the campaign, a closed
-    site, a locked date, a correction without a reason, a duplicate cell),
-    ``PermissionDenied`` (outside the user's scope), ``TallyConflicts`` (a cell changed by
-    somebody else since the user loaded it) or ``CapacityExceeded`` (not yet confirmed).
+    Refused with ``ValidationError`` (a day the rules of ``sites.rules`` refuse, a
+    correction without a reason, a duplicate cell), ``PermissionDenied`` (a site or
+    committee the rules refuse: the grid never offers one), ``TallyConflicts`` (a cell
+    changed by somebody else since the user loaded it) or ``CapacityExceeded`` (not yet
+    confirmed), both ``ValidationError`` too.
     """
     scope = staff_scope_for(user)
+    if scope is None:
+        raise PermissionDenied(_("You may not enter tallies for this site."))
     reason = reason.strip()
-    sites = _sites_in_scope(scope, {cell.site_id for cell in cells})
-    _check_committees(scope, sites, cells)
+    sites, enterable = _cell_sites(scope, {cell.site_id for cell in cells})
+    messages = _rule_problems(scope, sites, enterable, cells)
     existing = _existing_rows(cells, whole_days=not capacity_confirmed)
 
-    messages = _date_problems(scope, sites, {(cell.date, cell.site_id) for cell in cells})
     messages += _count_problems(cells)
     duplicates = _duplicate_keys(cells)
     messages += [_("The same cell appears twice: %(cell)s.") % {"cell": key} for key in duplicates]
@@ -153,14 +149,14 @@ def record_tallies(
     if corrected_past and not reason:
         messages.append(_("Changing a value of an earlier day needs a reason."))
     if messages:
-        raise TallyRejected(messages)
+        raise ValidationError(messages)
     if conflicts:
         raise TallyConflicts(conflicts)
     if not capacity_confirmed:
         _check_capacity(sites, existing, cells)
 
     now = timezone.now()
-    history: list[tuple[DailyTally, int | None, str]] = []
+    history: list[tuple[DailyTally | NewTally, int | None, str]] = []
     updated = _update_checked(
         to_update, source=source, user=user, now=now, check_versions=check_versions
     )
@@ -190,11 +186,13 @@ def record_tallies(
 
 
 def record_nobody_came(
-    *, user: AbstractBaseUser, site: Site, on: date, committee: Committee | None
+    *, user: User, site: Site, on: date, committee: Committee | None
 ) -> TallySaveResult:
     """ "Nobody came": one explicit 0, so the day reads "reported 0", not "not reported"."""
     if DailyTally.objects.filter(site=site, date=on).exists():
-        raise TallyRejected([_("This day already has tallies; change them in the grid.")])
+        raise ValidationError(
+            _("This day already has tallies; change them in the grid."), code="already_reported"
+        )
     cell = TallyCell(
         date=on,
         site_id=site.pk,
@@ -206,14 +204,9 @@ def record_nobody_came(
 
 
 def _count_problems(cells: Sequence[TallyCell]) -> list[str]:
-    """Every cell within 0 .. MAX_COUNT, whoever built it (the grid and the import parse
-    text with the same bound; this keeps callers that pass numbers to it too)."""
-    return [
-        _("A cell holds at most %(maximum)s doses a day; %(count)s is refused.")
-        % {"maximum": MAX_COUNT, "count": cell.count}
-        for cell in cells
-        if not 0 <= cell.count <= MAX_COUNT
-    ]
+    """Every cell's count within the rules' bounds, whoever built it (the grid and the
+    import parse text with the same bound; this keeps callers that pass numbers to it too)."""
+    return [problem for cell in cells if (problem := count_problem(cell.count))]
 
 
 UPDATE_BATCH = 300  # cells per UPDATE: three parameters each, under SQLite's 999
@@ -223,7 +216,7 @@ def _update_checked(
     rows: Sequence[tuple[DailyTally, int]],
     *,
     source: str,
-    user,
+    user: User,
     now: datetime,
     check_versions: bool,
 ) -> list[tuple[DailyTally, int]]:
@@ -252,20 +245,25 @@ def _update_checked(
 
 
 def _update_batch(
-    rows: Sequence[tuple[DailyTally, int]], *, source: str, user, now: datetime
+    rows: Sequence[tuple[DailyTally, int]], *, source: str, user: User, now: datetime
 ) -> set[int]:
     """One UPDATE ... FROM (VALUES ...) for these cells; the ids it changed."""
-    table = DailyTally._meta.db_table
-    quote = connection.ops.quote_name
+    table = quoted_table(DailyTally)
+    pk, count, version, source_, entered_by, updated_at = (
+        quoted_column(DailyTally, name)
+        for name in ("id", "count", "version", "source", "entered_by", "updated_at")
+    )
     values = ", ".join(["(%s, %s, %s)"] * len(rows))
     sql = (
         f"WITH new (tally_id, new_count, seen_version) AS (VALUES {values}) "  # noqa: S608
-        f"UPDATE {table} SET {quote('count')} = new.new_count, "
-        f"version = {table}.version + 1, source = %s, entered_by_id = %s, updated_at = %s "
-        f"FROM new WHERE {table}.id = new.tally_id AND {table}.version = new.seen_version "
-        "RETURNING id"
+        f"UPDATE {table} SET {count} = new.new_count, {version} = {table}.{version} + 1, "
+        f"{source_} = %s, {entered_by} = %s, {updated_at} = %s FROM new "
+        f"WHERE {table}.{pk} = new.tally_id AND {table}.{version} = new.seen_version "
+        f"RETURNING {table}.{pk}"
     )
-    params = [value for row, count in rows for value in (row.pk, count, row.version)]
+    params: list[int | str | datetime | None] = [
+        value for row, count in rows for value in (row.pk, count, row.version)
+    ]
     stamp = DailyTally._meta.get_field("updated_at").get_db_prep_value(now, connection)
     params += [source, user.pk, stamp]
     with connection.cursor() as cursor:
@@ -273,30 +271,44 @@ def _update_batch(
         return {row_id for (row_id,) in cursor.fetchall()}
 
 
-def _sites_in_scope(scope: StaffScope | None, site_ids: set[int]) -> dict[int, Site]:
+def _cell_sites(scope: StaffScope, site_ids: set[int]) -> tuple[dict[int, Site], set[int]]:
+    """The cells' sites and the ids of those the user may enter for: one query, and one
+    more for the others only when there are some (for the rules to name them)."""
     sites = {
         site.pk: site
         for site in sites_enterable_by(scope).select_related("subdistrict").filter(pk__in=site_ids)
     }
+    enterable = set(sites)
     if len(sites) != len(site_ids):
-        raise PermissionDenied(_("You may not enter tallies for this site."))
-    return sites
+        others = Site.objects.select_related("subdistrict").in_bulk(site_ids - enterable)
+        if len(others) != len(site_ids - enterable):
+            raise PermissionDenied(_("You may not enter tallies for this site."))
+        sites.update(others)
+    return sites, enterable
 
 
-def _check_committees(scope: StaffScope, sites: dict[int, Site], cells: Sequence[TallyCell]):
-    """Each committee belongs to the site's subdistrict and, for committee staff, is theirs."""
-    wanted = {cell.committee_id for cell in cells}
-    committees = dict(
-        Committee.objects.filter(pk__in=wanted - {None}).values_list("pk", "subdistrict_id")
-    )
-    for cell in cells:
-        site = sites[cell.site_id]
-        if cell.committee_id is None or is_committee_staff(scope):
-            allowed = may_enter_committee(scope, cell.committee_id)
-        else:
-            allowed = committees.get(cell.committee_id) == site.subdistrict_id
-        if not allowed:
-            raise PermissionDenied(_("You may not enter tallies for this committee."))
+def _rule_problems(
+    scope: StaffScope, sites: dict[int, Site], enterable: set[int], cells: Sequence[TallyCell]
+) -> list[str]:
+    """The messages of every cell the rules refuse, each message once. A site or committee
+    refused is ``PermissionDenied``: the grid offers only those the user may enter."""
+    committee_ids = {cell.committee_id for cell in cells} - {None}
+    committees = Committee.objects.in_bulk(committee_ids)
+    if len(committees) != len(committee_ids):
+        raise PermissionDenied(_("You may not enter tallies for this committee."))
+    rules = TallyRules(scope, enterable_site_ids=enterable, calendar=CampaignCalendar.load())
+    messages: dict[str, None] = {}  # in order, each once
+    # The dose kinds of a committee share its answer: each (site, committee, day) once.
+    for site_id, committee_id, day in dict.fromkeys(
+        (cell.site_id, cell.committee_id, cell.date) for cell in cells
+    ):
+        for problem in rules.problems(
+            site=sites[site_id], committee=committees.get(committee_id), day=day
+        ):
+            if problem.part != "date":
+                raise PermissionDenied(problem.message)
+            messages[problem.message] = None
+    return list(messages)
 
 
 def _existing_rows(
@@ -318,32 +330,6 @@ def _existing_rows(
         for row in rows
         if (row.date, row.site_id) in pairs
     }
-
-
-def _date_problems(
-    scope: StaffScope, sites: dict[int, Site], pairs: set[tuple[date, int]]
-) -> list[str]:
-    """Why tallies for these (date, site) pairs may not be saved, in the user's language."""
-    problems = []
-    campaigns = list(Campaign.objects.all())
-    for day, site_id in sorted(pairs):
-        site = sites[site_id]
-        shown = date_format(day, "Y-m-d")
-        if day > today():
-            problems.append(_("%(date)s is in the future.") % {"date": shown})
-        elif not any(c.start_date <= day <= c.end_date for c in campaigns):
-            problems.append(_("%(date)s is outside the campaign.") % {"date": shown})
-        if not site_is_active(site, day):
-            problems.append(
-                _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
-            )
-        lock = site.subdistrict.lock_date
-        if lock and day < lock and not may_correct_locked_days(scope):
-            problems.append(
-                _("Tallies before %(lock)s are locked; only an administrator may change them.")
-                % {"lock": date_format(lock, "Y-m-d")}
-            )
-    return problems
 
 
 def _duplicate_keys(cells: Sequence[TallyCell]) -> list[TallyKey]:
@@ -388,7 +374,7 @@ class NewTally:
     id: int | None = None
 
 
-def _new_row(cell: TallyCell, *, user: AbstractBaseUser, source: str) -> NewTally:
+def _new_row(cell: TallyCell, *, user: User, source: str) -> NewTally:
     return NewTally(
         date=cell.date,
         site_id=cell.site_id,
@@ -435,7 +421,8 @@ def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
         .filter(
             date=row.date,
             site_id=row.site_id,
-            committee_id=row.committee_id,
+            # None looks up the non-residents' row (IS NULL), which the stubs do not allow
+            committee_id=row.committee_id,  # type: ignore[misc]
             dose_kind=row.dose_kind,
         )
         .first()
@@ -449,16 +436,16 @@ def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
     )
 
 
-def _user_name(user: AbstractBaseUser | None) -> str:
+def _user_name(user: User | None) -> str:
     if user is None:
         return _("file import")
     return display_name(user)
 
 
 def _write_history(
-    rows: Sequence[tuple[DailyTally, int | None, str]],
+    rows: Sequence[tuple[DailyTally | NewTally, int | None, str]],
     *,
-    user: AbstractBaseUser,
+    user: User,
     reason: str,
     when: datetime,
 ) -> None:

@@ -11,15 +11,16 @@ committee, its subdistrict and its district each hold that cumulative; its cover
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from audit.models import SnapshotBuild
 from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay
 from reports.services import snapshots as services
 from reports.services.snapshots import snapshots_rebuild
-from sites.counts import MAX_COUNT
 from sites.models import DailyTally
-from sites.services.tallies import TallyCell, TallyRejected, record_tallies
+from sites.rules import MAX_COUNT
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,9 +67,9 @@ def test_a_cell_above_the_maximum_is_refused_with_the_maximum_named(
     cell = TallyCell(
         date=END, site_id=site.pk, committee_id=committee.pk, dose_kind="first", count=100_001
     )
-    with pytest.raises(TallyRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         record_tallies(user=subdistrict_staff, cells=[cell], capacity_confirmed=True)
-    assert refused.value.messages == ["每格每天最多 100000 剂，100001 超出上限，未保存。"]
+    assert refused.value.messages == ["每格每天最多 100000 剂：100001 太多了，未保存。"]
     assert not DailyTally.objects.exists()
 
 
