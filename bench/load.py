@@ -359,7 +359,9 @@ def bench_ranking(folder: Path, port: int) -> list[Row]:
 # ---------------------------------------------------------------------------------------
 
 
-def _rush_sites(day: date, clients: int = RUSH_CLIENTS, *, one_per_subdistrict=True) -> list[Site]:
+def _rush_sites(
+    day: date, clients: int = RUSH_CLIENTS, *, one_per_subdistrict: bool = True
+) -> list[Site]:
     """An open site for each of ``clients`` clerks, big enough for a full grid of
     RUSH_MAX_COUNT doses a cell: in as many subdistricts, or (``one_per_subdistrict``
     false, for a small database) several sites of one subdistrict."""
@@ -566,7 +568,7 @@ def bench_broker_down(folder: Path, campaign: Campaign) -> list[Row]:
     sites = _rush_sites(day, BROKER_DOWN_CLIENTS, one_per_subdistrict=False)
     site_ids = [site.pk for site in sites]
     before = _state(day, site_ids)
-    clients = []
+    clients: list[dict[str, Any]] = []
     for site in sites:
         clerk = _bench_user(
             f"{BENCH_USER_PREFIX}clerk-site-{site.pk}",
@@ -575,12 +577,12 @@ def bench_broker_down(folder: Path, campaign: Campaign) -> list[Row]:
         )
         clients.append({"cookies": _login(clerk), "site": site.pk, "date": day.isoformat()})
     rounds, limit = BROKER_DOWN_ROUNDS, BROKER_DOWN_RUN_TIME
-    plan = {
+    plan: dict[str, Any] = {
         "requests_per_client": 2 * rounds,
         "ranking": {"cookies": {}},
         "rush": {"clients": clients, "rounds": rounds, "max_count": RUSH_MAX_COUNT},
     }
-    figures = {}
+    figures: dict[str, tuple[Figures, int, int]] = {}
     try:
         with own_redis(folder) as (broker_url, redis_server), gunicorn(folder, broker_url) as port:
             plan["port"] = port
