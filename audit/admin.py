@@ -5,10 +5,13 @@ can neither add, change nor delete a row here, not even a superuser's. Every lis
 query for its page of rows, whatever the page size (related rows joined, not fetched).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -20,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent, SnapshotBuild, TallyChange
 from campaign.clock import today
 from campaign.models import StaffScope, Subdistrict
+from campaign.params import parse_day, parse_id
 from sites.models import Site, TallyImport
 
 
@@ -110,6 +114,30 @@ def detail_summary(detail: dict) -> str:
     return " · ".join(parts)
 
 
+class BoundedDateFieldListFilter(admin.DateFieldListFilter):
+    """Django's date filter, refusing what its own links never give: a day outside the
+    calendar the portal shows (0001-01-01 overflows once made timezone-aware)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in (self.lookup_kwarg_since, self.lookup_kwarg_until):
+            given = self.used_parameters.get(name)
+            for value in given if isinstance(given, list) else [given]:
+                if value is not None:
+                    try:
+                        parse_day(str(value)[:10])
+                    except ValidationError as error:
+                        raise IncorrectLookupParameters(error) from error
+
+
+# Every admin's date filters, django-axes' included.
+admin.FieldListFilter.register(
+    lambda field: isinstance(field, models.DateField),
+    BoundedDateFieldListFilter,
+    take_priority=True,
+)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAuditAdmin):
     list_display = [
@@ -122,7 +150,7 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
         "path",
         "status",
     ]
-    list_filter = ["kind", "status", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["kind", "status", ("created_at", BoundedDateFieldListFilter)]
     search_fields = ["username", "path", "ip_address", "detail__file", "detail__sha256"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
@@ -138,6 +166,15 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
 # --- tally changes
 
 
+def _chosen_id(text: str | None) -> int | None:
+    """A filter's id from the query string; one that cannot be an id sends the admin back
+    to the unfiltered list with its "invalid filter" message (?e=1), not to an error."""
+    try:
+        return parse_id(text)
+    except ValidationError as error:
+        raise IncorrectLookupParameters(error) from error
+
+
 class SubdistrictFilter(admin.SimpleListFilter):
     title = _("subdistrict")
     parameter_name = "subdistrict"
@@ -146,8 +183,8 @@ class SubdistrictFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Subdistrict.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site__subdistrict_id=self.value())
+        if (subdistrict := _chosen_id(self.value())) is not None:
+            return queryset.filter(site__subdistrict_id=subdistrict)
         return queryset
 
 
@@ -158,15 +195,15 @@ class SiteFilter(admin.SimpleListFilter):
     parameter_name = "site"
 
     def lookups(self, request, model_admin):
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if not subdistrict:
+        subdistrict = _chosen_id(request.GET.get(SubdistrictFilter.parameter_name))
+        if subdistrict is None:
             return []
         sites = Site.objects.filter(subdistrict_id=subdistrict).values_list("pk", "name")
         return [(str(pk), name) for pk, name in sites]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site_id=self.value())
+        if (site := _chosen_id(self.value())) is not None:
+            return queryset.filter(site_id=site)
         return queryset
 
 
@@ -178,8 +215,8 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         users = get_user_model().objects.order_by("username")
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if subdistrict:
+        subdistrict = _chosen_id(request.GET.get(SubdistrictFilter.parameter_name))
+        if subdistrict is not None:
             users = users.filter(
                 Q(staff_scope__subdistrict_id=subdistrict)
                 | Q(staff_scope__committee__subdistrict_id=subdistrict)
@@ -189,12 +226,12 @@ class UserFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in users.values_list("pk", "username")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(history_user_id=self.value())
+        if (user := _chosen_id(self.value())) is not None:
+            return queryset.filter(history_user_id=user)
         return queryset
 
 
-class ChangedOnFilter(admin.DateFieldListFilter):
+class ChangedOnFilter(BoundedDateFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.title = gettext("changed at")
@@ -217,12 +254,11 @@ class TallyDayFilter(admin.SimpleListFilter):
         return [(day.isoformat(), date_format(day, "Y-m-d")) for day in days]
 
     def queryset(self, request, queryset):
-        if self.value():
-            try:
-                return queryset.filter(date=date.fromisoformat(self.value()))
-            except ValueError:
-                return queryset.none()
-        return queryset
+        try:
+            day = parse_day(self.value())
+        except ValidationError as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset if day is None else queryset.filter(date=day)
 
 
 @admin.register(TallyChange)
@@ -322,7 +358,7 @@ class SnapshotBuildAdmin(ReadOnlyAuditAdmin):
         "task_id",
         "computed_at",
     ]
-    list_filter = ["status", "trigger", ("started_at", admin.DateFieldListFilter)]
+    list_filter = ["status", "trigger", ("started_at", BoundedDateFieldListFilter)]
     search_fields = ["job", "task_id", "error"]
     date_hierarchy = "started_at"
 

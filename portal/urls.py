@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from campaign import views as campaign_views
+from portal.login import AdminLoginForm, LoginForm
 
 urlpatterns = [
     path("", campaign_views.home, name="home"),
@@ -13,7 +14,11 @@ urlpatterns = [
     path("", include("sites.urls")),
     path("", include("reports.urls")),
     path("", include("campaign.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -30,4 +35,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = admin.site.site_title = _("StreetVax administration")

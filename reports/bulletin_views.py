@@ -24,6 +24,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import Subdistrict
+from campaign.params import day_or_404, id_or_404
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.bulletin_image import bulletin_png
 from reports.bulletins import (
@@ -53,12 +54,7 @@ CORRECTIONS_SHOWN = 50
 
 
 def _day(text: str | None, default: date) -> date:
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise Http404 from error
+    return day_or_404(text) or default
 
 
 def _user_name(user) -> str:
@@ -93,9 +89,10 @@ def bulletin_index(request: HttpRequest) -> HttpResponse:
 
 def _visible_subdistrict(request: HttpRequest, value: str | None) -> Subdistrict:
     scope = staff_scope_for(request.user)
-    if not (value or "").isdigit():
+    subdistrict_id = id_or_404(value)
+    if subdistrict_id is None:
         raise Http404
-    return get_object_or_404(subdistricts_visible_to(scope), pk=value)
+    return get_object_or_404(subdistricts_visible_to(scope), pk=subdistrict_id)
 
 
 def bulletin_preview(request: HttpRequest) -> HttpResponse:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
@@ -20,6 +21,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.clock import today
 from campaign.models import Committee, StaffScope
+from campaign.params import day_or_404, id_or_404, parse_day
 from campaign.selectors import (
     campaign_day,
     committees_visible_to,
@@ -60,10 +62,7 @@ from sites.selectors import sites_visible_to
 
 def _date_param(request: HttpRequest) -> date:
     """The date asked for, else the latest day with snapshots (today while it runs)."""
-    try:
-        asked = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else None
-    except ValueError as error:
-        raise Http404 from error
+    asked = day_or_404(request.GET.get("date"))
     return asked or latest_snapshot_date(today()) or today()
 
 
@@ -169,14 +168,9 @@ def targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     on = _date_param(request)
     visible = targets_in_scope(scope, on=on)
-    asked = request.GET.get("target", "").strip()
-    if asked:
-        if not asked.isdigit():
-            raise Http404
-        # A target outside the scope answers 404; one not started by ``on`` too.
-        chosen = get_object_or_404(visible, pk=asked)
-    else:
-        chosen = visible.first()
+    asked = id_or_404(request.GET.get("target"))
+    # A target outside the scope answers 404; one not started by ``on`` too.
+    chosen = get_object_or_404(visible, pk=asked) if asked is not None else visible.first()
     series = target_series(chosen, on=on) if chosen else []
     return render(
         request,
@@ -275,14 +269,10 @@ def _period_params(request: HttpRequest) -> tuple[date, date]:
     with a message for the user."""
     dates = {}
     for name in ("from", "to"):
-        value = request.GET.get(name, "").strip()
         try:
-            dates[name] = date.fromisoformat(value) if value else None
-        except ValueError as error:
-            raise ValueError(
-                _("%(value)s is not a date: write it as YYYY-MM-DD, e.g. 2021-06-30.")
-                % {"value": value}
-            ) from error
+            dates[name] = parse_day(request.GET.get(name))
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from error
     end = dates["to"] or today()
     start = dates["from"] or end - timedelta(days=6)
     if start > end:
@@ -296,9 +286,8 @@ def export_tallies(request: HttpRequest) -> HttpResponse:
         raise Http404
     kind = _export_format(request)
     site = None
-    if site_id := request.GET.get("site", "").strip():
-        if not site_id.isdigit():
-            raise Http404
+    site_id = id_or_404(request.GET.get("site"))
+    if site_id is not None:
         site = get_object_or_404(sites_visible_to(scope), pk=site_id)
     try:
         start, end = _period_params(request)

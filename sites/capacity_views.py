@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from campaign.clock import today
 from campaign.models import Committee, StaffScope
+from campaign.params import day_or_404, id_or_404
 from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.selectors import Area, ranking_areas
 from sites.capacity import Period, grouped_rows, site_rows
@@ -43,10 +44,7 @@ from sites.selectors import (
 
 
 def _asked_day(request: HttpRequest, name: str = "date") -> date | None:
-    try:
-        return date.fromisoformat(request.GET[name]) if request.GET.get(name) else None
-    except ValueError as error:
-        raise Http404 from error
+    return day_or_404(request.GET.get(name))
 
 
 def _day(request: HttpRequest, name: str = "date") -> date:
@@ -175,10 +173,10 @@ def visits(request: HttpRequest) -> HttpResponse:
     scope = staff_scope_for(request.user)
     areas, area = _area(request, scope)
     chosen = None
-    if request.GET.get("site", "").isdigit():  # one team: its subdistrict is the area
-        chosen = get_object_or_404(
-            sites_visible_to(scope).filter(kind=Site.Kind.MOBILE), pk=request.GET["site"]
-        )
+    if (team_id := id_or_404(request.GET.get("site"))) is not None:
+        # One team: its subdistrict is the area.
+        teams = sites_visible_to(scope).filter(kind=Site.Kind.MOBILE)
+        chosen = get_object_or_404(teams, pk=team_id)
         area = next(a for a in areas if a.kind == "subdistrict" and a.obj == chosen.subdistrict)
     mobile = _area_sites(scope, area).filter(kind=Site.Kind.MOBILE)
     listed = MobileVisit.objects.filter(site__in=[chosen] if chosen else mobile)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campaign.clock import today
+from campaign.params import day_or_404
 from campaign.selectors import staff_scope_for
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
@@ -38,10 +39,10 @@ from sites.services import (
 
 
 def _day_from(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise Http404 from error
+    day = day_or_404(text)
+    if day is None:
+        raise Http404
+    return day
 
 
 def entry_index(request: HttpRequest) -> HttpResponse:
