@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
+from campaign.access import manages_accounts
+from campaign.admin_mixins import ProtectedSummaryMixin
 from campaign.models import (
     Building,
     BuildingCount,
@@ -16,9 +20,17 @@ from campaign.models import (
     Subdistrict,
     Target,
 )
+from campaign.request_params import BoundedDateFieldListFilter
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
-from sites.admin import ProtectedSummaryMixin
+
+# The date filters of every admin (django-axes' and the audit's included) refuse a day
+# outside the calendar the pages show instead of overflowing.
+admin.FieldListFilter.register(
+    lambda field: isinstance(field, models.DateField),
+    BoundedDateFieldListFilter,
+    take_priority=True,
+)
 
 
 @admin.register(District)
@@ -102,12 +114,16 @@ class TargetAdmin(
     SimpleHistoryAdmin,
 ):
     resource_classes = [TargetResource]
-    list_display = ["name", "scope", "metric", "value", "period_start", "period_end"]
+    list_display = ["name", "area", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]
     list_select_related = ["district", "subdistrict", "committee"]
     search_fields = ["name", "subdistrict__name", "committee__name", "committee__code"]
     autocomplete_fields = ["district", "subdistrict", "committee"]
     date_hierarchy = "period_start"
+
+    @admin.display(description=_("area"))
+    def area(self, target: Target) -> str:
+        return str(target.area or "")
 
 
 class SuperusersOnlyMixin:
@@ -116,19 +132,19 @@ class SuperusersOnlyMixin:
     make themselves a superuser, give their group every permission or widen their scope."""
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_add_permission(self, request, *args):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
 
 @admin.register(StaffScope)

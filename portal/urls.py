@@ -7,9 +7,10 @@ from django.views.i18n import set_language
 
 from campaign import views as campaign_views
 from portal.login import AdminLoginForm, LoginForm
+from reports.views import home
 
 urlpatterns = [
-    path("", campaign_views.home, name="home"),
+    path("", home.home, name="home"),
     path("health/", campaign_views.health, name="health"),
     path("", include("sites.urls")),
     path("", include("reports.urls")),

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from reports import bulletin_views, views
+from reports.views import bulletins as bulletin_views
+from reports.views import ranking as views
 
 app_name = "reports"
 urlpatterns = [

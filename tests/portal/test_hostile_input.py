@@ -20,7 +20,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.urls import reverse
 
-from audit.models import TallyChange
+from sites.models import TallyChange
 from tests.portal import test_access_matrix
 from tests.portal.test_access_matrix import STAFF, URLS, url
 

@@ -1,0 +1,136 @@
+"""Reads of sites and tallies, always narrowed to what the user's scope may see or write."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+
+from campaign.access import (
+    can_enter_tallies,
+    is_committee_staff,
+    reads_all_imports,
+    subdistricts_visible_to,
+)
+from campaign.areas import Area
+from campaign.models import Committee, StaffScope
+from sites.models import DailyTally, MobileVisit, Site, TallyImport
+
+
+def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
+    return Site.objects.select_related("subdistrict").filter(
+        subdistrict__in=subdistricts_visible_to(scope)
+    )
+
+
+def sites_in_area(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
+    """The sites of ``area`` that the scope may read."""
+    return sites_visible_to(scope).filter(area.site_filter)
+
+
+def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
+    """Sites whose tallies the scope may enter."""
+    return sites_visible_to(scope) if can_enter_tallies(scope) else Site.objects.none()
+
+
+def committees_enterable_at(scope: StaffScope, site: Site) -> tuple[QuerySet[Committee], bool]:
+    """The rows of a site's entry grid for this scope: committees, and whether the
+    non-resident row is there. Committee staff get their own committee only."""
+    committees = Committee.objects.filter(subdistrict_id=site.subdistrict_id).order_by("code")
+    if is_committee_staff(scope):
+        return committees.filter(pk=scope.committee_id), False
+    return committees, True
+
+
+def site_is_active(site: Site, on: date) -> bool:
+    return site.active_from <= on and (site.active_to is None or on <= site.active_to)
+
+
+def sites_active_on(on: date) -> Q:
+    return Q(active_from__lte=on) & (Q(active_to__isnull=True) | Q(active_to__gte=on))
+
+
+def latest_tally_day(sites: QuerySet[Site], on: date) -> date | None:
+    """The latest day on or before ``on`` on which any of ``sites`` reported (one query)."""
+    return DailyTally.objects.filter(site__in=sites, date__lte=on).aggregate(last=Max("date"))[
+        "last"
+    ]
+
+
+def tallies_of(site: Site, on: date) -> QuerySet[DailyTally]:
+    return DailyTally.objects.filter(site=site, date=on).select_related("committee", "entered_by")
+
+
+def unreported_sites(scope: StaffScope | None, on: date) -> QuerySet[Site]:
+    """Sites in scope that are open on ``on`` and have no tally for it yet, with the last
+    day they reported and when that was saved — one query, however many sites."""
+    latest = DailyTally.objects.filter(site=OuterRef("pk")).order_by("-date", "-updated_at")
+    return (
+        sites_visible_to(scope)
+        .filter(sites_active_on(on))
+        .annotate(
+            reported=Exists(DailyTally.objects.filter(site=OuterRef("pk"), date=on)),
+            last_report_day=Subquery(latest.values("date")[:1]),
+            last_report_at=Subquery(latest.values("updated_at")[:1]),
+        )
+        .filter(reported=False)
+        .order_by("subdistrict__code", "kind", "code")
+    )
+
+
+def entry_overview(sites: QuerySet[Site], on: date) -> QuerySet[Site]:
+    """Sites open on ``on`` with that day's total and last save time, in one query;
+    the ones still to report first."""
+    day = DailyTally.objects.filter(site=OuterRef("pk"), date=on)
+    return (
+        sites.filter(sites_active_on(on))
+        .annotate(
+            reported=Exists(day),
+            day_total=Subquery(day.values("site").annotate(total=Sum("count")).values("total")[:1]),
+            saved_at=Subquery(day.order_by("-updated_at").values("updated_at")[:1]),
+        )
+        .order_by("reported", "subdistrict__code", "kind", "code")
+    )
+
+
+def tally_history(site: Site, on: date):
+    """Changes of one site's day, newest first, with who made them."""
+    return (
+        DailyTally.history.filter(site_id=site.pk, date=on)
+        .select_related("history_user", "committee")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
+    """Import attempts the scope may read: administrators all, others their areas'."""
+    imports = TallyImport.objects.select_related("user", "subdistrict")
+    if scope is None:
+        return imports.none()
+    if reads_all_imports(scope):
+        return imports
+    return imports.filter(
+        Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)
+    )
+
+
+def mobile_teams_with_visits(teams: QuerySet[Site]) -> QuerySet[Site]:
+    """Each mobile team with its visits: ``visit_count``, ``visit_doses`` (None when no
+    visit gave a figure) and ``last_visit``; one query."""
+    return teams.annotate(
+        visit_count=Count("visits"),
+        visit_doses=Sum("visits__doses"),
+        last_visit=Max("visits__date"),
+    ).order_by("subdistrict__code", "code")
+
+
+def visits_by_subdistrict(teams: QuerySet[Site]) -> QuerySet:
+    """The visits of ``teams`` summed per subdistrict: visits, doses, teams; one query."""
+    return (
+        MobileVisit.objects.filter(site__in=teams)
+        .values("site__subdistrict__name", "site__subdistrict__code")
+        .annotate(
+            visit_count=Count("pk"), visit_doses=Sum("doses"), teams=Count("site", distinct=True)
+        )
+        .order_by("site__subdistrict__code")
+    )
