@@ -76,8 +76,8 @@ class BoundedImportForm(ImportForm):
 class TranscodingImportMixin:
     """For django-import-export admin classes: accept GBK uploads too.
 
-    The stock admin decodes text uploads as UTF-8 only (STACK.md trap 1), so the upload is
-    decoded here and handed on as UTF-8. An undecodable file is passed through unchanged
+    django-import-export decodes text uploads as UTF-8 only, so a GBK file would fail; the
+    upload is decoded here and handed on as UTF-8. An undecodable file is passed through unchanged
     and the admin then refuses it with its read error. Its upload form refuses files over
     the portal's size and row limits.
     """

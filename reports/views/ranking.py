@@ -6,8 +6,9 @@ The dashboards read snapshots only; the tally export reads the tallies themselve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from campaign.access import committees_visible_to, openable_committees, staff_scope_for
 from campaign.areas import Area
 from campaign.clock import today
-from campaign.models import Committee
+from campaign.models import Committee, Target
 from campaign.request_params import area_param, checked_day, day_param, parse_id
 from campaign.selectors import campaign_day, golden_shield_summary
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
@@ -130,7 +131,9 @@ def targets(request: HttpRequest) -> HttpResponse:
     visible = targets_in_scope(scope, on=on)
     asked = parse_id(request.GET.get("target"))
     # A target outside the scope answers 404; one not started by ``on`` too.
-    chosen = get_object_or_404(visible, pk=asked) if asked is not None else visible.first()
+    chosen: Target | None = (
+        get_object_or_404(visible, pk=asked) if asked is not None else visible.first()
+    )
     series = target_series(chosen, on=on) if chosen else []
     return render(
         request,
@@ -317,7 +320,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
     # A district lists its subdistricts, or all its committees with ?by=committee.
     by_committee = not area.has_subdistricts or request.GET.get("by") == "committee"
     committees = area.committees()
-    subdistrict_rows: list[dict] = []
+    subdistrict_rows: list[Mapping[str, Any]] = []
     committee_rows: list[Committee] = []
     if window is not None and by_committee:
         committee_rows = list(second_dose_committees(committees, window, sort=sort))
