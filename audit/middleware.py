@@ -56,7 +56,7 @@ class RefusedAccessMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         # Only noted here: another middleware may still turn it into an answer.
-        request.audit_exception = type(exception).__name__
+        setattr(request, "audit_exception", type(exception).__name__)  # noqa: B010 - not a field of HttpRequest
 
 
 def _rewrite(events) -> None:

@@ -42,10 +42,10 @@ def audit_record(
     event = AuditEvent(
         kind=kind,
         user=account,
-        username=_storable((username or (account.get_username() if account else ""))[:150]),
+        username=_storable_text((username or (account.get_username() if account else ""))[:150]),
         ip_address=(request.META.get("REMOTE_ADDR") or None) if request is not None else None,
         method=request.method[:8] if request is not None and request.method else "",
-        path=_storable(request.get_full_path()[:500]) if request is not None else "",
+        path=_storable_text(request.get_full_path()[:500]) if request is not None else "",
         status=status,
         detail=_storable(detail or {}),
     )
@@ -81,10 +81,15 @@ def _user_exists(pk: int) -> bool:
     return get_user_model().objects.filter(pk=pk).exists()
 
 
-def _storable(value):
+def _storable_text(text: str) -> str:
     """PostgreSQL keeps no NUL character in text or JSON: shown as the two characters \\0."""
+    return text.replace("\0", "\\0")
+
+
+def _storable(value: object) -> object:
+    """``_storable_text`` for every text of a JSON value."""
     if isinstance(value, str):
-        return value.replace("\0", "\\0")
+        return _storable_text(value)
     if isinstance(value, dict):
         return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -49,7 +49,10 @@ def rows_over(raw: bytes, limit: int) -> bool:
         except (zipfile.BadZipFile, KeyError, OSError, ValueError):
             return False  # not a workbook: the import then says it cannot read it
         try:
-            rows = workbook.active.iter_rows(values_only=True)
+            sheet = workbook.active
+            if sheet is None or not hasattr(sheet, "iter_rows"):
+                return False
+            rows = sheet.iter_rows(values_only=True)
             return any(count > limit + 1 for count, _row in enumerate(rows, start=1))
         finally:
             workbook.close()
@@ -82,7 +85,8 @@ class TranscodingImportMixin:
     the portal's size and row limits.
     """
 
-    import_form_class = BoundedImportForm
+    def get_import_form_class(self, request):
+        return BoundedImportForm
 
     def write_to_tmp_storage(self, import_file, input_format):
         if not input_format.is_binary():
