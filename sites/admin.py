@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.formats import date_format
@@ -23,8 +24,8 @@ from campaign.clock import today
 from campaign.models import Subdistrict
 from campaign.request_params import (
     BoundedDateFieldListFilter,
-    admin_filter_day,
     admin_filter_id,
+    checked_day,
 )
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyChange, TallyImport
@@ -242,7 +243,10 @@ class TallyDayFilter(admin.SimpleListFilter):
         return [(day.isoformat(), date_format(day, "Y-m-d")) for day in days]
 
     def queryset(self, request, queryset):
-        day = admin_filter_day(self.value())
+        try:
+            day = checked_day(self.value())
+        except ValidationError:  # a day no link offers: no change is for it
+            return queryset.none()
         return queryset if day is None else queryset.filter(date=day)
 
 
