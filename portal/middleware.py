@@ -32,7 +32,8 @@ class RefuseNulMiddleware:
 
     No field of the portal holds one, PostgreSQL cannot store one in text and its driver
     refuses one in a query: refused here once, before any view, filter or admin change
-    list passes it on. Files are not looked at: the imports report the line themselves.
+    list passes it on. Files are not looked at: the imports report the line (and Django
+    drops unprintable characters from an uploaded file's name).
     """
 
     def __init__(self, get_response):

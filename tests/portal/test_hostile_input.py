@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from sites.models import TallyChange
 from tests.portal import test_access_matrix
+from tests.portal.test_access import every_url
 from tests.portal.test_access_matrix import STAFF, URLS, url
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +254,31 @@ def test_a_10000_character_username_is_a_failed_login_kept_bounded(client, login
     assert attempt.username == "字" * 150
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.LOGIN_FAILED)
     assert event.username == "字" * 150
+
+
+def test_no_hostile_id_or_day_in_an_address_gives_a_500(client, world, crashes):
+    """Every pattern with ids (5,000 digits, one past the 64-bit range) and the entry
+    grid's day at the ends of the calendar."""
+    client.raise_request_exception = False
+    client.force_login(world["users"][STAFF])
+    site = world["home"].site.pk
+    targets = [
+        sample.replace("/1/", f"/{digits}/")
+        for _name, sample in every_url()
+        if "/1/" in sample
+        for digits in ("9" * 5000, str(2**63))
+    ]
+    targets += [
+        reverse(name, args=[site, day])
+        for name in ("sites:entry", "sites:history")
+        for day in ("0001-01-01", "9999-12-31", "2021-02-30", "²", "\u202e2021-06-29")
+    ]
+    failures = []
+    for target in targets:
+        del crashes[:]
+        for method in (client.get, client.post):
+            status = method(target).status_code
+            if status not in ANSWERS:
+                failures.append((method.__name__, target[:80], status, list(crashes)))
+    assert not failures, "\n".join(map(str, failures))
+    assert len(targets) > 30
