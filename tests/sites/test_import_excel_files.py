@@ -107,3 +107,13 @@ def test_a_file_of_errors_stops_at_the_errors_shown(scene):
     assert log.status == TallyImport.Status.REFUSED
     assert len(log.errors) == imports.MAX_ERRORS_KEPT
     assert "检查已停止" in log.errors[-1]["message"]
+
+
+def test_a_check_past_its_time_limit_stops_and_says_so(scene, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_ERRORS_KEPT", 10_000)
+    rows = ["2021-06-29,NO-SUCH-SITE,,第一剂,1"] * 1500
+    checked = check_file(user=scene, content=csv_file(*rows), time_limit=0)
+    assert "用时过长" in checked.errors[-1].message
+    assert len(checked.errors) < 1500  # it stopped reading
+    whole = check_file(user=scene, content=csv_file(*rows), time_limit=None)
+    assert len(whole.errors) == 1500  # the confirmed import's run reads it all
