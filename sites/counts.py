@@ -7,9 +7,9 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from sites.rules import MAX_COUNT, count_problem
+
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
-# The largest count one cell may hold: far above any site's day, far below integer overflow.
-MAX_COUNT = 100_000
 
 
 def parse_count(text: str | None) -> int | None:
@@ -33,8 +33,10 @@ def parse_count(text: str | None) -> int | None:
             raise ValidationError(_("A count must be a whole number."))
         raise ValidationError(_("Type a whole number such as 0, 12 or 305."))
     # Compared as text first: int() refuses over 4,300 digits, and the message would echo them.
-    if len(value.lstrip("0")) > len(str(MAX_COUNT)) or int(value) > MAX_COUNT:
-        raise ValidationError(
-            _("That is too many for one day: at most %(max)s.") % {"max": MAX_COUNT}
-        )
-    return int(value)
+    if len(value.lstrip("0")) > len(str(MAX_COUNT)):
+        value = str(MAX_COUNT + 1)
+    count = int(value)
+    problem = count_problem(count)
+    if problem:
+        raise ValidationError(problem)
+    return count
