@@ -45,6 +45,9 @@ THIRD_PARTY_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 LOCAL_APPS = [
     "campaign",
@@ -52,6 +55,7 @@ LOCAL_APPS = [
     "reports",
     "audit",
     "demo",
+    "api",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -63,8 +67,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL in a parameter answers 400 (its page needs the user) before any view or query sees it.
+    "portal.middleware.RefuseNulMiddleware",
     # Every page needs a login unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # No browser or proxy keeps a logged-in page or download (a shared office computer).
+    "portal.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -185,15 +193,21 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
-# A down broker can block task.delay() for minutes, and a save must not hang on it: fail
-# fast, the stale mark stays and the sweep catches up (docs/operations.md, Known traps).
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A dead broker must cost a request nothing visible (docs/operations.md, Known traps): a job
+# is sent once, never retried inside a request, with a connect timeout of half a second
+# (max_retries 0: kombu's own reconnect loop, 2 s and more, is skipped). After a failed
+# send the process leaves the broker alone for STREETVAX_BROKER_PAUSE_SECONDS
+# (campaign.broker); the sweep catches up on what was not sent. The worker's consumer
+# reconnects with its own loop (CELERY_BROKER_CONNECTION_MAX_RETRIES), not these.
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+STREETVAX_BROKER_PAUSE_SECONDS = env.float("STREETVAX_BROKER_PAUSE_SECONDS", default=5.0)
 # visibility_timeout: a task taken by a worker that died without acknowledging it (the
 # machine lost power, the worker got SIGKILL) goes back to the queue after this long; it
 # must be longer than the longest task (the time limit below).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 2,
+    "socket_connect_timeout": 0.5,
     "socket_timeout": 2,
+    "max_retries": 0,
     "visibility_timeout": env.int("STREETVAX_CELERY_VISIBILITY_TIMEOUT", default=10 * 60),
 }
 CELERY_TASK_PUBLISH_RETRY = False
@@ -219,7 +233,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-stale-dates": {
         "task": "reports.tasks.snapshots_rebuild_stale",
-        "schedule": 300.0,
+        "schedule": env.float("STREETVAX_SWEEP_SECONDS", default=300.0),
+    },
+    "send-queued-imports": {
+        "task": "sites.tasks.tally_imports_send_queued",
+        "schedule": env.float("STREETVAX_SWEEP_SECONDS", default=300.0),
     },
 }
 
@@ -289,6 +307,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # to administrators in the admin, beside the logins and the current attempts.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ENABLE_ADMIN = True
+# Usernames cut to the longest an account can have: axes keeps them in 255 characters.
+AXES_USERNAME_CALLABLE = "portal.login.axes_username"
 
 # Checks of `manage.py check --deploy` that are decisions, not oversights:
 # - security.W021 (HSTS preload): entering the browsers' preload list is the domain
@@ -302,4 +322,42 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+# The HTTP API under /api/v1/ (the api app): tokens only (no session, so no CSRF), JSON
+# in and out, errors as RFC 9457 problem details. Writes are limited per token through
+# Django's cache (per process unless a shared cache is configured).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenReads"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "api_writes": env.str("STREETVAX_API_WRITE_RATE", default="30/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StreetVax API",
+    "DESCRIPTION": (
+        "Tally import and figures of the StreetVax vaccination portal. Send the token as "
+        "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details, in Chinese "
+        "unless `Accept-Language: en` is sent."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The description and its docs page are open: they hold no data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served as our own
+    # static files: the docs page loads nothing from the internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }

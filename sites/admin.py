@@ -1,17 +1,17 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
-from import_export.admin import ExportMixin, ImportMixin
+from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import (
-    AuditedExportMixin,
     AuditedImportMixin,
     HistoryRevertGuardMixin,
     ReadOnlyAuditAdmin,
@@ -21,9 +21,14 @@ from campaign.access import administrator_accounts
 from campaign.admin_mixins import ImportTemplateMixin, ProtectedSummaryMixin
 from campaign.clock import today
 from campaign.models import Subdistrict
+from campaign.request_params import (
+    BoundedDateFieldListFilter,
+    admin_filter_id,
+    checked_day,
+)
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyChange, TallyImport
-from sites.resources import DailyTallyResource, SiteResource
+from sites.resources import SiteResource
 
 # The audit shows a tally import event's outcome with the import's own labels.
 detail_value_labels_register("outcome", TallyImport.Status.choices)
@@ -61,10 +66,11 @@ class SiteAdmin(
 
 
 @admin.register(DailyTally)
-class DailyTallyAdmin(AuditedExportMixin, HistoryRevertGuardMixin, ExportMixin, SimpleHistoryAdmin):
-    """Tallies with their history; exported by natural codes in the import's own columns."""
+class DailyTallyAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
+    """Tallies with their history. Files of tallies come from the portal's one export
+    (导出接种数, in the import's own columns), linked from the list's header."""
 
-    resource_classes = [DailyTallyResource]
+    change_list_template = "admin/sites/dailytally/change_list.html"
     list_display = [
         "date",
         "site",
@@ -170,8 +176,8 @@ class SubdistrictFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Subdistrict.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site__subdistrict_id=self.value())
+        if (subdistrict := admin_filter_id(self.value())) is not None:
+            return queryset.filter(site__subdistrict_id=subdistrict)
         return queryset
 
 
@@ -182,15 +188,15 @@ class SiteFilter(admin.SimpleListFilter):
     parameter_name = "site"
 
     def lookups(self, request, model_admin):
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if not subdistrict:
+        subdistrict = admin_filter_id(request.GET.get(SubdistrictFilter.parameter_name))
+        if subdistrict is None:
             return []
         sites = Site.objects.filter(subdistrict_id=subdistrict).values_list("pk", "name")
         return [(str(pk), name) for pk, name in sites]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site_id=self.value())
+        if (site := admin_filter_id(self.value())) is not None:
+            return queryset.filter(site_id=site)
         return queryset
 
 
@@ -202,8 +208,8 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         users = get_user_model().objects.order_by("username")
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if subdistrict:
+        subdistrict = admin_filter_id(request.GET.get(SubdistrictFilter.parameter_name))
+        if subdistrict is not None:
             users = users.filter(
                 Q(staff_scope__subdistrict_id=subdistrict)
                 | Q(staff_scope__committee__subdistrict_id=subdistrict)
@@ -212,12 +218,12 @@ class UserFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in users.values_list("pk", "username")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(history_user_id=self.value())
+        if (user := admin_filter_id(self.value())) is not None:
+            return queryset.filter(history_user_id=user)
         return queryset
 
 
-class ChangedOnFilter(admin.DateFieldListFilter):
+class ChangedOnFilter(BoundedDateFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.title = gettext("changed at")
@@ -240,12 +246,11 @@ class TallyDayFilter(admin.SimpleListFilter):
         return [(day.isoformat(), date_format(day, "Y-m-d")) for day in days]
 
     def queryset(self, request, queryset):
-        if self.value():
-            try:
-                return queryset.filter(date=date.fromisoformat(self.value()))
-            except ValueError:
-                return queryset.none()
-        return queryset
+        try:
+            day = checked_day(self.value())
+        except ValidationError:  # a day no link offers: no change is for it
+            return queryset.none()
+        return queryset if day is None else queryset.filter(date=day)
 
 
 @admin.register(TallyChange)

@@ -17,3 +17,9 @@ def tally_import_run(import_id: int) -> None:
 def tally_imports_expire() -> None:
     """Beat, hourly: delete the checked files left unconfirmed for a day."""
     imports.tally_imports_expire()
+
+
+@shared_task(ignore_result=True)
+def tally_imports_send_queued() -> None:
+    """Every few minutes: send the queued imports whose job never reached a worker."""
+    imports.tally_imports_send_queued()

@@ -11,7 +11,6 @@ from reports import builders
 from reports.models import CommitteeDay, StaleDate
 from reports.services import snapshots as services
 from reports.tasks import snapshots_rebuild_stale
-from sites import tasks as sites_tasks  # registers the import expiry with Celery
 from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 
@@ -81,9 +80,11 @@ def test_beat_rebuilds_every_night_and_sweeps_every_five_minutes():
         "reports.tasks.snapshots_rebuild",
         "reports.tasks.snapshots_rebuild_stale",
         "sites.tasks.tally_imports_expire",  # not a rebuild: unconfirmed import files go
+        "sites.tasks.tally_imports_send_queued",
     }
-    assert sites_tasks.tally_imports_expire.name in current_app.tasks
+    current_app.loader.import_default_modules()  # what a worker does when it starts
     assert tasks <= set(current_app.tasks)
     nightly = schedule["rebuild-yesterday-and-today"]["schedule"]
     assert (nightly.hour, nightly.minute) == ({1}, {0})
     assert schedule["sweep-stale-dates"]["schedule"] == 300.0
+    assert schedule["send-queued-imports"]["schedule"] == 300.0
