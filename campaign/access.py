@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from campaign.models import Committee, StaffScope, Subdistrict
+from campaign.models import Committee, District, StaffScope, Subdistrict
 
 if TYPE_CHECKING:
     from campaign.areas import Area
@@ -98,6 +98,15 @@ def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
         case Role.COMMITTEE_STAFF:
             return subdistricts.filter(pk=scope.committee.subdistrict_id)
     return subdistricts.none()
+
+
+def area_reading_scope(area: District | Subdistrict) -> StaffScope:
+    """What a whole district or subdistrict may read, for what reads outside a request (a
+    group robot's evening reminder): a district as its leader, a subdistrict as its staff.
+    Never saved, it belongs to nobody and writes nothing."""
+    if isinstance(area, District):
+        return StaffScope(role=Role.DISTRICT_LEADER, district=area)
+    return StaffScope(role=Role.SUBDISTRICT_STAFF, subdistrict=area)
 
 
 def committees_visible_to(scope: StaffScope | None) -> QuerySet[Committee]:

@@ -50,6 +50,7 @@ LOCAL_APPS = [
     "campaign",
     "sites",
     "reports",
+    "robots",
     "audit",
     "demo",
 ]
@@ -148,6 +149,9 @@ USE_TZ = True
 # it in production.
 _demo_date = env.str("STREETVAX_DEMO_DATE", default="")
 STREETVAX_DEMO_DATE = date.fromisoformat(_demo_date) if _demo_date else None
+# The portal's address as its users reach it: the links the group robots post are made
+# from it (a robot's message is read outside any request).
+STREETVAX_BASE_URL = env.str("STREETVAX_BASE_URL", default="http://127.0.0.1:8000")
 
 # Language: Simplified Chinese by default, English selectable (compiled .mo committed).
 LANGUAGE_CODE = "zh-hans"
@@ -209,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-dates": {
         "task": "reports.tasks.snapshots_rebuild_stale",
         "schedule": 300.0,
+    },
+    # The group robots' evening reminders that are due, and what a lost task left unsent.
+    "robots-sweep": {
+        "task": "robots.tasks.robot_sweep",
+        "schedule": 180.0,
     },
 }
 
