@@ -41,6 +41,10 @@ def _escape(text: str) -> str:
     return text
 
 
+def _bold(text: str) -> str:
+    return f"**{text}**"
+
+
 def _percent(value: float) -> str:
     """One decimal, half up, as the pages show coverage."""
     return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
@@ -71,22 +75,21 @@ def reminder_message(
     if not sites:
         return Message(
             title,
-            "**%s**\n[%s](%s)"
-            % (
+            _bold(
                 _("%(area)s: every open site has reported for %(date)s.")
-                % {"area": _escape(area.name), "date": shown_day},
-                _("Open the board"),
-                board,
-            ),
+                % {"area": _escape(area.name), "date": shown_day}
+            )
+            + f"\n[{_('Open the board')}]({board})",
         )
     head = [
-        "**%s**"
-        % ngettext(
-            "%(area)s: %(count)d site has not reported for %(date)s",
-            "%(area)s: %(count)d sites have not reported for %(date)s",
-            len(sites),
+        _bold(
+            ngettext(
+                "%(area)s: %(count)d site has not reported for %(date)s",
+                "%(area)s: %(count)d sites have not reported for %(date)s",
+                len(sites),
+            )
+            % {"area": _escape(area.name), "count": len(sites), "date": shown_day}
         )
-        % {"area": _escape(area.name), "count": len(sites), "date": shown_day}
     ]
     lines = []
     for site in sites:
@@ -125,7 +128,7 @@ def bulletin_message(bulletin: Bulletin) -> Message:
     title = _("%(area)s daily bulletin") % {"area": name} + " " + figures["date"]
     link = absolute_url(reverse("reports:bulletin", args=[bulletin.pk]))
     lines = [
-        "**%s · %s**" % (_("%(area)s daily bulletin") % {"area": _escape(name)}, figures["date"]),
+        _bold(_("%(area)s daily bulletin") % {"area": _escape(name)} + " · " + figures["date"]),
         "> "
         + _("Doses today: **%(total)s** (first %(first)s, second %(second)s, booster %(booster)s)")
         % {
@@ -179,7 +182,7 @@ def target_message(target: Target, progress: TargetProgress) -> Message:
         shown = Area(area.subdistrict) if isinstance(area, Committee) else Area(area)
         page += "?" + urlencode({"area": shown.key, "date": progress.date.isoformat()})
     lines = [
-        "**%s**" % (_("Target reached: %(name)s") % {"name": _escape(target.name)}),
+        _bold(_("Target reached: %(name)s") % {"name": _escape(target.name)}),
         "> "
         + _("%(area)s · %(metric)s: %(achieved)s of %(value)s (%(percent)s%%)")
         % {

@@ -23,6 +23,7 @@ from campaign.clock import today
 from campaign.models import Target
 from reports.models import Bulletin, TargetProgress
 from reports.presentation.bulletin_image import published_bulletin_png
+from reports.selectors.bulletins import bulletins_visible_to
 from robots import webhooks
 from robots.messages import bulletin_message, reminder_message, target_message
 from robots.models import Robot, RobotPost, TargetAnnouncement
@@ -77,14 +78,27 @@ def _stored(posts: list[RobotPost]) -> set[tuple[int, str]]:
     )
 
 
+def sends_in_process() -> bool:
+    """No broker: Celery runs every task in-process, as it is called."""
+    from robots.tasks import robot_post_send as robot_post_send_task
+
+    return bool(robot_post_send_task.app.conf.task_always_eager)
+
+
 def robot_posts_dispatch(ids: Iterable[int]) -> None:
     """Hand the posts to the workers. A broker that is down loses nothing: the posts stay
-    waiting and the sweep sends them."""
+    waiting and the sweep sends them. Without a broker (the embedded default, tasks run
+    in-process) there is no worker to try again later: one attempt, logged as usual."""
     from robots.tasks import robot_post_send as robot_post_send_task
 
     for post_id in ids:
         try:
-            robot_post_send_task.delay(post_id)
+            if sends_in_process():
+                robot_post_send_task.apply(
+                    args=[post_id], retries=robot_post_send_task.max_retries, throw=False
+                )
+            else:
+                robot_post_send_task.delay(post_id)
         except Exception:
             logger.warning("Could not schedule robot post %s", post_id, exc_info=True)
 
@@ -274,10 +288,16 @@ def robot_sweep(now: datetime | None = None) -> dict[str, list[int]]:
 def _payload(post: RobotPost) -> dict:
     platform = post.robot.platform
     if post.message_type == RobotPost.MessageType.IMAGE:
-        if post.bulletin is None:
+        # Read as its pages read it: with "restated" when tallies changed since.
+        bulletin = (
+            bulletins_visible_to(area_reading_scope(post.robot.area))
+            .filter(pk=post.bulletin_id)
+            .first()
+        )
+        if bulletin is None:
             raise webhooks.WebhookFailed("The bulletin was deleted.")
         with translation.override(settings.LANGUAGE_CODE):
-            png = published_bulletin_png(post.bulletin)
+            png = published_bulletin_png(bulletin)
         if len(png) > webhooks.WECOM_IMAGE_MAX_BYTES:
             raise webhooks.WebhookFailed(f"The image is {len(png)} bytes, over 2 MB.")
         payload = webhooks.image_payload(png)
