@@ -9,7 +9,7 @@ from django.db import DatabaseError
 from robots import services
 from robots.models import RobotPost
 
-MAX_RETRIES = 4  # five attempts in all: after 30 s, 1, 2 and 4 minutes (with jitter)
+MAX_RETRIES = 4  # five attempts in all, each retry within 30 s, 1, 2 and 4 minutes (jitter)
 
 
 class RobotPostNotSent(Exception):
