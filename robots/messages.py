@@ -35,8 +35,10 @@ def absolute_url(path: str) -> str:
 
 
 def _escape(text: str) -> str:
-    """A name shown as text, not as markdown: no link, emphasis or heading of its own."""
-    for char in "\\[]()*_`#>|~<":
+    """A name shown as text, not as markdown: no link or emphasis of its own. (Names never
+    start a line, so ``#`` and ``>`` stay plain; Chinese names' full-width brackets are
+    left as they are.)"""
+    for char in "\\[]*_`<":
         text = text.replace(char, "\\" + char)
     return text
 

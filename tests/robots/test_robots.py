@@ -64,7 +64,8 @@ def dingtalk_robot(stub, area, **fields) -> Robot:
 
 
 def links(text: str) -> list[tuple[str, str]]:
-    return re.findall(r"\[([^\]]+)\]\(([^)]+)\)", text)
+    """The links a markdown reader shows: brackets escaped with a backslash are text."""
+    return re.findall(r"(?<!\\)\[((?:[^\]\\]|\\.)+)(?<!\\)\]\(([^)]+)\)", text)
 
 
 def markdown_of(post) -> str:
@@ -448,3 +449,17 @@ def test_administrators_read_the_post_log_in_the_admin_and_nobody_writes_it(
 def test_the_beat_runs_the_robots_sweep(settings):
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
     assert robot_sweep.name in entries
+
+
+def test_a_name_written_as_markdown_stays_text(
+    stub, evening, subdistrict, django_capture_on_commit_callbacks
+):
+    SiteFactory(
+        subdistrict=subdistrict, code="WL-X", name="[点此领奖](https://evil.example) **急**"
+    )
+    wecom_robot(stub, subdistrict, remind_at=datetime.time(20, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.robot_reminders_due(at(20, 0))
+    text = markdown_of(stub.posts[0])
+    assert all(not url.startswith("https://evil") for _name, url in links(text))
+    assert "\\[点此领奖\\](https://evil.example) \\*\\*急\\*\\*" in text
