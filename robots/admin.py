@@ -75,7 +75,7 @@ class RobotPostAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_select_related = ["robot"]
     search_fields = ["robot__name", "title", "error"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = readonly_fields = (
         "robot",
         "event",
         "key",
@@ -94,8 +94,7 @@ class RobotPostAdmin(AdministratorsOnly, admin.ModelAdmin):
         "sent_at",
         "answer",
         "error",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -7,6 +7,7 @@ asks the reader to log in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -52,7 +53,9 @@ def _percent(value: float) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _fit(head: list[str], lines: list[str], tail: list[str], limit: int, more) -> str:
+def _fit(
+    head: list[str], lines: list[str], tail: list[str], limit: int, more: Callable[[int], str]
+) -> str:
     """``head``, as many of ``lines`` as fit in ``limit`` bytes (UTF-8) with ``tail``, and
     ``more(n)`` naming the ``n`` lines left out."""
     kept: list[str] = []

@@ -24,7 +24,7 @@ class Robot(TimeStampedModel):
         DINGTALK = "dingtalk", _("DingTalk custom robot")
 
     # The query parameter that names the robot in each platform's webhook URL.
-    URL_KEY = {Platform.WECOM: "key", Platform.DINGTALK: "access_token"}
+    URL_KEY: dict[str, str] = {"wecom": "key", "dingtalk": "access_token"}
 
     name = models.CharField(_("name"), max_length=100)
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
@@ -102,22 +102,25 @@ class Robot(TimeStampedModel):
         return self.name
 
     @property
-    def area(self) -> District | Subdistrict | None:
-        return self.subdistrict or self.district
+    def area(self) -> District | Subdistrict:
+        area = self.subdistrict or self.district
+        if area is None:  # the constraint keeps this from being stored
+            raise ValueError("A robot belongs to a district or a subdistrict.")
+        return area
 
     def clean(self) -> None:
         super().clean()
-        errors = {}
+        errors: dict[str, str] = {}
         parts = urlsplit(self.webhook_url or "")
         key = self.URL_KEY.get(self.platform)
         if self.webhook_url and parts.scheme not in ("http", "https"):
-            errors["webhook_url"] = _("The webhook URL must start with https://.")
+            errors["webhook_url"] = str(_("The webhook URL must start with https://."))
         elif self.webhook_url and key and not parse_qs(parts.query).get(key):
             errors["webhook_url"] = _(
                 'This is not a %(platform)s webhook URL: it has no "%(key)s=" parameter.'
             ) % {"platform": self.get_platform_display(), "key": key}
         if self.platform == self.Platform.WECOM and self.secret:
-            errors["secret"] = _("WeChat Work robots have no signing secret: leave it empty.")
+            errors["secret"] = str(_("WeChat Work robots have no signing secret: leave it empty."))
         if errors:
             raise ValidationError(errors)
 

@@ -95,7 +95,7 @@ def robot_posts_dispatch(ids: Iterable[int]) -> None:
         try:
             if sends_in_process():
                 robot_post_send_task.apply(
-                    args=[post_id], retries=robot_post_send_task.max_retries, throw=False
+                    args=(post_id,), retries=robot_post_send_task.max_retries, throw=False
                 )
             else:
                 robot_post_send_task.delay(post_id)
@@ -174,23 +174,26 @@ def robot_posts_for_reached_targets(dates: Iterable[date] | None = None) -> list
         TargetProgress.objects.filter(
             date__in=dates, reached_on__isnull=False, target__announcement__isnull=True
         )
-        .select_related("target__district", "target__subdistrict", "target__committee")
+        .select_related("target__district", "target__subdistrict", "target__committee__subdistrict")
         .order_by("target_id", "-date")
     )
     latest: dict[int, TargetProgress] = {}
+    reached_on: dict[int, date] = {}
     for progress in reached:
-        latest.setdefault(progress.target_id, progress)
+        if progress.reached_on is not None and progress.target_id not in latest:
+            latest[progress.target_id] = progress
+            reached_on[progress.target_id] = progress.reached_on
     if not latest:
         return []
     TargetAnnouncement.objects.bulk_create(
-        [TargetAnnouncement(target_id=t, reached_on=p.reached_on) for t, p in latest.items()],
+        [TargetAnnouncement(target_id=t, reached_on=day) for t, day in reached_on.items()],
         ignore_conflicts=True,
     )
     areas = {t: _target_subdistrict_and_district(p.target) for t, p in latest.items()}
     robots = list(
         robots_active().filter(
             robots_of_subdistricts(
-                {s for s, _d in areas.values() if s}, {d for _s, d in areas.values()}
+                {s for s, _d in areas.values() if s}, {d for _s, d in areas.values() if d}
             ),
             posts_targets=True,
         )
@@ -210,7 +213,7 @@ def robot_posts_for_reached_targets(dates: Iterable[date] | None = None) -> list
                         robot=robot,
                         event=RobotPost.Event.TARGET,
                         key=f"target:{target_id}",
-                        day=progress.reached_on,
+                        day=reached_on[target_id],
                         target_id=target_id,
                         message_type=RobotPost.MessageType.MARKDOWN,
                         title=message.title,
@@ -220,12 +223,15 @@ def robot_posts_for_reached_targets(dates: Iterable[date] | None = None) -> list
     return _create(posts)
 
 
-def _target_subdistrict_and_district(target: Target) -> tuple[int | None, int]:
+def _target_subdistrict_and_district(target: Target) -> tuple[int | None, int | None]:
     """A district target is the district robots'; a subdistrict's or a committee's is
     also its subdistrict robots'."""
-    if target.district_id:
+    if target.subdistrict is not None:
+        subdistrict = target.subdistrict
+    elif target.committee is not None:
+        subdistrict = target.committee.subdistrict
+    else:
         return None, target.district_id
-    subdistrict = target.subdistrict or target.committee.subdistrict
     return subdistrict.pk, subdistrict.district_id
 
 
@@ -289,6 +295,8 @@ def _payload(post: RobotPost) -> dict:
     platform = post.robot.platform
     if post.message_type == RobotPost.MessageType.IMAGE:
         # Read as its pages read it: with "restated" when tallies changed since.
+        if post.bulletin_id is None:
+            raise webhooks.WebhookFailed("The bulletin was deleted.")
         bulletin = (
             bulletins_visible_to(area_reading_scope(post.robot.area))
             .filter(pk=post.bulletin_id)
