@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -291,7 +292,7 @@ def robot_sweep(now: datetime | None = None) -> dict[str, list[int]]:
 # Sending -----------------------------------------------------------------------------------
 
 
-def _payload(post: RobotPost) -> dict:
+def _payload(post: RobotPost) -> dict[str, Any]:
     platform = post.robot.platform
     if post.message_type == RobotPost.MessageType.IMAGE:
         # Read as its pages read it: with "restated" when tallies changed since.

@@ -24,6 +24,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 from urllib.parse import quote_plus
 
 WECOM = "wecom"
@@ -64,13 +65,13 @@ def signed_url(url: str, platform: str, secret: str, now_ms: int | None = None) 
     return f"{url}&timestamp={timestamp}&sign={sign}"
 
 
-def markdown_payload(platform: str, *, title: str, content: str) -> dict:
+def markdown_payload(platform: str, *, title: str, content: str) -> dict[str, Any]:
     if platform == DINGTALK:
         return {"msgtype": "markdown", "markdown": {"title": title, "text": content}}
     return {"msgtype": "markdown", "markdown": {"content": content}}
 
 
-def image_payload(png: bytes) -> dict:
+def image_payload(png: bytes) -> dict[str, Any]:
     """WeChat Work's image message (DingTalk's robots take no image upload)."""
     return {
         "msgtype": "image",
@@ -81,7 +82,7 @@ def image_payload(png: bytes) -> dict:
     }
 
 
-def webhook_post(url: str, payload: dict, *, timeout: float = TIMEOUT_SECONDS) -> str:
+def webhook_post(url: str, payload: dict[str, Any], *, timeout: float = TIMEOUT_SECONDS) -> str:
     """POST ``payload`` as JSON; the answer's text when it says errcode 0, otherwise
     ``WebhookFailed`` with the answer."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")

@@ -1,6 +1,7 @@
 """Vaccination sites and the daily tallies entered or imported for them.
 
-A tally is saved only by ``sites.services``; see DESIGN.md §3 for the one write path.
+A tally is saved only by ``sites.services`` (``record_tallies``), the one write path for the
+grid, the import and the command alike (docs/architecture.md).
 """
 
 from django.conf import settings
@@ -336,7 +337,7 @@ class MobileVisit(TimeStampedModel):
         return f"{self.date} {self.site}: {self.compound or self.committee}"
 
 
-class TallyChange(DailyTally.history.model):
+class TallyChange(DailyTally.history.model):  # type: ignore[name-defined] # built at run time by simple_history
     """A tally's history row, read in the audit: the same table, not a copy."""
 
     class Meta:

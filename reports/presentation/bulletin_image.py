@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +24,9 @@ from campaign.users import display_name
 from reports.models import Bulletin
 from reports.presentation.bulletins import BulletinSections, bulletin_sections
 from reports.selectors.bulletins import bulletin_restatement
+
+if TYPE_CHECKING:
+    from reports.selectors.bulletins import VisibleBulletin
 
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
 WIDTH = 1080
@@ -265,7 +269,7 @@ def bulletin_footer(bulletin: Bulletin) -> str:
     }
 
 
-def published_bulletin_png(bulletin: Bulletin) -> bytes:
+def published_bulletin_png(bulletin: VisibleBulletin) -> bytes:
     """A published bulletin's image as its page serves it (and the group robots post it):
     its frozen figures, "restated" when tallies changed since."""
     restated, _current = bulletin_restatement(bulletin)
