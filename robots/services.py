@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone, translation
 
 from campaign.access import area_reading_scope
@@ -59,14 +59,19 @@ def _create(posts: list[RobotPost]) -> list[int]:
             return []
         # A run at the same moment may store some first: theirs are theirs to send.
         RobotPost.objects.bulk_create(posts, ignore_conflicts=True)
-        wanted = Q(pk__in=[])
-        for post in posts:
-            wanted |= Q(robot_id=post.robot_id, key=post.key)
-        ids = list(
-            RobotPost.objects.filter(wanted, status=RobotPost.Status.PENDING, attempts=0)
+        made = {(p.robot_id, p.key) for p in posts}
+        ids = [
+            pk
+            for pk, robot_id, key in RobotPost.objects.filter(
+                robot_id__in={p.robot_id for p in posts},
+                key__in={p.key for p in posts},
+                status=RobotPost.Status.PENDING,
+                attempts=0,
+            )
             .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+            .values_list("pk", "robot_id", "key")
+            if (robot_id, key) in made
+        ]
         transaction.on_commit(lambda: robot_posts_dispatch(ids))
     return ids
 
