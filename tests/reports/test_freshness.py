@@ -48,7 +48,14 @@ def test_a_burst_of_saves_leads_to_one_rebuild(
         real(start=start, end=end)
 
     monkeypatch.setattr(services, "snapshots_build_dates", build)
-    with django_capture_on_commit_callbacks(execute=True) as requested:
+    requested = []
+    request_rebuild = services._request_rebuild
+    monkeypatch.setattr(
+        services,
+        "_request_rebuild",
+        lambda start: (requested.append(start), request_rebuild(start)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
         save(scene, 5)
         save(scene, 6, dose="second")
         save(scene, 7, dose="booster")
@@ -76,7 +83,11 @@ def test_a_rebuild_request_with_nothing_stale_does_nothing(scene):
 def test_beat_rebuilds_every_night_and_sweeps_every_five_minutes():
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     tasks = {entry["task"] for entry in schedule.values()}
-    assert tasks == {"reports.tasks.snapshots_rebuild", "reports.tasks.snapshots_rebuild_stale"}
+    assert tasks == {
+        "reports.tasks.snapshots_rebuild",
+        "reports.tasks.snapshots_rebuild_stale",
+        "robots.tasks.robot_sweep",  # the group robots' evening reminders
+    }
     assert tasks <= set(current_app.tasks)
     nightly = schedule["rebuild-yesterday-and-today"]["schedule"]
     assert (nightly.hour, nightly.minute) == ({1}, {0})
