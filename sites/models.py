@@ -231,6 +231,15 @@ class TallyImport(models.Model):
         help_text=_("The first new and changed rows, with the value each change replaces."),
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    job_sent_at = models.DateTimeField(
+        _("job sent at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a queued import was last handed to the background workers; empty while "
+            "the job service was unreachable (the sweep sends it)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("tally import")

@@ -86,9 +86,12 @@ def test_beat_rebuilds_every_night_and_sweeps_every_five_minutes():
     assert tasks == {
         "reports.tasks.snapshots_rebuild",
         "reports.tasks.snapshots_rebuild_stale",
+        "sites.tasks.tally_imports_send_queued",
         "robots.tasks.robot_sweep",  # the group robots' evening reminders
     }
+    current_app.loader.import_default_modules()  # what a worker does when it starts
     assert tasks <= set(current_app.tasks)
     nightly = schedule["rebuild-yesterday-and-today"]["schedule"]
     assert (nightly.hour, nightly.minute) == ({1}, {0})
     assert schedule["sweep-stale-dates"]["schedule"] == 300.0
+    assert schedule["send-queued-imports"]["schedule"] == 300.0
