@@ -104,6 +104,15 @@ def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
     return subdistricts.none()
 
 
+def area_reading_scope(area: District | Subdistrict) -> StaffScope:
+    """What a whole district or subdistrict may read, for what reads outside a request (a
+    group robot's evening reminder): a district as its leader, a subdistrict as its staff.
+    Never saved, it belongs to nobody and writes nothing."""
+    if isinstance(area, District):
+        return StaffScope(role=Role.DISTRICT_LEADER, district=area)
+    return StaffScope(role=Role.SUBDISTRICT_STAFF, subdistrict=area)
+
+
 def committees_visible_to(scope: StaffScope | None) -> QuerySet[Committee]:
     committees = Committee.objects.select_related("subdistrict__district")
     if is_committee_staff(scope):

@@ -27,7 +27,8 @@ from campaign.broker import broker_send
 from campaign.clock import today
 from campaign.models import Campaign
 from reports.builders import snapshots_build_dates
-from reports.models import CommitteeDay, DistrictDay, StaleDate
+from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
+from reports.signals import snapshots_built
 from sites.models import DailyTally
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ def snapshots_rebuild(
                 tallies_changed_at=seen,
                 **ran_by,
             )
+            snapshots_built.send(sender=TargetProgress, dates=dates)
     except Exception as error:
         if dates:
             _log_failed_build(dates, began, ran_by, error)

@@ -43,6 +43,7 @@ from reports.models import (
     SubdistrictDay,
     TargetProgress,
 )
+from robots.models import Robot, RobotPost, TargetAnnouncement
 from sites.models import DailyTally, MobileVisit, Site, SitePlan
 from tests.auth import log_in
 
@@ -108,6 +109,8 @@ def _wipe() -> None:
     """Empty the seeded tables, as ``manage.py flush`` would; plain DELETEs, because
     deleting 30,000 tallies through the ORM would write a history row for each."""
     models = [SnapshotBuild, AuditEvent]  # the seed's rebuild is logged
+    # ... and its targets reached are announced (to no robot: the demo registers none)
+    models += [TargetAnnouncement, RobotPost, Robot.history.model, Robot]
     models += [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
     models += [*HISTORY_MODELS, BuildingCount, Building, SitePlan, MobileVisit]
     models += [DailyTally, Target, StaffScope, get_user_model()]

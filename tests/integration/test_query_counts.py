@@ -37,6 +37,8 @@ from reports.services.milestones import milestone_note_create
 from reports.services.snapshots import snapshots_rebuild, snapshots_rebuild_stale
 from reports.tasks import snapshots_rebuild as snapshots_rebuild_task
 from reports.tasks import snapshots_rebuild_stale as snapshots_rebuild_stale_task
+from robots.models import Robot
+from robots.services import robot_sweep
 from sites.models import DailyTally, Site, TallyImport
 from sites.services.imports import tally_import_check, tally_import_run
 from sites.services.plans import PlanCell, mobile_visit_record, site_plans_set
@@ -280,6 +282,22 @@ def _grow_the_rest(world: World, size: Size, committees: list, sites: list) -> N
         on=TODAY,
         text=f"{size.committees} 个居委",
     )
+    # A group robot of the subdistrict with an evening reminder (and, at the larger size, a
+    # district's one without), and what the robots' sweep posts: the reminder, the
+    # bulletins. The job count below then finds all of it posted, at both sizes.
+    Robot.objects.get_or_create(
+        name=f"robot-{size.committees}",
+        defaults={
+            "platform": Robot.Platform.WECOM,
+            "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            **(
+                {"subdistrict": subdistrict, "remind_at": datetime.time(0, 0)}
+                if size == SMALL
+                else {"district": subdistrict.district}
+            ),
+        },
+    )
+    robot_sweep()
     for n in range(size.committees // 30):
         fields = {
             "user_agent": "bench",
@@ -477,6 +495,7 @@ def _job_counts(client, world: World, size: Size) -> dict:
     counts["sweep"] = _queries(snapshots_rebuild_stale)
     StaleDate.objects.create(date=DAYS[-2], marked_at=datetime.datetime.now(datetime.UTC))
     counts["sweep task"] = _queries(snapshots_rebuild_stale_task)
+    counts["robots' sweep"] = _queries(robot_sweep)
     second_site = Site.objects.filter(subdistrict=site.subdistrict).exclude(pk=site.pk)
     counts["import of a small file"] = _queries(
         lambda: _import(staff, site, rows=3, count=100 + size.committees_per_subdistrict)
