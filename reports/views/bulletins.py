@@ -27,7 +27,6 @@ from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
 from campaign.refusals import show_refusal
 from campaign.request_params import area_param, day_param, parse_id
-from campaign.users import display_name
 from reports.forms import MilestoneNoteForm
 from reports.models import Bulletin, StaleDate
 from reports.presentation.bulletin_image import (
