@@ -42,7 +42,9 @@ MOVERS = 3  # committees shown among the biggest risers and fallers
 # The bulletin is one A4 sheet and one phone image: longer lists are cut, with "… 另有 N 项".
 TARGETS_SHOWN = 8  # targets not reached yet first
 UNREPORTED_SHOWN = 10
-FIGURES_VERSION = 1
+# 2: the totals carry the residents' first doses and full courses, the people behind the
+# coverage percentages (version 1 showed the doses given at the sites beside them).
+FIGURES_VERSION = 2
 
 
 class BulletinRejected(Exception):
@@ -100,7 +102,9 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
     day = SubdistrictDay.objects.filter(subdistrict=subdistrict, date=on).first()
     if day is None:
         return None
-    ranking = committee_ranking(Area("subdistrict", subdistrict), on=on, metric="first_coverage")
+    ranking = list(
+        committee_ranking(Area("subdistrict", subdistrict), on=on, metric="first_coverage")
+    )
     committees = [
         {
             "id": row.committee_id,
@@ -176,6 +180,10 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
             + day.booster_cumulative,
             "first_cumulative": day.first_cumulative,
             "full_course_cumulative": day.full_course_cumulative,
+            # The people behind the percentages: the committees' residents only, as the
+            # coverage counts them (the two above include non-residents at its sites).
+            "residents_first_cumulative": sum(row.first_cumulative for row in ranking),
+            "residents_full_course_cumulative": sum(row.full_course_cumulative for row in ranking),
             "first_percent": _percent(day.first_coverage),
             "full_course_percent": _percent(day.full_course_coverage),
             "rank_in_district": day.rank_in_district,
@@ -296,6 +304,8 @@ DIFFERENCE_LABELS = {
     "doses_cumulative": gettext_lazy("doses, cumulative"),
     "first_cumulative": gettext_lazy("first doses, cumulative"),
     "full_course_cumulative": gettext_lazy("full course, cumulative"),
+    "residents_first_cumulative": gettext_lazy("residents with a first dose"),
+    "residents_full_course_cumulative": gettext_lazy("residents with a full course"),
     "first_percent": gettext_lazy("First-dose coverage"),
     "full_course_percent": gettext_lazy("Full-course coverage"),
     "sites_unreported": gettext_lazy("sites that did not report"),
@@ -336,14 +346,15 @@ def _same(key: str, then: Any, now: Any) -> bool:
 
 
 def figure_differences(published: dict, current: dict | None) -> list[Difference]:
-    """The totals that differ between the published and the current figures."""
+    """The totals that differ between the published and the current figures; a figure
+    the published copy did not carry yet (an older version) is not a difference."""
     if current is None:
         return []
     then, now = published["totals"], current["totals"]
     return [
         Difference(key, then[key], now[key])
         for key in DIFFERENCE_LABELS
-        if not _same(key, then.get(key), now.get(key))
+        if key in then and not _same(key, then.get(key), now.get(key))
     ]
 
 
@@ -374,6 +385,24 @@ class BulletinSections:
     @property
     def date(self) -> date:
         return date.fromisoformat(self.figures["date"])
+
+    @property
+    def first_people(self) -> int:
+        """The people shown beside the first-dose coverage: its residents. A bulletin
+        published before they were kept shows what it showed then."""
+        return first_people(self.figures["totals"])
+
+    @property
+    def full_course_people(self) -> int:
+        return full_course_people(self.figures["totals"])
+
+
+def first_people(totals: dict) -> int:
+    return totals.get("residents_first_cumulative", totals["first_cumulative"])
+
+
+def full_course_people(totals: dict) -> int:
+    return totals.get("residents_full_course_cumulative", totals["full_course_cumulative"])
 
 
 def bulletin_sections(figures: dict) -> BulletinSections:
@@ -426,8 +455,16 @@ def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> b
         (_("second doses today"), totals["second_doses"]),
         (_("booster doses today"), totals["booster_doses"]),
         (_("doses, cumulative"), totals["doses_cumulative"]),
-        (_("first doses, cumulative"), totals["first_cumulative"]),
-        (_("full course, cumulative"), totals["full_course_cumulative"]),
+        (_("first doses at its sites, cumulative"), totals["first_cumulative"]),
+        (_("full courses at its sites, cumulative"), totals["full_course_cumulative"]),
+        *(
+            [
+                (_("residents with a first dose"), totals["residents_first_cumulative"]),
+                (_("residents with a full course"), totals["residents_full_course_cumulative"]),
+            ]
+            if "residents_first_cumulative" in totals
+            else []
+        ),
         (_("first-dose coverage (%)"), _round(totals["first_percent"])),
         (_("full-course coverage (%)"), _round(totals["full_course_percent"])),
         (_("rank in district"), totals["rank_in_district"]),
