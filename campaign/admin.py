@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -64,6 +65,30 @@ class CampaignAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
         "golden_shield_threshold",
     ]
     search_fields = ["name"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    ("start_date", "end_date"),
+                    "doses_for_full_course",
+                    ("second_dose_min_days", "second_dose_max_days"),
+                    "golden_shield_threshold",
+                ]
+            },
+        ),
+        (
+            _("Data quality"),
+            {
+                "fields": [
+                    "outlier_mad_multiple",
+                    "outlier_reported_days",
+                    "outlier_capacity_multiple",
+                ]
+            },
+        ),
+    ]
 
 
 class ReadOnlyAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):

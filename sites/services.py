@@ -26,6 +26,7 @@ from campaign.selectors import staff_scope_for
 from reports.services import snapshots_mark_stale
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
 from sites.models import DailyTally, Site
+from sites.outliers import Unusual, unusual_cells
 from sites.selectors import site_is_active, sites_enterable_by
 
 TallyKey = tuple[
@@ -89,12 +90,23 @@ class TallyConflicts(TallySaveError):
         ]
 
 
-class CapacityExceeded(TallySaveError):
-    """A day's total above the site's capacity: allowed once the user confirms it."""
+class UnusualFigures(TallySaveError):
+    """Figures far above the site's recent days (``sites.outliers``): saved once the user
+    confirms them, with the same confirmation as a day above capacity."""
 
-    def __init__(self, site: Site, on: date, total: int):
-        super().__init__(f"{site.code} {on}: {total} > {site.daily_capacity}")
+    def __init__(self, unusual: Sequence[Unusual]):
+        super().__init__(f"{len(unusual)} unusual figures")
+        self.unusual = list(unusual)
+
+
+class CapacityExceeded(UnusualFigures):
+    """A day's total above the site's capacity: allowed once the user confirms it. Carries
+    the unusual figures too, so one confirmation answers both questions."""
+
+    def __init__(self, site: Site, on: date, total: int, unusual: Sequence[Unusual] = ()):
+        TallySaveError.__init__(self, f"{site.code} {on}: {total} > {site.daily_capacity}")
         self.site, self.date, self.total = site, on, total
+        self.unusual = list(unusual)
 
 
 @transaction.atomic
@@ -112,7 +124,8 @@ def record_tallies(
     Refused with ``TallyRejected`` (a future date, a date outside the campaign, a closed
     site, a locked date, a correction without a reason, a duplicate cell),
     ``PermissionDenied`` (outside the user's scope), ``TallyConflicts`` (a cell changed by
-    somebody else since the user loaded it) or ``CapacityExceeded`` (not yet confirmed).
+    somebody else since the user loaded it), ``CapacityExceeded`` or ``UnusualFigures``
+    (a day above capacity or figures far above the site's recent days, not yet confirmed).
     """
     scope = staff_scope_for(user)
     reason = reason.strip()
@@ -148,7 +161,10 @@ def record_tallies(
     if conflicts:
         raise TallyConflicts(conflicts)
     if not capacity_confirmed:
-        _check_capacity(sites, existing, cells)
+        unusual = unusual_cells(cells, sites=sites)
+        _check_capacity(sites, existing, cells, unusual)
+        if unusual:
+            raise UnusualFigures(unusual)
 
     now = timezone.now()
     history: list[tuple[DailyTally, int | None, str]] = []
@@ -338,7 +354,10 @@ def _duplicate_keys(cells: Sequence[TallyCell]) -> list[TallyKey]:
 
 
 def _check_capacity(
-    sites: dict[int, Site], existing: dict[TallyKey, DailyTally], cells: Sequence[TallyCell]
+    sites: dict[int, Site],
+    existing: dict[TallyKey, DailyTally],
+    cells: Sequence[TallyCell],
+    unusual: Sequence[Unusual] = (),
 ) -> None:
     totals: dict[tuple[date, int], int] = defaultdict(int)
     values = {key: row.count for key, row in existing.items()}
@@ -348,7 +367,7 @@ def _check_capacity(
     for (day, site_id), total in sorted(totals.items()):
         site = sites.get(site_id)
         if site is not None and total > site.daily_capacity:
-            raise CapacityExceeded(site, day, total)
+            raise CapacityExceeded(site, day, total, unusual)
 
 
 @dataclass(slots=True)
