@@ -33,6 +33,7 @@ class AuditEvent(models.Model):
         PUBLISHED = "published", _("bulletin published")
         NOTE_ADDED = "note_added", _("timeline note added")
         NOTE_DELETED = "note_deleted", _("timeline note deleted")
+        VERIFIED = "verified", _("figure verified")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices, db_index=True)
