@@ -2,7 +2,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from campaign.selectors import staff_scope_for
+from campaign.selectors import may_review_quality, staff_scope_for
 from sites.plans import can_plan
 from sites.selectors import can_enter_tallies
 
@@ -23,6 +23,8 @@ def navigation(request: HttpRequest) -> dict:
     nav.append((reverse("campaign:buildings"), _("Golden shield buildings")))
     nav.append((reverse("reports:bulletins"), _("Bulletins")))
     nav.append((reverse("reports:milestones"), _("Milestones")))
+    if may_review_quality(scope):
+        nav.append((reverse("reports:quality"), _("Data quality")))
     nav.append((reverse("sites:capacity"), _("Capacity")))
     if can_plan(scope):
         nav.append((reverse("sites:plans"), _("Daily plans")))

@@ -47,6 +47,24 @@ def staff_scope_for(user: User) -> StaffScope | None:
     return scope
 
 
+def may_review_quality(scope: StaffScope | None) -> bool:
+    """Subdistrict staff, district leaders and administrators open the data-quality page;
+    committee staff see the marks on their committee's figures only."""
+    return scope is not None and scope.role in (
+        StaffScope.Role.ADMINISTRATOR,
+        StaffScope.Role.DISTRICT_LEADER,
+        StaffScope.Role.SUBDISTRICT_STAFF,
+    )
+
+
+def may_verify_quality(scope: StaffScope | None) -> bool:
+    """Those who may correct the figures verify them; leaders only read."""
+    return scope is not None and scope.role in (
+        StaffScope.Role.ADMINISTRATOR,
+        StaffScope.Role.SUBDISTRICT_STAFF,
+    )
+
+
 def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
     """Subdistricts the scope may read. Committee staff read their own subdistrict;
     no scope reads nothing."""

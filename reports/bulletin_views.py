@@ -46,6 +46,7 @@ from reports.milestones import (
     note_areas_writable_by,
 )
 from reports.models import Bulletin, StaleDate
+from reports.quality_selectors import bulletin_marks
 from reports.selectors import Area, latest_snapshot_date
 from reports.views import areas_and_asked
 
@@ -107,6 +108,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
         return redirect("reports:bulletin", bulletin_id=published.pk)
     figures = bulletin_figures(subdistrict=subdistrict, on=on)
     scope = staff_scope_for(request.user)
+    sections = bulletin_sections(figures) if figures else None
     return render(
         request,
         "reports/bulletin.html",
@@ -114,7 +116,8 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
             "draft": True,
             "subdistrict": subdistrict,
             "on": on,
-            "sections": bulletin_sections(figures) if figures else None,
+            "sections": sections,
+            "totals_mark": bulletin_marks(sections, subdistrict) if sections else None,
             "can_publish": figures is not None
             and subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists(),
             "updating": StaleDate.objects.filter(date__lte=on).exists(),
@@ -165,6 +168,7 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     ranking_query = urlencode(
         {"area": f"subdistrict:{bulletin.subdistrict_id}", "date": bulletin.date.isoformat()}
     )
+    sections = bulletin_sections(bulletin.figures)
     return render(
         request,
         "reports/bulletin.html",
@@ -173,7 +177,8 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
             "bulletin": bulletin,
             "subdistrict": bulletin.subdistrict,
             "on": bulletin.date,
-            "sections": bulletin_sections(bulletin.figures),
+            "sections": sections,
+            "totals_mark": bulletin_marks(sections, bulletin.subdistrict),
             "restated": restated,
             "corrections": shown[:CORRECTIONS_SHOWN],
             "more_corrections": len(shown) > CORRECTIONS_SHOWN,

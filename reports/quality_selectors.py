@@ -5,6 +5,7 @@ queries, however many committees, sites or flags."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,7 +14,12 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, StaffScope, Subdistrict
-from campaign.selectors import staff_scope_for, subdistricts_visible_to
+from campaign.selectors import (
+    may_review_quality,
+    may_verify_quality,
+    staff_scope_for,
+    subdistricts_visible_to,
+)
 from reports.models import QualityFlag
 from sites.models import DailyTally, Site
 from sites.outliers import Unusual
@@ -23,24 +29,6 @@ REPORTING_WEEK = 7  # days of the short reporting rate
 
 
 # Who may do what -------------------------------------------------------------------------
-
-
-def may_review_quality(scope: StaffScope | None) -> bool:
-    """Subdistrict staff, district leaders and administrators see the data-quality page;
-    committee staff see their committee's marks only."""
-    return scope is not None and scope.role in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.DISTRICT_LEADER,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    )
-
-
-def may_verify_quality(scope: StaffScope | None) -> bool:
-    """Those who may correct the figures verify them: leaders only read."""
-    return scope is not None and scope.role in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    )
 
 
 def _in_areas(subdistricts: QuerySet[Subdistrict]) -> Q:
@@ -263,3 +251,41 @@ def reporting_rates(scope: StaffScope | None, *, on: date) -> list[SubdistrictRa
         )
         for pk, rows in by_subdistrict.items()
     ]
+
+
+class MarkedRows:
+    """Ranking rows, each with ``mark`` (its committee's open flags, or None), read only
+    when first used: a page whose table comes from the cache runs neither query."""
+
+    def __init__(self, rows: QuerySet, marks: Callable[[], dict[int, FlagMark]]):
+        self._query, self._marks, self._rows = rows, marks, None
+
+    def _load(self) -> list:
+        if self._rows is None:
+            rows = list(self._query)
+            marks = self._marks() if rows else {}
+            for row in rows:
+                row.mark = marks.get(row.committee_id)
+            self._rows = rows
+        return self._rows
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __bool__(self) -> bool:
+        return bool(self._load())
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+
+def bulletin_marks(sections, subdistrict: Subdistrict) -> FlagMark | None:
+    """Put the open flags' marks on a bulletin's committee rows (``mark``) and return the
+    mark of its totals (flags at its sites up to the day): two queries."""
+    marks = committee_marks(Q(committee__subdistrict=subdistrict))
+    for row in [*sections.top, *sections.bottom]:
+        row["mark"] = marks.get(row["id"])
+    return subdistrict_day_mark(subdistrict, sections.date)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import bulletin_views, views
+from reports import bulletin_views, quality_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -31,5 +31,11 @@ urlpatterns = [
         name="bulletin_xlsx",
     ),
     path("milestones/", bulletin_views.milestone_timeline, name="milestones"),
+    path("data-quality/", quality_views.data_quality, name="quality"),
+    path(
+        "data-quality/flags/<int:flag_id>/verify/",
+        quality_views.quality_flag_verify_view,
+        name="quality_verify",
+    ),
     path("milestones/notes/", bulletin_views.milestone_note_add, name="milestone_note_add"),
 ]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.clock import today
-from campaign.models import Committee, StaffScope
+from campaign.models import Committee, StaffScope, Subdistrict
 from campaign.selectors import (
     campaign_day,
     committees_visible_to,
@@ -36,6 +37,7 @@ from reports.exports import (
     to_csv,
     to_xlsx,
 )
+from reports.quality_selectors import MarkedRows, committee_marks, quality_flags_stamp
 from reports.selectors import (
     RANKING_METRICS,
     SECOND_DOSE_DAYS_AHEAD,
@@ -117,7 +119,15 @@ RANKING_TABLE_SECONDS = 300
 def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
-    rows = committee_ranking(area, on=on, metric=metric)  # run only if the table is rendered
+    # Run only if the table is rendered; each row carries the marks of its open flags.
+    in_area = (
+        Q(committee__subdistrict=area.obj)
+        if area.kind == "subdistrict"
+        else Q(committee__subdistrict__district=area.obj)
+    )
+    rows = MarkedRows(
+        committee_ranking(area, on=on, metric=metric), lambda: committee_marks(in_area)
+    )
 
     def chart() -> dict:
         top = list(rows[:CHART_ROWS])
@@ -147,6 +157,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "openable": openable,
             "chart": chart,
             "table_seconds": RANKING_TABLE_SECONDS,
+            "flags_stamp": quality_flags_stamp(
+                Subdistrict.objects.filter(pk__in=[s.pk for s in _area_subdistricts(areas, area)])
+            ),
             "table_openable": ",".join(map(str, sorted(openable))) if openable else "all",
             "freshness": fresh,
             "campaign_day": campaign_day(on=on),
@@ -202,6 +215,7 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
     committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
     on = _date_param(request)
     series = committee_series(committee.pk, on=on)
+    marks = committee_marks(Q(committee=committee))
     return render(
         request,
         "reports/committee.html",
@@ -222,6 +236,7 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
             },
             "on": on,
             "freshness": freshness(on),
+            "mark": marks.get(committee.pk),
         },
     )
 

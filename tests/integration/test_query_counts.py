@@ -80,6 +80,7 @@ NOT_WALKED = {
     "sites:visit_delete": "POST only: deletes a mobile visit",
     "reports:bulletin_publish": "POST only: publishes the bulletin the preview shows",
     "reports:milestone_note_add": "POST only: adds a note to the timeline",
+    "reports:quality_verify": "POST only: closes a data-quality flag",
     "admin:campaign_committee_process_import": "POST only, after the import form",
     "admin:campaign_target_process_import": "POST only, after the import form",
     "admin:sites_site_process_import": "POST only, after the import form",
