@@ -6,10 +6,12 @@ The rule (also in docs/user-guide.md, "数据质量"), with the campaign's param
   the day, within ``LOOKBACK_DAYS``; a cell's recent days are the same cell's (committee
   and dose) on the days the site reported;
 - with at least ``MIN_REPORTED_DAYS`` of them, a value is unusual above
-  median + k × spread, where k is ``outlier_mad_multiple`` (5) and the spread is the
-  median absolute deviation (MAD), but at least a tenth of the median and at least
-  ``MIN_SPREAD`` doses, so a site that gave exactly 200 every day is not questioned for
-  205;
+  usual + k × spread, where k is ``outlier_mad_multiple`` (5); the usual day is the
+  median of the recent days, or of the last ``LEVEL_DAYS`` (3) when that is higher (a new
+  phase of the campaign is questioned on its first days only); the spread is the median
+  absolute deviation (MAD), but at least a fifth of the usual day and at least
+  ``MIN_SPREAD`` doses: nothing below double the usual day is questioned, and a site that
+  gave exactly 200 every day is not questioned for 205;
 - whatever its recent days, a site's day above ``outlier_capacity_multiple`` (3) × its
   daily capacity is unusual.
 
@@ -36,6 +38,7 @@ from sites.models import DailyTally, Site
 
 MIN_REPORTED_DAYS = 5  # fewer recent days than this say nothing about a site's usual day
 MIN_SPREAD = 5  # doses: the smallest spread, for sites whose days hardly vary
+LEVEL_DAYS = 3  # the latest days whose median is the usual day when it is higher
 LOOKBACK_DAYS = 56  # recent days are looked for within the last eight weeks
 
 
@@ -58,12 +61,23 @@ class OutlierRule:
         )
 
     def ceiling(self, recent: Sequence[int]) -> int | None:
-        """The highest usual value after these recent values; None when too few."""
+        """The highest usual value after these recent values (oldest first); None when
+        too few."""
         if len(recent) < MIN_REPORTED_DAYS:
             return None
+        return int(self.usual(recent) + float(self.mad_multiple) * self.spread(recent))
+
+    @staticmethod
+    def usual(recent: Sequence[int]) -> float:
+        """The site's usual day: the median of its recent days, or of its last three when
+        higher, so a new phase of the campaign (a step up that lasts) is usual after its
+        first days instead of being questioned for two weeks."""
+        return max(median(recent), median(recent[-LEVEL_DAYS:]))
+
+    def spread(self, recent: Sequence[int]) -> float:
         middle = median(recent)
-        spread = max(median(abs(value - middle) for value in recent), middle / 10, MIN_SPREAD)
-        return int(middle + float(self.mad_multiple) * spread)
+        deviation = median(abs(value - middle) for value in recent)
+        return max(deviation, self.usual(recent) / 5, MIN_SPREAD)
 
     def capacity_limit(self, daily_capacity: int) -> int:
         return int(self.capacity_multiple * daily_capacity)
@@ -147,7 +161,7 @@ def unusual_values(
         limit = rule.capacity_limit(capacities[key]) if capacities and key in capacities else None
         above_capacity = limit is not None and value > limit
         if above_capacity or (ceiling is not None and value > ceiling):
-            middle = int(median(earlier)) if ceiling is not None else None
+            middle = int(rule.usual(earlier)) if ceiling is not None else None
             found[(key, day)] = (middle, ceiling, limit if above_capacity else None)
     return found
 

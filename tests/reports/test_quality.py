@@ -175,8 +175,8 @@ def test_the_page_lists_each_flag_with_why_and_where(client, scene, subdistrict_
     client.force_login(subdistrict_staff)
     html = client.get(reverse("reports:quality")).content.decode()
     assert "640" in html
-    # The site's 14 days before: median 100; the spread is at least a tenth of it.
-    assert "640 剂，远高于该接种点近期的日接种数（中位数 100，通常不超过 150）" in html
+    # The site's 14 days before: median 100; the spread is at least a fifth of it.
+    assert "640 剂，远高于该接种点近期的日接种数（中位数 100，通常不超过 200）" in html
     assert "累计第一剂 137，超过适种人口 100：适种人口可能需要更新" in html
     assert "累计第二剂 50" in html
     assert "五里堡社区" in html

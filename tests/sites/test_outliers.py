@@ -53,12 +53,19 @@ def grid_url(site, on=TODAY):
 
 def test_the_ceiling_is_the_median_plus_k_spreads():
     rule = OutlierRule(Decimal("5"), 14, Decimal("3"))
-    # median 250, MAD 6, but the spread is at least a tenth of the median: 25.
-    assert rule.ceiling(ORDINARY) == 250 + 5 * 25
+    # median 250, MAD 6, but the spread is at least a fifth of the usual day: 50.
+    assert rule.ceiling(ORDINARY) == 250 + 5 * 50
     # A site whose days vary a lot: median 100, MAD 40.
     assert rule.ceiling([60, 100, 140, 60, 140, 100, 100]) == 100 + 5 * 40
     # A quiet site: the spread is at least 5 doses.
     assert rule.ceiling([0, 1, 0, 2, 0]) == 0 + 5 * 5
+
+
+def test_a_new_phase_is_usual_after_its_first_days():
+    """Two weeks at 50 a day, then a drive: three days at 180 make 180 the usual day."""
+    rule = OutlierRule(Decimal("5"), 14, Decimal("3"))
+    assert rule.ceiling([50] * 14) == 50 + 5 * 10
+    assert rule.ceiling([50] * 11 + [180, 175, 185]) == 180 + 5 * 36
 
 
 def test_too_few_recent_days_say_nothing():
@@ -81,7 +88,7 @@ def test_a_typed_extra_zero_is_asked_before_it_is_saved(
     page = client.post(grid_url(busy_site), {cell: "2500"}).content.decode()
     assert not DailyTally.objects.filter(date=TODAY).exists()
     assert 'id="unusual-figures"' in page
-    assert "2500 剂，远高于该接种点近期的日接种数（中位数 250，通常不超过 375）" in page
+    assert "2500 剂，远高于该接种点近期的日接种数（中位数 250，通常不超过 500）" in page
     assert "万里雅筑居民区 · 第一剂" in page  # the cell, named
     assert "是的，这些数字无误。" in page
     client.post(grid_url(busy_site), {cell: "2500", "capacity_confirmed": "on"})
@@ -132,12 +139,12 @@ def test_above_three_times_capacity_is_asked_without_any_history(
 
 def test_the_campaigns_parameters_decide(busy_site, committee, subdistrict_staff):
     Campaign.objects.update(outlier_mad_multiple=Decimal("1.0"))
-    cells = [TallyCell(TODAY, busy_site.pk, committee.pk, "first", 300)]  # above 250 + 25
+    cells = [TallyCell(TODAY, busy_site.pk, committee.pk, "first", 320)]  # above 250 + 50
     with pytest.raises(UnusualFigures):
         record_tallies(user=subdistrict_staff, cells=cells)
     Campaign.objects.update(outlier_mad_multiple=Decimal("5.0"))
     record_tallies(user=subdistrict_staff, cells=cells)
-    assert DailyTally.objects.get(date=TODAY).count == 300
+    assert DailyTally.objects.get(date=TODAY).count == 320
 
 
 # Imports -----------------------------------------------------------------------------------
@@ -164,7 +171,7 @@ def test_an_import_lists_unusual_days_as_warnings_and_may_still_be_confirmed(
             "line": 2,
             "site": "WL-F-01",
             "date": TODAY.isoformat(),
-            "message": "2500 剂，远高于该接种点近期的日接种数（中位数 250，通常不超过 375）",
+            "message": "2500 剂，远高于该接种点近期的日接种数（中位数 250，通常不超过 500）",
         }
     ]
     assert 'id="import-warnings"' in page
