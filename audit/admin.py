@@ -1,51 +1,18 @@
-"""The audit in the admin: events, tally changes and snapshot builds.
+"""The audit in the admin: events and snapshot builds (tally changes: ``sites.admin``).
 
 Read by superusers (administrators) only, and written only by the application: the admin
 can neither add, change nor delete a row here, not even a superuser's. Every list is one
 query for its page of rows, whatever the page size (related rows joined, not fetched).
 """
 
-from datetime import date, timedelta
-
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.timezone import localtime
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditEvent, SnapshotBuild, TallyChange
-from campaign.clock import today
-from campaign.models import StaffScope, Subdistrict
-from sites.models import Site, TallyImport
-
-
-class ReadOnlyAuditAdmin(admin.ModelAdmin):
-    """Superusers read; nobody adds, changes or deletes."""
-
-    show_full_result_count = False  # no second COUNT(*) over a table of millions of rows
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+from audit.admin_mixins import ReadOnlyAuditAdmin, detail_value_label
+from audit.models import AuditEvent, SnapshotBuild
 
 # --- events
 
@@ -79,7 +46,6 @@ MODELS = {
     "site": _("vaccination sites"),
     "target": _("targets"),
 }
-OUTCOMES = dict(TallyImport.Status.choices)
 
 
 def _value(key: str, value) -> str:
@@ -88,9 +54,7 @@ def _value(key: str, value) -> str:
         return date_format(localtime(moment), "Y-m-d H:i:s") if moment else str(value)
     if key == "model":
         return str(MODELS.get(value, value))
-    if key == "outcome":
-        return str(OUTCOMES.get(value, value))
-    return str(value)
+    return str(detail_value_label(key, value))
 
 
 def detail_summary(detail: dict) -> str:
@@ -133,176 +97,6 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
     @admin.display(description=_("event summary"))
     def summary(self, event: AuditEvent) -> str:
         return detail_summary(event.detail)
-
-
-# --- tally changes
-
-
-class SubdistrictFilter(admin.SimpleListFilter):
-    title = _("subdistrict")
-    parameter_name = "subdistrict"
-
-    def lookups(self, request, model_admin):
-        return [(str(pk), name) for pk, name in Subdistrict.objects.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site__subdistrict_id=self.value())
-        return queryset
-
-
-class SiteFilter(admin.SimpleListFilter):
-    """The sites of the chosen subdistrict (a city has too many to list at once)."""
-
-    title = _("site")
-    parameter_name = "site"
-
-    def lookups(self, request, model_admin):
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if not subdistrict:
-            return []
-        sites = Site.objects.filter(subdistrict_id=subdistrict).values_list("pk", "name")
-        return [(str(pk), name) for pk, name in sites]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site_id=self.value())
-        return queryset
-
-
-class UserFilter(admin.SimpleListFilter):
-    """Accounts: with a subdistrict chosen, the ones working there and the administrators."""
-
-    title = _("changed by")
-    parameter_name = "user"
-
-    def lookups(self, request, model_admin):
-        users = get_user_model().objects.order_by("username")
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if subdistrict:
-            users = users.filter(
-                Q(staff_scope__subdistrict_id=subdistrict)
-                | Q(staff_scope__committee__subdistrict_id=subdistrict)
-                | Q(staff_scope__role=StaffScope.Role.ADMINISTRATOR)
-                | Q(is_superuser=True)
-            ).distinct()
-        return [(str(pk), name) for pk, name in users.values_list("pk", "username")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(history_user_id=self.value())
-        return queryset
-
-
-class ChangedOnFilter(admin.DateFieldListFilter):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.title = gettext("changed at")
-
-
-class ChangeKindFilter(admin.ChoicesFieldListFilter):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.title = gettext("kind of change")
-
-
-class TallyDayFilter(admin.SimpleListFilter):
-    """The vaccination day a change is for: the campaign's last two weeks up to today."""
-
-    title = _("day of the doses")
-    parameter_name = "day"
-
-    def lookups(self, request, model_admin):
-        days = [today() - timedelta(days=n) for n in range(14)]
-        return [(day.isoformat(), date_format(day, "Y-m-d")) for day in days]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            try:
-                return queryset.filter(date=date.fromisoformat(self.value()))
-            except ValueError:
-                return queryset.none()
-        return queryset
-
-
-@admin.register(TallyChange)
-class TallyChangeAdmin(ReadOnlyAuditAdmin):
-    """Every change of a tally, from its history: who, when, old → new, source, reason."""
-
-    list_display = [
-        "changed_at",
-        "changed_by",
-        "change",
-        "source",
-        "date",
-        "site",
-        "committee",
-        "dose_kind",
-        "reason",
-        "kind_of_change",
-    ]
-    list_display_links = ["changed_at"]
-    list_filter = [
-        ("history_date", ChangedOnFilter),
-        "source",
-        ("history_type", ChangeKindFilter),
-        "dose_kind",
-        TallyDayFilter,
-        SubdistrictFilter,
-        SiteFilter,
-        UserFilter,
-    ]
-    list_select_related = ["history_user", "site", "committee"]
-    search_fields = [
-        "site__code",
-        "site__name",
-        "committee__code",
-        "committee__name",
-        "history_user__username",
-        "history_change_reason",
-    ]
-    date_hierarchy = "history_date"
-    ordering = ["-history_date", "-history_id"]
-    fields = [
-        "changed_at",
-        "changed_by",
-        "change",
-        "source",
-        "reason",
-        "kind_of_change",
-        "date",
-        "site",
-        "committee",
-        "dose_kind",
-        "count",
-        "previous_count",
-        "version",
-        "entered_by",
-    ]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    @admin.display(description=_("changed at"), ordering="history_date")
-    def changed_at(self, row: TallyChange):
-        return row.history_date
-
-    @admin.display(description=_("changed by"), ordering="history_user__username")
-    def changed_by(self, row: TallyChange):
-        return row.history_user
-
-    @admin.display(description=_("old → new"))
-    def change(self, row: TallyChange) -> str:
-        before = gettext("not reported") if row.previous_count is None else row.previous_count
-        return format_html("{} → {}", before, row.count)
-
-    @admin.display(description=_("reason"))
-    def reason(self, row: TallyChange) -> str:
-        return row.history_change_reason or ""
-
-    @admin.display(description=_("kind of change"))
-    def kind_of_change(self, row: TallyChange) -> str:
-        return row.get_history_type_display()
 
 
 # --- snapshot builds

@@ -10,11 +10,49 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+
+# Labels of values an event's detail holds, given by the app that writes them (the tally
+# import's outcome is a ``sites`` choice): the audit imports no app above it.
+DETAIL_VALUE_LABELS: dict[str, dict[str, str]] = {}
+
+
+def detail_value_labels_register(key: str, choices) -> None:
+    """Show the detail ``key``'s values with these ``(value, label)`` choices."""
+    DETAIL_VALUE_LABELS[key] = dict(choices)
+
+
+def detail_value_label(key: str, value):
+    return DETAIL_VALUE_LABELS.get(key, {}).get(value, value)
+
+
+class ReadOnlyAuditAdmin(admin.ModelAdmin):
+    """Superusers read; nobody adds, changes or deletes."""
+
+    show_full_result_count = False  # no second COUNT(*) over a table of millions of rows
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _counts(result) -> dict:

@@ -6,9 +6,9 @@ admin. Three kinds of record make up the audit:
 - ``AuditEvent``: what has no row of its own: logins, failed logins, lockouts, refused
   accesses, exports, imports (checked and done, with the file's SHA-256 and counts),
   published bulletins and timeline notes.
-- ``TallyChange``: the tally history itself (django-simple-history's table, written by
-  ``sites.services``: who, when, old → new, source and reason), shown in the audit
-  section of the admin; not a copy.
+- ``sites.models.TallyChange``: the tally history itself (django-simple-history's table,
+  written by ``sites.services.tallies``: who, when, old → new, source and reason), shown
+  in the admin; not a copy. It lives with the tallies: the audit imports no app above it.
 - ``SnapshotBuild``: one row per snapshot rebuild: the dates, when it ran, which job ran
   it and the latest tally change it saw.
 """
@@ -16,8 +16,6 @@ admin. Three kinds of record make up the audit:
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from sites.models import DailyTally
 
 
 class AuditEvent(models.Model):
@@ -61,16 +59,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
-
-
-class TallyChange(DailyTally.history.model):
-    """A tally's history row, read in the audit: the same table, not a copy."""
-
-    class Meta:
-        proxy = True
-        verbose_name = _("tally change")
-        verbose_name_plural = _("tally changes")
-        ordering = ["-history_date", "-history_id"]
 
 
 class SnapshotBuild(models.Model):

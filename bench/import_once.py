@@ -11,9 +11,9 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 
-from reports import services as report_services  # noqa: E402
-from sites.imports import tally_import_check, tally_import_run  # noqa: E402
+from reports.services import snapshots as report_services  # noqa: E402
 from sites.models import TallyImport  # noqa: E402
+from sites.services.imports import tally_import_check, tally_import_run  # noqa: E402
 
 # The ranking rebuild after the import is a job of its own, measured by bench.run.
 report_services._request_rebuild = lambda start: None

@@ -31,7 +31,6 @@ from django.db.models import F, Max  # noqa: E402
 
 from bench.load import LOAD_NOTES, LOAD_RUNS, Row, bench_load  # noqa: E402
 from campaign.models import Campaign, Committee  # noqa: E402
-from reports import services as report_services  # noqa: E402
 from reports.builders import snapshots_build_date  # noqa: E402
 from reports.models import (  # noqa: E402
     CommitteeDay,
@@ -40,7 +39,8 @@ from reports.models import (  # noqa: E402
     SubdistrictDay,
     TargetProgress,
 )
-from reports.services import snapshots_rebuild  # noqa: E402
+from reports.services import snapshots as report_services  # noqa: E402
+from reports.services.snapshots import snapshots_rebuild  # noqa: E402
 from sites.models import DailyTally, Site, TallyImport  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
+from campaign.admin_mixins import ProtectedSummaryMixin
 from campaign.models import (
     Building,
     BuildingCount,
@@ -19,7 +20,6 @@ from campaign.models import (
 )
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
-from sites.admin import ProtectedSummaryMixin
 
 
 @admin.register(District)

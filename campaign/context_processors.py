@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from campaign.selectors import may_review_quality, staff_scope_for
-from sites.plans import can_plan
-from sites.selectors import can_enter_tallies
+from sites.selectors.plans import can_plan
+from sites.selectors.tallies import can_enter_tallies
 
 
 def navigation(request: HttpRequest) -> dict:

@@ -9,39 +9,16 @@ from django.utils.translation import gettext as _
 
 from campaign.clock import today
 from campaign.forms import BuildingCountForm, BuildingForm, add_service_errors
-from campaign.models import StaffScope
 from campaign.selectors import (
     buildings_visible_to,
     buildings_with_coverage,
-    campaign_day,
     can_record_buildings,
     committees_visible_to,
     golden_shield_by_committee,
     golden_shield_threshold,
     staff_scope_for,
-    subdistrict_overview,
 )
 from campaign.services import building_count_record, building_create, building_update
-from sites.selectors import sites_visible_to
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The user's scope and the pages they may use."""
-    scope = staff_scope_for(request.user)
-    narrow = scope is not None and scope.role in (
-        StaffScope.Role.SUBDISTRICT_STAFF,
-        StaffScope.Role.COMMITTEE_STAFF,
-    )
-    return render(
-        request,
-        "campaign/home.html",
-        {
-            "scope": scope,
-            "campaign_day": campaign_day(on=today()),
-            "subdistricts": subdistrict_overview(scope),
-            "sites": sites_visible_to(scope).order_by("kind", "code") if narrow else None,
-        },
-    )
 
 
 @login_not_required

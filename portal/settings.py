@@ -51,6 +51,7 @@ LOCAL_APPS = [
     "sites",
     "reports",
     "audit",
+    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -202,11 +203,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Beat: the schedule lives here, in code (crontab.guru: "0 1 * * *" is 01:00 every night).
 CELERY_BEAT_SCHEDULE = {
     "rebuild-yesterday-and-today": {
-        "task": "reports.tasks.rebuild_recent_days",
+        "task": "reports.tasks.snapshots_rebuild",
         "schedule": crontab(hour=1, minute=0),
     },
     "sweep-stale-dates": {
-        "task": "reports.tasks.sweep_stale_dates",
+        "task": "reports.tasks.snapshots_rebuild_stale",
         "schedule": 300.0,
     },
 }

@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from campaign import views as campaign_views
+from reports.views import home
 
 urlpatterns = [
-    path("", campaign_views.home, name="home"),
+    path("", home.home, name="home"),
     path("health/", campaign_views.health, name="health"),
     path("", include("sites.urls")),
     path("", include("reports.urls")),

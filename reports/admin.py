@@ -6,8 +6,8 @@ from django.contrib import admin
 
 from campaign.models import StaffScope
 from campaign.selectors import staff_scope_for
-from reports.milestones import milestone_notes_delete
 from reports.models import Bulletin, MilestoneNote
+from reports.services.milestones import milestone_notes_delete
 
 
 def _may_delete(request) -> bool:

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: an ISO date in, a service call out. All are idempotent."""
+"""Thin Celery tasks, each named after the service it calls. All are idempotent."""
 
 import logging
 from datetime import timedelta
@@ -8,7 +8,7 @@ from django.db import DatabaseError
 
 from audit.models import SnapshotBuild
 from campaign.clock import today
-from reports.services import snapshots_rebuild, snapshots_rebuild_stale
+from reports.services import snapshots
 
 logger = logging.getLogger(__name__)
 RETRY = {
@@ -30,23 +30,19 @@ def _ran_by(task) -> dict:
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, **RETRY)
-def rebuild_snapshots(self, start: str) -> None:
-    """After a tally change of ``start`` (ISO date): rebuild from the earliest stale date.
+def snapshots_rebuild_stale(self, start: str | None = None) -> None:
+    """Rebuild from the earliest stale date: after a tally change of ``start`` (ISO date),
+    and every few minutes from beat for any date whose requested rebuild never ran.
 
     Coalesced: the stale marks are the work list, so when an earlier run of a burst has
     already covered this change there is nothing left to do.
     """
-    logger.info("Rebuilding snapshots after a change of %s", start)
-    snapshots_rebuild_stale(**_ran_by(self))
+    if start:
+        logger.info("Rebuilding snapshots after a change of %s", start)
+    snapshots.snapshots_rebuild_stale(**_ran_by(self))
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, **RETRY)
-def rebuild_recent_days(self) -> None:
+def snapshots_rebuild(self) -> None:
     """Nightly: yesterday and today, whatever happened during the day."""
-    snapshots_rebuild(start=today() - timedelta(days=1), **_ran_by(self))
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, **RETRY)
-def sweep_stale_dates(self) -> None:
-    """Every few minutes: rebuild any date whose requested rebuild never ran."""
-    snapshots_rebuild_stale(**_ran_by(self))
+    snapshots.snapshots_rebuild(start=today() - timedelta(days=1), **_ran_by(self))

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from reports import bulletin_views, quality_views, views
+from reports.views import bulletins as bulletin_views
+from reports.views import quality as quality_views
+from reports.views import ranking as views
 
 app_name = "reports"
 urlpatterns = [

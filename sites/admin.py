@@ -1,38 +1,31 @@
-from collections import Counter
+from datetime import date, timedelta
 
 from django.contrib import admin
-from django.contrib.admin.utils import NestedObjects
-from django.db import router
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.shortcuts import redirect
-from django.utils.text import capfirst
-from django.utils.translation import gettext as _
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin_mixins import AuditedExportMixin, AuditedImportMixin, HistoryRevertGuardMixin
+from audit.admin_mixins import (
+    AuditedExportMixin,
+    AuditedImportMixin,
+    HistoryRevertGuardMixin,
+    ReadOnlyAuditAdmin,
+    detail_value_labels_register,
+)
+from campaign.admin_mixins import ProtectedSummaryMixin
+from campaign.clock import today
+from campaign.models import StaffScope, Subdistrict
 from campaign.uploads import TranscodingImportMixin
-from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyImport
+from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyChange, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
 
-
-class ProtectedSummaryMixin:
-    """A row that others protect (a site's or committee's tallies, the tallies a user
-    entered) cannot be deleted. Django's delete page would name every protecting row, and
-    each name reads its site and committee: one query per row, thousands for a city site.
-    Say how many of each kind instead; rows nothing protects are deleted as usual."""
-
-    def get_deleted_objects(self, objs, request):
-        collector = NestedObjects(using=router.db_for_write(self.model))
-        collector.collect(objs)
-        if not collector.protected:
-            return super().get_deleted_objects(objs, request)
-        counts = Counter(type(row) for row in collector.protected)
-        protected = [
-            _("%(objects)s: %(count)s")
-            % {"objects": capfirst(model._meta.verbose_name_plural), "count": f"{count:,}"}
-            for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.label)
-        ]
-        return [], {}, set(), protected
+# The audit shows a tally import event's outcome with the import's own labels.
+detail_value_labels_register("outcome", TallyImport.Status.choices)
 
 
 @admin.register(Site)
@@ -131,7 +124,7 @@ class TallyImportAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyHistoryAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
-    """Plans and visits are written through ``sites.plans`` (the plan grid and the visit
+    """Plans and visits are written through ``sites.services.plans`` (the plan grid and the visit
     page), so the admin shows them and their history without editing them."""
 
     def has_add_permission(self, request):
@@ -160,3 +153,173 @@ class MobileVisitAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ["site", "committee", "entered_by"]
     search_fields = ["site__name", "committee__name", "compound", "note"]
     date_hierarchy = "date"
+
+
+# --- tally changes: read in the admin with the audit, written only by the tally services
+
+
+class SubdistrictFilter(admin.SimpleListFilter):
+    title = gettext_lazy("subdistrict")
+    parameter_name = "subdistrict"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in Subdistrict.objects.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(site__subdistrict_id=self.value())
+        return queryset
+
+
+class SiteFilter(admin.SimpleListFilter):
+    """The sites of the chosen subdistrict (a city has too many to list at once)."""
+
+    title = gettext_lazy("site")
+    parameter_name = "site"
+
+    def lookups(self, request, model_admin):
+        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
+        if not subdistrict:
+            return []
+        sites = Site.objects.filter(subdistrict_id=subdistrict).values_list("pk", "name")
+        return [(str(pk), name) for pk, name in sites]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(site_id=self.value())
+        return queryset
+
+
+class UserFilter(admin.SimpleListFilter):
+    """Accounts: with a subdistrict chosen, the ones working there and the administrators."""
+
+    title = gettext_lazy("changed by")
+    parameter_name = "user"
+
+    def lookups(self, request, model_admin):
+        users = get_user_model().objects.order_by("username")
+        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
+        if subdistrict:
+            users = users.filter(
+                Q(staff_scope__subdistrict_id=subdistrict)
+                | Q(staff_scope__committee__subdistrict_id=subdistrict)
+                | Q(staff_scope__role=StaffScope.Role.ADMINISTRATOR)
+                | Q(is_superuser=True)
+            ).distinct()
+        return [(str(pk), name) for pk, name in users.values_list("pk", "username")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(history_user_id=self.value())
+        return queryset
+
+
+class ChangedOnFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = gettext("changed at")
+
+
+class ChangeKindFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = gettext("kind of change")
+
+
+class TallyDayFilter(admin.SimpleListFilter):
+    """The vaccination day a change is for: the campaign's last two weeks up to today."""
+
+    title = gettext_lazy("day of the doses")
+    parameter_name = "day"
+
+    def lookups(self, request, model_admin):
+        days = [today() - timedelta(days=n) for n in range(14)]
+        return [(day.isoformat(), date_format(day, "Y-m-d")) for day in days]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            try:
+                return queryset.filter(date=date.fromisoformat(self.value()))
+            except ValueError:
+                return queryset.none()
+        return queryset
+
+
+@admin.register(TallyChange)
+class TallyChangeAdmin(ReadOnlyAuditAdmin):
+    """Every change of a tally, from its history: who, when, old → new, source, reason."""
+
+    list_display = [
+        "changed_at",
+        "changed_by",
+        "change",
+        "source",
+        "date",
+        "site",
+        "committee",
+        "dose_kind",
+        "reason",
+        "kind_of_change",
+    ]
+    list_display_links = ["changed_at"]
+    list_filter = [
+        ("history_date", ChangedOnFilter),
+        "source",
+        ("history_type", ChangeKindFilter),
+        "dose_kind",
+        TallyDayFilter,
+        SubdistrictFilter,
+        SiteFilter,
+        UserFilter,
+    ]
+    list_select_related = ["history_user", "site", "committee"]
+    search_fields = [
+        "site__code",
+        "site__name",
+        "committee__code",
+        "committee__name",
+        "history_user__username",
+        "history_change_reason",
+    ]
+    date_hierarchy = "history_date"
+    ordering = ["-history_date", "-history_id"]
+    fields = [
+        "changed_at",
+        "changed_by",
+        "change",
+        "source",
+        "reason",
+        "kind_of_change",
+        "date",
+        "site",
+        "committee",
+        "dose_kind",
+        "count",
+        "previous_count",
+        "version",
+        "entered_by",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(description=gettext_lazy("changed at"), ordering="history_date")
+    def changed_at(self, row: TallyChange):
+        return row.history_date
+
+    @admin.display(description=gettext_lazy("changed by"), ordering="history_user__username")
+    def changed_by(self, row: TallyChange):
+        return row.history_user
+
+    @admin.display(description=gettext_lazy("old → new"))
+    def change(self, row: TallyChange) -> str:
+        before = gettext("not reported") if row.previous_count is None else row.previous_count
+        return format_html("{} → {}", before, row.count)
+
+    @admin.display(description=gettext_lazy("reason"))
+    def reason(self, row: TallyChange) -> str:
+        return row.history_change_reason or ""
+
+    @admin.display(description=gettext_lazy("kind of change"))
+    def kind_of_change(self, row: TallyChange) -> str:
+        return row.get_history_type_display()

@@ -1,7 +1,7 @@
 """The entry grid: one site, one date, committees (plus non-residents) × dose kinds.
 
 The form only turns typed text into numbers and names the cell that is wrong; the rules
-of what may be saved are in ``sites.services.record_tallies``.
+of what may be saved are in ``sites.services.tallies.record_tallies``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from campaign.models import Committee
 from sites.counts import parse_count
 from sites.models import DailyTally, Site
-from sites.services import TallyCell
+from sites.services.tallies import TallyCell
 
 DOSE_KINDS = list(DailyTally.DoseKind)
 NON_RESIDENT = "nr"

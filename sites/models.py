@@ -242,7 +242,7 @@ class TallyImport(models.Model):
 
 class SitePlan(TimeStampedModel):
     """The doses a site plans to give on one day (the seed's "每日接种计划"), entered by
-    subdistrict staff through ``sites.plans.site_plans_set``. One plan per site and day.
+    subdistrict staff through ``sites.services.plans.site_plans_set``. One plan per site and day.
 
     Plan vs actual compares it with the day's tallies: variance = actual − plan,
     variance % = variance ÷ plan.
@@ -288,7 +288,7 @@ class SitePlan(TimeStampedModel):
 class MobileVisit(TimeStampedModel):
     """A mobile team's (or vaccination bus's) visit: which day it went to which committee
     and/or compound, with the doses given there if known. Recorded through
-    ``sites.plans.mobile_visit_record``; the site must be of kind mobile."""
+    ``sites.services.plans.mobile_visit_record``; the site must be of kind mobile."""
 
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="visits", verbose_name=_("mobile team")
@@ -340,3 +340,13 @@ class MobileVisit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.site}: {self.compound or self.committee}"
+
+
+class TallyChange(DailyTally.history.model):
+    """A tally's history row, read in the audit: the same table, not a copy."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("tally change")
+        verbose_name_plural = _("tally changes")
+        ordering = ["-history_date", "-history_id"]

@@ -1,5 +1,5 @@
 """Forms of the plan grid and the mobile visit entry: they turn typed text into values and
-name the cell that is wrong; the rules are in ``sites.plans``."""
+name the cell that is wrong; the rules are in ``sites.services.plans``."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from campaign.models import Committee
 from sites.counts import parse_count
 from sites.models import Site, SitePlan
-from sites.plans import PlanCell
-from sites.selectors import site_is_active
+from sites.selectors.tallies import site_is_active
+from sites.services.plans import PlanCell
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """What a column of a tally file means. Only normalisation lives here: header names in
 Chinese or English, dose names, dates and counts become typed values; the rules of what
-may be stored are in ``sites.services.record_tallies``."""
+may be stored are in ``sites.services.tallies.record_tallies``."""
 
 from __future__ import annotations
 

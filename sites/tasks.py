@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
-from sites.imports import tally_import_run
 from sites.models import TallyImport
+from sites.services import imports
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def import_tallies(import_id: int) -> None:
+def tally_import_run(import_id: int) -> None:
     """Run a confirmed import; a second delivery finds it no longer queued and stops."""
     log = TallyImport.objects.select_related("user").get(pk=import_id)
-    tally_import_run(log=log)
+    imports.tally_import_run(log=log)

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from sites import capacity_views, import_views, views
+from sites.views import capacity as capacity_views
+from sites.views import entry as views
+from sites.views import imports as import_views
 
 app_name = "sites"
 urlpatterns = [

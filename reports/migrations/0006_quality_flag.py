@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('campaign', '0004_campaign_outlier_rule'),
         ('reports', '0005_bulletin_published_by_name'),
-        ('sites', '0008_tally_import_warnings'),
+        ('sites', '0009_tally_import_warnings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,12 +8,14 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.models import AuditEvent, SnapshotBuild, TallyChange
+from audit.models import AuditEvent, SnapshotBuild
 from audit.services import audit_record, snapshot_build_record
+from sites.models import TallyChange
 from tests.factories import DailyTallyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +53,7 @@ def a_build(n=0):
         computed_at=now,
         tallies_changed_at=now - datetime.timedelta(minutes=1),
         trigger=SnapshotBuild.Trigger.EAGER,
-        job="reports.tasks.rebuild_snapshots",
+        job="reports.tasks.snapshots_rebuild_stale",
         task_id=f"task-{n}",
     )
 
@@ -63,10 +65,12 @@ def a_change(n=0):
 
 MAKERS = {"auditevent": an_event, "snapshotbuild": a_build, "tallychange": a_change}
 MODELS = list(MAKERS)
+# Tally changes are the tallies' history: their admin lives with the tallies, in sites.
+APPS = {"tallychange": "sites"}
 
 
 def url(model, view, *args):
-    return reverse(f"admin:audit_{model}_{view}", args=args)
+    return reverse(f"admin:{APPS.get(model, 'audit')}_{model}_{view}", args=args)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -104,7 +108,12 @@ def test_not_even_a_superuser_adds_changes_or_deletes_audit_rows(client, adminis
 def test_staff_holding_every_audit_permission_still_read_nothing(client, model):
     row = MAKERS[model]()
     staff = UserFactory(username="wanli_admin", is_staff=True)
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="audit"))
+    staff.user_permissions.set(
+        Permission.objects.filter(
+            Q(content_type__app_label="audit")
+            | Q(content_type__app_label="sites", content_type__model="tallychange")
+        )
+    )
     client.force_login(staff)
     for view, args in (("changelist", []), ("change", [row.pk]), ("add", [])):
         assert client.get(url(model, view, *args)).status_code == 403
@@ -137,7 +146,7 @@ def test_a_snapshot_build_reads_in_chinese(client, administrator):
     build = a_build()
     client.force_login(administrator)
     page = client.get(url("snapshotbuild", "changelist")).content.decode()
-    for text in ("进程内任务", "已生成", "reports.tasks.rebuild_snapshots", "task-0", "2.5"):
+    for text in ("进程内任务", "已生成", "reports.tasks.snapshots_rebuild_stale", "task-0", "2.5"):
         assert text in page
     detail = client.get(url("snapshotbuild", "change", build.pk)).content.decode()
     assert "所见最新计数变更" in detail

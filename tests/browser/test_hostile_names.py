@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from reports.services import snapshots_rebuild
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.browser.conftest import log_in
 from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory

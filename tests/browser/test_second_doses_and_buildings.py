@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from campaign.models import Building, BuildingCount
-from reports.services import snapshots_rebuild
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.browser.conftest import PHONE, log_in
 from tests.factories import CampaignFactory, SiteFactory

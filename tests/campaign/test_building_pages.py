@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from campaign.models import Building, BuildingCount
 from campaign.services import building_count_record
-from reports.services import snapshots_rebuild
+from reports.services.snapshots import snapshots_rebuild
 from tests.factories import (
     BuildingFactory,
     CampaignFactory,

@@ -5,7 +5,7 @@ default's settings (Celery eager, so every save also rebuilds the snapshots in-p
 
 - ``setup``: migrate, create the scene, print its ids as JSON;
 - ``service N ROUNDS``: writer N saves its site's cells ROUNDS times through
-  ``sites.services.record_tallies``;
+  ``sites.services.tallies.record_tallies``;
 - ``web N ROUNDS``: writer N saves its site's entry grid ROUNDS times through the web page
   (Django's handler, ATOMIC_REQUESTS, the view), as a clerk's browser does;
 - ``check``: print the tallies, snapshots and journal mode as JSON.
@@ -62,7 +62,7 @@ def write(mode: str, writer: int, rounds: int) -> int:
 
     from campaign.models import Committee
     from sites.models import Site
-    from sites.services import TallyCell, record_tallies
+    from sites.services.tallies import TallyCell, record_tallies
 
     user = get_user_model().objects.get(username="clerk")
     site = Site.objects.order_by("pk")[writer]

@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from portal.celery import app as celery_app
 from reports.models import CommitteeDay, StaleDate
-from reports.tasks import sweep_stale_dates
+from reports.tasks import snapshots_rebuild_stale
 from sites.models import DailyTally
 from tests.auth import log_in
 from tests.factories import CampaignFactory, SiteFactory
@@ -108,7 +108,7 @@ def test_with_redis_stopped_saves_and_logins_work_and_the_sweep_catches_up(
     assert first_cumulative(committee, YESTERDAY) == 40  # the old figures, marked updating
 
     own_broker.start()  # same port: the worker reconnects by itself
-    sweep_stale_dates.delay()  # what beat sends every 5 minutes
+    snapshots_rebuild_stale.delay()  # what beat sends every 5 minutes
     if not wait_for(lambda: not StaleDate.objects.exists(), seconds=90):
         pytest.fail("the sweep did not run after Redis came back:\n" + worker.log()[-3000:])
     assert first_cumulative(committee, YESTERDAY) == 60

@@ -24,8 +24,8 @@ from django.db import connection
 from campaign.models import Target
 from reports.builders import snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
-from reports.tasks import rebuild_snapshots as rebuild_snapshots_task
-from sites.services import TallyCell, record_tallies
+from reports.tasks import snapshots_rebuild_stale as snapshots_rebuild_stale_task
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import (
     CampaignFactory,
     CommitteeFactory,
@@ -163,7 +163,7 @@ def test_a_worker_process_killed_mid_rebuild_runs_the_task_again(
         pytest.fail("the killed rebuild did not run again:\n" + worker.log()[-3000:])
     log = worker.log()
     assert "signal 9 (SIGKILL)" in log
-    received = [line for line in log.splitlines() if "rebuild_snapshots[" in line]
+    received = [line for line in log.splitlines() if "snapshots_rebuild_stale[" in line]
     assert sum(line.endswith("received") for line in received) == 2, log  # run again
     assert sum(" succeeded in " in line for line in received) == 1, log
     assert ranking(YESTERDAY) == [(1000, 180, 1), (500, 80, 2)]
@@ -195,7 +195,7 @@ def test_a_whole_worker_killed_mid_rebuild_has_its_task_run_by_another(
     second = start_worker(broker, app=PAUSED_APP, env=env)
     if not wait_for(lambda: not StaleDate.objects.exists()):
         pytest.fail("no other worker ran the lost task:\n" + second.log()[-3000:])
-    assert "Task reports.tasks.rebuild_snapshots[" in second.log()
+    assert "Task reports.tasks.snapshots_rebuild_stale[" in second.log()
     assert ranking(YESTERDAY) == [(1000, 180, 1), (500, 80, 2)]
     assert snapshot() == clean_build(datetime.date(2021, 1, 8))
 
@@ -216,9 +216,9 @@ def test_a_rebuild_that_hits_its_time_limit_keeps_the_previous_snapshot(
     limit raises inside the task, which unwinds the transaction; the hard limit kills the
     pool process, when a long statement keeps the soft one from being raised."""
     soft, hard = limits
-    monkeypatch.setattr(rebuild_snapshots_task, "soft_time_limit", soft)
-    monkeypatch.setattr(rebuild_snapshots_task, "time_limit", hard)
-    monkeypatch.setattr(rebuild_snapshots_task, "_exec_options", None)  # Celery's cache
+    monkeypatch.setattr(snapshots_rebuild_stale_task, "soft_time_limit", soft)
+    monkeypatch.setattr(snapshots_rebuild_stale_task, "time_limit", hard)
+    monkeypatch.setattr(snapshots_rebuild_stale_task, "_exec_options", None)  # Celery's cache
     before = snapshot()
     worker = start_worker(
         broker,

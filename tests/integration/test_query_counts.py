@@ -30,16 +30,17 @@ from django.urls import get_resolver, reverse
 from campaign.models import Building, Committee, District, StaffScope, Subdistrict, Target
 from campaign.services import building_count_record, building_create
 from reports.builders import snapshots_build_date
-from reports.bulletins import bulletin_publish
-from reports.milestones import milestone_note_create
 from reports.models import Bulletin, StaleDate
-from reports.selectors import Area
-from reports.services import snapshots_rebuild, snapshots_rebuild_stale
-from reports.tasks import rebuild_recent_days, sweep_stale_dates
-from sites.imports import tally_import_check, tally_import_run
+from reports.selectors.ranking import Area
+from reports.services.bulletins import bulletin_publish
+from reports.services.milestones import milestone_note_create
+from reports.services.snapshots import snapshots_rebuild, snapshots_rebuild_stale
+from reports.tasks import snapshots_rebuild as snapshots_rebuild_task
+from reports.tasks import snapshots_rebuild_stale as snapshots_rebuild_stale_task
 from sites.models import DailyTally, Site, TallyImport
-from sites.plans import PlanCell, mobile_visit_record, site_plans_set
-from sites.services import TallyCell, record_tallies
+from sites.services.imports import tally_import_check, tally_import_run
+from sites.services.plans import PlanCell, mobile_visit_record, site_plans_set
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, StaffScopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -457,12 +458,12 @@ def _job_counts(client, world: World, size: Size) -> dict:
     counts = {
         "rebuild one date": _queries(lambda: snapshots_build_date(on=TODAY)),
         "rebuild from yesterday": _queries(lambda: snapshots_rebuild(start=DAYS[-2])),
-        "nightly task": _queries(rebuild_recent_days),
+        "nightly task": _queries(snapshots_rebuild_task),
     }
     StaleDate.objects.create(date=DAYS[-2], marked_at=datetime.datetime.now(datetime.UTC))
     counts["sweep"] = _queries(snapshots_rebuild_stale)
     StaleDate.objects.create(date=DAYS[-2], marked_at=datetime.datetime.now(datetime.UTC))
-    counts["sweep task"] = _queries(sweep_stale_dates)
+    counts["sweep task"] = _queries(snapshots_rebuild_stale_task)
     second_site = Site.objects.filter(subdistrict=site.subdistrict).exclude(pk=site.pk)
     counts["import of a small file"] = _queries(
         lambda: _import(staff, site, rows=3, count=100 + size.committees_per_subdistrict)

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from reports.models import CommitteeDay, StaleDate
-from reports.services import snapshots_rebuild_stale
+from reports.services.snapshots import snapshots_rebuild_stale
 from sites.models import DailyTally
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 from tests.integration.conftest import TODAY, needs_real_services, use_broker, wait_for
 

@@ -244,7 +244,7 @@ BULLETIN_ROLES = ["administrator", "district_leader", "subdistrict_staff", "comm
 
 @pytest.fixture
 def bulletin_matrix(settings, subdistrict, committee, administrator):
-    from reports.bulletins import bulletin_publish
+    from reports.services.bulletins import bulletin_publish
     from tests.factories import UserFactory
     from tests.reports.bulletin_scene import DAY, build_scene
 
@@ -410,7 +410,7 @@ def test_scope_matrix_for_capacity_plans_and_visits(
 def test_capacity_pages_answer_404_for_an_area_outside_the_scope(
     client, request, role, mobile_teams
 ):
-    from reports.selectors import Area
+    from reports.selectors.ranking import Area
 
     client.force_login(request.getfixturevalue(role))
     far = mobile_teams["far"].subdistrict

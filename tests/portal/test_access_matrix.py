@@ -31,11 +31,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign.models import Campaign, StaffScope
-from reports.bulletins import bulletin_publish
 from reports.models import QualityFlag
-from reports.services import snapshots_rebuild
-from sites.imports import tally_import_check
+from reports.services.bulletins import bulletin_publish
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally, TallyImport
+from sites.services.imports import tally_import_check
 from tests.factories import (
     BuildingFactory,
     CampaignFactory,

@@ -22,11 +22,11 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Campaign, StaffScope
-from reports.bulletins import bulletin_publish
-from reports.services import snapshots_rebuild
-from sites.imports import tally_import_check
+from reports.services.bulletins import bulletin_publish
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
-from sites.services import TallyCell, record_tallies
+from sites.services.imports import tally_import_check
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import (
     BuildingFactory,
     CampaignFactory,

@@ -17,7 +17,7 @@ achieved 1,390 (92.7%), 1 day left; 中浩云4月第一剂 400 first doses from 
 
 import datetime
 
-from reports.services import snapshots_rebuild
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import (
     CampaignFactory,

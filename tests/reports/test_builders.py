@@ -14,8 +14,8 @@ import pytest
 
 from reports.builders import snapshots_build_date, snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
-from reports.selectors import freshness
-from reports.services import snapshots_rebuild
+from reports.selectors.ranking import freshness
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import (
     CampaignFactory,

@@ -13,10 +13,12 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reports import bulletin_image
-from reports.bulletins import bulletin_figures, bulletin_publish, bulletin_sections
 from reports.models import Bulletin
-from reports.services import snapshots_rebuild
+from reports.presentation import bulletin_image
+from reports.presentation.bulletins import bulletin_sections
+from reports.selectors.bulletins import bulletin_figures
+from reports.services.bulletins import bulletin_publish
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import CampaignFactory, SiteFactory
 
@@ -96,7 +98,7 @@ def test_png_view_draws_the_residents(
         seen.append((sections.first_people, sections.full_course_people))
         return real(sections, **kwargs)
 
-    monkeypatch.setattr("reports.bulletin_views.bulletin_png", spy)
+    monkeypatch.setattr("reports.views.bulletins.bulletin_png", spy)
     client.force_login(subdistrict_staff)
     response = client.get(reverse("reports:bulletin_png", args=[bulletin.pk]))
     assert response.status_code == 200

@@ -10,11 +10,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
-from reports.bulletins import BulletinRejected, bulletin_figures, bulletin_publish
 from reports.models import Bulletin, StaleDate, SubdistrictDay
-from reports.services import snapshots_rebuild
+from reports.selectors.bulletins import bulletin_figures
+from reports.services.bulletins import BulletinRejected, bulletin_publish
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CommitteeFactory, StaffScopeFactory, UserFactory
 from tests.reports.bulletin_scene import DAY, DAY1, build_scene
 
@@ -604,8 +605,8 @@ def test_a_large_subdistrict_lists_are_cut_on_the_page(
 def test_a_large_subdistricts_png_is_cut_and_keeps_its_footer(
     client, crowded, subdistrict, subdistrict_staff
 ):
-    from reports.bulletin_image import MAX_HEIGHT, bulletin_png
-    from reports.bulletins import bulletin_sections
+    from reports.presentation.bulletin_image import MAX_HEIGHT, bulletin_png
+    from reports.presentation.bulletins import bulletin_sections
 
     publish(client, subdistrict_staff, subdistrict)
     bulletin = Bulletin.objects.get()
@@ -655,8 +656,8 @@ def test_the_footer_keeps_the_publishers_name_as_it_was(
 def test_restated_wording_says_when_and_where_the_current_figures_are(
     client, scene, subdistrict, subdistrict_staff, django_capture_on_commit_callbacks
 ):
-    from reports.bulletin_image import bulletin_png
-    from reports.bulletins import bulletin_sections
+    from reports.presentation.bulletin_image import bulletin_png
+    from reports.presentation.bulletins import bulletin_sections
 
     publish(client, subdistrict_staff, subdistrict)
     bulletin = Bulletin.objects.get()

@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reports import exports
-from reports.exports import neutralise, to_csv, to_xlsx
-from reports.services import snapshots_rebuild
-from sites.imports import check_file
+from reports.presentation.exports import neutralise, to_csv, to_xlsx
+from reports.selectors import exports
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from sites.resources import column_for
+from sites.services.imports import check_file
 from tests.factories import (
     CampaignFactory,
     CommitteeFactory,

@@ -7,10 +7,11 @@ import pytest
 from celery import current_app
 from django.conf import settings as django_settings
 
-from reports import builders, services
+from reports import builders
 from reports.models import CommitteeDay, StaleDate
-from reports.tasks import rebuild_snapshots, sweep_stale_dates
-from sites.services import TallyCell, record_tallies
+from reports.services import snapshots as services
+from reports.tasks import snapshots_rebuild_stale
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,20 +63,20 @@ def test_a_missed_rebuild_stays_marked_and_the_sweep_repairs_it(scene, monkeypat
     save(scene, 9)
     assert StaleDate.objects.filter(date=DAY).exists()
     assert not CommitteeDay.objects.exists()
-    sweep_stale_dates.delay()
+    snapshots_rebuild_stale.delay()
     assert CommitteeDay.objects.get(date=DAY).first_cumulative == 9
     assert not StaleDate.objects.exists()
 
 
 def test_a_rebuild_request_with_nothing_stale_does_nothing(scene):
-    rebuild_snapshots.delay(DAY.isoformat())
+    snapshots_rebuild_stale.delay(DAY.isoformat())
     assert not CommitteeDay.objects.exists()
 
 
 def test_beat_rebuilds_every_night_and_sweeps_every_five_minutes():
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     tasks = {entry["task"] for entry in schedule.values()}
-    assert tasks == {"reports.tasks.rebuild_recent_days", "reports.tasks.sweep_stale_dates"}
+    assert tasks == {"reports.tasks.snapshots_rebuild", "reports.tasks.snapshots_rebuild_stale"}
     assert tasks <= set(current_app.tasks)
     nightly = schedule["rebuild-yesterday-and-today"]["schedule"]
     assert (nightly.hour, nightly.minute) == ({1}, {0})

@@ -24,10 +24,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from reports.milestones import NoteRejected, milestone_note_create, milestones
 from reports.models import MilestoneNote
-from reports.selectors import Area
-from reports.services import snapshots_rebuild
+from reports.selectors.milestones import milestones
+from reports.selectors.ranking import Area
+from reports.services.milestones import NoteRejected, milestone_note_create
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import (
     CampaignFactory,
@@ -336,12 +337,7 @@ def test_leader_reads_the_timeline_of_the_district(client, campaign, district, d
 
 
 def test_demo_adds_its_timeline_notes_once(subdistrict, committee):
-    from campaign.demo import (
-        DEMO_TIMELINE_NOTES,
-        DemoSeedResult,
-        _ensure_timeline_notes,
-        _Ids,
-    )
+    from demo.seed import DEMO_TIMELINE_NOTES, DemoSeedResult, _ensure_timeline_notes, _Ids
     from tests.factories import UserFactory
 
     ids = _Ids(districts={}, subdistricts={"310107-WL": subdistrict.pk}, committees={}, sites={})

@@ -22,9 +22,9 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from reports.models import Bulletin, QualityFlag
-from reports.quality_selectors import reporting_rates
-from reports.quality_services import quality_flags_refresh
-from reports.services import snapshots_rebuild
+from reports.selectors.quality import reporting_rates
+from reports.services.quality import quality_flags_refresh
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import (
     CampaignFactory,

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from reports.services import snapshots_rebuild
+from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory, SubdistrictFactory
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from campaign.models import Committee
 from reports.models import CommitteeDay
-from reports.selectors import (
+from reports.selectors.ranking import (
     SecondDoseWindow,
     second_dose_committees,
     second_dose_schedule,

@@ -8,12 +8,13 @@ import pytest
 from django.core.management import call_command
 
 from audit.models import SnapshotBuild
-from reports import services
 from reports.models import CommitteeDay, StaleDate
-from reports.services import snapshots_rebuild
-from reports.tasks import rebuild_recent_days, rebuild_snapshots
+from reports.services import snapshots as services
+from reports.services.snapshots import snapshots_rebuild
+from reports.tasks import snapshots_rebuild as snapshots_rebuild_task
+from reports.tasks import snapshots_rebuild_stale as snapshots_rebuild_stale_task
 from sites.models import DailyTally
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CampaignFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,26 +64,26 @@ def test_the_rebuild_after_a_save_is_logged_as_an_in_process_task_with_its_id(
     with django_capture_on_commit_callbacks(execute=True):
         save(scene, 5)
     build = SnapshotBuild.objects.get()
-    assert (build.trigger, build.job) == ("eager", "reports.tasks.rebuild_snapshots")
+    assert (build.trigger, build.job) == ("eager", "reports.tasks.snapshots_rebuild_stale")
     assert len(build.task_id) == 36  # a Celery task id (a UUID)
     assert build.tallies_changed_at == DailyTally.history.get().history_date
 
 
 def test_a_task_on_a_worker_is_logged_with_its_task_id(scene):
     save(scene, 5)
-    rebuild_snapshots.push_request(id="5b4f7c1e-task", is_eager=False)
+    snapshots_rebuild_stale_task.push_request(id="5b4f7c1e-task", is_eager=False)
     try:
-        rebuild_snapshots(DAY.isoformat())
+        snapshots_rebuild_stale_task(DAY.isoformat())
     finally:
-        rebuild_snapshots.pop_request()
-    rebuild_recent_days.apply()
+        snapshots_rebuild_stale_task.pop_request()
+    snapshots_rebuild_task.apply()
     worker, nightly = SnapshotBuild.objects.order_by("pk")
     assert (worker.trigger, worker.job, worker.task_id) == (
         "task",
-        "reports.tasks.rebuild_snapshots",
+        "reports.tasks.snapshots_rebuild_stale",
         "5b4f7c1e-task",
     )
-    assert (nightly.trigger, nightly.job) == ("eager", "reports.tasks.rebuild_recent_days")
+    assert (nightly.trigger, nightly.job) == ("eager", "reports.tasks.snapshots_rebuild")
     assert (nightly.first_date, nightly.last_date) == (START, DAY)
 
 

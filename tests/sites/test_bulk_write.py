@@ -7,7 +7,7 @@ import pytest
 
 from sites.bulk import COPY_FROM
 from sites.models import DailyTally
-from sites.services import TallyCell, record_tallies
+from sites.services.tallies import TallyCell, record_tallies
 from tests.factories import CommitteeFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_large_write_stores_every_row_and_its_history(
     subdistrict, administrator, campaign_today, monkeypatch, reason
 ):
-    monkeypatch.setattr("reports.services._request_rebuild", lambda start: None)
+    monkeypatch.setattr("reports.services.snapshots._request_rebuild", lambda start: None)
     site = SiteFactory(subdistrict=subdistrict, active_from=datetime.date(2021, 6, 1))
     committees = [CommitteeFactory(subdistrict=subdistrict) for _ in range(30)]
     days = [datetime.date(2021, 6, 1) + datetime.timedelta(days=n) for n in range(20)]

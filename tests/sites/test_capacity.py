@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from sites.capacity import Period, grouped_rows, site_rows
 from sites.models import DailyTally, Site
+from sites.selectors.capacity import Period, grouped_rows, site_rows
 from tests.factories import (
     CommitteeFactory,
     DistrictFactory,

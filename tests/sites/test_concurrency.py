@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from sites import services
 from sites.models import DailyTally
-from sites.services import TallyCell, TallyConflicts, record_tallies
+from sites.services import tallies as services
+from sites.services.tallies import TallyCell, TallyConflicts, record_tallies
 from tests.factories import DailyTallyFactory, StaffScopeFactory, UserFactory
 from tests.sites.conftest import TODAY
 
@@ -17,7 +17,7 @@ from tests.sites.conftest import TODAY
 @pytest.fixture(autouse=True)
 def no_snapshot_rebuilds(monkeypatch):
     """The rebuild after commit is not under test here and would take seconds."""
-    monkeypatch.setattr("reports.services._request_rebuild", lambda start: None)
+    monkeypatch.setattr("reports.services.snapshots._request_rebuild", lambda start: None)
 
 
 pytestmark = [

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from sites.imports import tally_import_check, tally_import_run
 from sites.models import DailyTally, TallyImport
+from sites.services.imports import tally_import_check, tally_import_run
 from tests.sites.test_imports import ROWS, csv_file, import_file
 
 pytestmark = pytest.mark.django_db

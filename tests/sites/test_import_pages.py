@@ -53,7 +53,7 @@ def test_a_refused_file_lists_every_bad_row_with_its_line(clerk):
 def test_a_large_import_runs_as_a_job_and_reports_its_result(
     clerk, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("sites.imports.BACKGROUND_ROWS", 2)
+    monkeypatch.setattr("sites.services.imports.BACKGROUND_ROWS", 2)
     upload(clerk, csv_file(*ROWS))
     log = TallyImport.objects.get()
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -109,7 +109,7 @@ def test_the_preview_shows_each_change_with_its_old_value_and_the_new_rows(clerk
 
 
 def test_an_oversized_upload_is_refused_before_it_is_read(clerk, monkeypatch):
-    monkeypatch.setattr("sites.import_views.MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr("sites.views.imports.MAX_UPLOAD_BYTES", 10)
     page = upload(clerk, csv_file(*ROWS)).content.decode()
     assert "文件超过 20 MB" in page
     assert not TallyImport.objects.exists()

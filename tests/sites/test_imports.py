@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sites.imports import tally_import_check, tally_import_run
 from sites.models import DailyTally, TallyImport
+from sites.services.imports import tally_import_check, tally_import_run
 from tests.factories import (
     CommitteeFactory,
     DailyTallyFactory,
@@ -160,7 +160,7 @@ def test_a_missing_required_column_refuses_the_file(scene):
 
 
 def test_an_oversized_file_is_refused_before_parsing(scene, monkeypatch):
-    monkeypatch.setattr("sites.imports.MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr("sites.services.imports.MAX_UPLOAD_BYTES", 100)
     log = import_file(scene, csv_file(*ROWS))
     assert log.errors[0]["message"] == "文件超过 20 MB。"
     assert log.size > 100

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from campaign.models import Campaign
-from sites.imports import tally_import_check, tally_import_run
 from sites.models import DailyTally, TallyImport
-from sites.outliers import DEFAULT_RULE, OutlierRule
-from sites.services import TallyCell, UnusualFigures, record_tallies
+from sites.selectors.outliers import DEFAULT_RULE, OutlierRule
+from sites.services.imports import tally_import_check, tally_import_run
+from sites.services.tallies import TallyCell, UnusualFigures, record_tallies
 from tests.factories import SiteFactory
 from tests.sites.conftest import TODAY, YESTERDAY
 from tests.sites.test_imports import HEADER_ZH, csv_file

@@ -10,14 +10,8 @@ from django.urls import reverse
 
 from campaign.models import StaffScope
 from sites.models import MobileVisit, SitePlan
-from sites.plans import (
-    PlanCell,
-    PlanRejected,
-    mobile_visit_record,
-    plan_week,
-    plans_editable_from,
-    site_plans_set,
-)
+from sites.selectors.plans import plan_week, plans_editable_from
+from sites.services.plans import PlanCell, PlanRejected, mobile_visit_record, site_plans_set
 from tests.factories import (
     CommitteeFactory,
     MobileVisitFactory,

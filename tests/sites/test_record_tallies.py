@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from sites.models import DailyTally
-from sites.services import (
+from sites.services.tallies import (
     CapacityExceeded,
     TallyCell,
     TallyConflicts,

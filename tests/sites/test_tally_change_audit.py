@@ -10,8 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.models import TallyChange
-from sites.models import DailyTally
+from sites.models import DailyTally, TallyChange
 from tests.factories import DailyTallyFactory, SiteFactory, UserFactory
 from tests.sites.conftest import TODAY, YESTERDAY
 from tests.sites.test_imports import csv_file, import_file
@@ -89,7 +88,7 @@ def test_no_change_escapes_the_history(changes):
 
 
 def changelist(client, **params):
-    return client.get(reverse("admin:audit_tallychange_changelist"), params)
+    return client.get(reverse("admin:sites_tallychange_changelist"), params)
 
 
 def listed(response):
@@ -150,16 +149,16 @@ def test_the_change_list_costs_the_same_queries_for_5_or_40_changes(
 def test_nobody_adds_changes_or_deletes_a_tally_change(client, changes, administrator):
     client.force_login(administrator)
     change = TallyChange.objects.order_by("history_id").first()
-    url = reverse("admin:audit_tallychange_change", args=[change.pk])
+    url = reverse("admin:sites_tallychange_change", args=[change.pk])
     detail = client.get(url)
     assert detail.status_code == 200
     assert 'name="_save"' not in detail.content.decode()
     assert client.post(url, {"count": "999"}).status_code == 403
-    delete = reverse("admin:audit_tallychange_delete", args=[change.pk])
+    delete = reverse("admin:sites_tallychange_delete", args=[change.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
-    assert client.get(reverse("admin:audit_tallychange_add")).status_code == 403
+    assert client.get(reverse("admin:sites_tallychange_add")).status_code == 403
     client.post(
-        reverse("admin:audit_tallychange_changelist"),
+        reverse("admin:sites_tallychange_changelist"),
         {"action": "delete_selected", "_selected_action": [change.pk], "post": "yes"},
     )
     change.refresh_from_db()

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.models import SnapshotBuild
 from campaign.models import Campaign
-from reports.services import snapshots_rebuild
+from reports.services.snapshots import snapshots_rebuild
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from sites.imports import tally_import_check, tally_import_run
 from sites.models import TallyImport
+from sites.services.imports import tally_import_check, tally_import_run
 
 
 class Command(BaseCommand):

@@ -1,0 +1,110 @@
+"""Publishing a bulletin: the day's figures frozen into a row, and an audit event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from campaign.clock import today
+from campaign.models import Subdistrict
+from campaign.selectors import staff_scope_for
+from reports.models import Bulletin, StaleDate
+from reports.selectors.bulletins import bulletin_figures, subdistricts_publishable_by
+
+
+class BulletinRejected(Exception):
+    """Nothing was published; the message says why, in the user's language."""
+
+
+# Publishing ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bulletin_publish(
+    *,
+    user: AbstractBaseUser,
+    subdistrict: Subdistrict,
+    on: date,
+    unreported_confirmed: bool = False,
+) -> Bulletin:
+    """Freeze the day's figures of ``subdistrict`` as its bulletin for ``on``.
+
+    ``PermissionDenied`` outside the user's scope (leaders publish nothing);
+    ``BulletinRejected`` for a future day, a day without figures, figures still being
+    updated, a day already published, or sites open that day that have not reported,
+    unless the publisher confirms (``unreported_confirmed``) that the day is in anyway.
+    """
+    scope = staff_scope_for(user)
+    if not subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists():
+        raise PermissionDenied(_("You may not publish bulletins for this subdistrict."))
+    shown = date_format(on, "Y-m-d")
+    if on > today():
+        raise BulletinRejected(
+            _("%(date)s is still to come; it cannot be published yet.") % {"date": shown}
+        )
+    if Bulletin.objects.filter(subdistrict=subdistrict, date=on).exists():
+        raise BulletinRejected(
+            _("The bulletin of %(date)s has already been published.") % {"date": shown}
+        )
+    if StaleDate.objects.filter(date__lte=on).exists():
+        raise BulletinRejected(
+            _("The figures of %(date)s are being updated; publish again in a minute.")
+            % {"date": shown}
+        )
+    figures = bulletin_figures(subdistrict=subdistrict, on=on)
+    if figures is None:
+        raise BulletinRejected(_("There are no figures for %(date)s yet.") % {"date": shown})
+    unreported = figures["totals"]["sites_unreported"]
+    if unreported and not unreported_confirmed:
+        raise BulletinRejected(
+            ngettext(
+                "%(count)d site open on %(date)s has not reported yet. Wait for it, or "
+                'tick "publish anyway" if it will not report.',
+                "%(count)d sites open on %(date)s have not reported yet. Wait for them, or "
+                'tick "publish anyway" if they will not report.',
+                unreported,
+            )
+            % {"count": unreported, "date": shown}
+        )
+    bulletin = Bulletin(
+        subdistrict=subdistrict,
+        date=on,
+        published_by=user,
+        published_by_name=user.get_full_name() or user.get_username(),
+        published_at=timezone.now(),
+        data_as_of=datetime.fromisoformat(figures["computed_at"]),
+        figures=figures,
+    )
+    try:
+        bulletin.full_clean()
+    except ValidationError as error:
+        raise BulletinRejected(" ".join(error.messages)) from error
+    try:
+        with transaction.atomic():
+            bulletin.save()
+    except IntegrityError as error:  # published by somebody else at the same moment
+        raise BulletinRejected(
+            _("The bulletin of %(date)s has already been published.") % {"date": shown}
+        ) from error
+    audit_record(
+        kind=AuditEvent.Kind.PUBLISHED,
+        user=user,
+        detail={
+            "bulletin_id": bulletin.pk,
+            "area": "subdistrict",
+            "code": subdistrict.code,
+            "name": subdistrict.name,
+            "date": on.isoformat(),
+            "data_as_of": figures["computed_at"],
+        },
+    )
+    return bulletin

@@ -1,0 +1,102 @@
+"""The timeline's writes: notes that staff add to it and remove from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from campaign.clock import today
+from campaign.models import Campaign, District, Subdistrict
+from campaign.selectors import staff_scope_for, subdistricts_visible_to
+from reports.models import (
+    MilestoneNote,
+)
+from reports.selectors.milestones import note_areas_writable_by
+from reports.selectors.ranking import Area
+
+
+class NoteRejected(Exception):
+    """Nothing was saved; ``messages`` say why, in the user's language."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@transaction.atomic
+def milestone_note_create(
+    *, user: AbstractBaseUser, area: Area, on: date, text: str
+) -> MilestoneNote:
+    """Add a note to the timeline of ``area`` (a subdistrict or a district).
+
+    ``PermissionDenied`` outside the user's scope; ``NoteRejected`` for an empty or too
+    long text or a day in the future or outside the campaign.
+    """
+    scope = staff_scope_for(user)
+    visible = subdistricts_visible_to(scope)
+    in_scope = (
+        visible.filter(pk=area.obj.pk)
+        if area.kind == "subdistrict"
+        else visible.filter(district=area.obj)
+    ).exists()
+    if not in_scope or not note_areas_writable_by(scope, area):
+        raise PermissionDenied(_("You may not add notes to this timeline."))
+    shown = date_format(on, "Y-m-d")
+    messages = []
+    if on > today():
+        messages.append(_("%(date)s is in the future.") % {"date": shown})
+    elif not Campaign.objects.filter(start_date__lte=on, end_date__gte=on).exists():
+        messages.append(_("%(date)s is outside the campaign.") % {"date": shown})
+    note = MilestoneNote(
+        district=area.obj if isinstance(area.obj, District) else None,
+        subdistrict=area.obj if isinstance(area.obj, Subdistrict) else None,
+        date=on,
+        text=" ".join(text.split()),
+        written_by=user,
+    )
+    try:
+        note.full_clean()
+    except ValidationError as error:
+        messages += error.messages
+    if messages:
+        raise NoteRejected(messages)
+    note.save()
+    audit_record(kind=AuditEvent.Kind.NOTE_ADDED, user=user, detail=_note_detail(note))
+    return note
+
+
+@transaction.atomic
+def milestone_notes_delete(*, user: AbstractBaseUser, notes: Iterable[MilestoneNote]) -> int:
+    """Remove wrong notes (the admin's delete, for administrators). The removal is one
+    event of the audit trail listing every note with its text, so the timeline's past
+    stays known; pass the notes with their areas (``select_related``)."""
+    notes = list(notes)
+    if not notes:
+        return 0
+    audit_record(
+        kind=AuditEvent.Kind.NOTE_DELETED,
+        user=user,
+        detail={"notes": [_note_detail(note) for note in notes]},
+    )
+    MilestoneNote.objects.filter(pk__in=[note.pk for note in notes]).delete()
+    return len(notes)
+
+
+def _note_detail(note: MilestoneNote) -> dict:
+    area = note.subdistrict or note.district
+    return {
+        "note_id": note.pk,
+        "area": "subdistrict" if note.subdistrict_id else "district",
+        "code": area.code,
+        "name": area.name,
+        "date": note.date.isoformat(),
+        "text": note.text,
+    }

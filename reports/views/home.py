@@ -1,0 +1,32 @@
+"""The home page: the user's scope, the campaign day and the pages they may use.
+
+It reads the campaign's overview and the sites in scope, so it lives in reports, above
+both apps (campaign imports nothing from sites).
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from campaign.clock import today
+from campaign.models import StaffScope
+from campaign.selectors import campaign_day, staff_scope_for, subdistrict_overview
+from sites.selectors.tallies import sites_visible_to
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's scope and the pages they may use."""
+    scope = staff_scope_for(request.user)
+    narrow = scope is not None and scope.role in (
+        StaffScope.Role.SUBDISTRICT_STAFF,
+        StaffScope.Role.COMMITTEE_STAFF,
+    )
+    return render(
+        request,
+        "reports/home.html",
+        {
+            "scope": scope,
+            "campaign_day": campaign_day(on=today()),
+            "subdistricts": subdistrict_overview(scope),
+            "sites": sites_visible_to(scope).order_by("kind", "code") if narrow else None,
+        },
+    )

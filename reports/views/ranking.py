@@ -1,0 +1,449 @@
+"""Dashboards: ranking, target progress, committee detail, and their exports.
+
+The dashboards read snapshots only; the tally export reads the tallies themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from campaign.clock import today
+from campaign.models import Committee, StaffScope, Subdistrict
+from campaign.selectors import (
+    campaign_day,
+    committees_visible_to,
+    golden_shield_summary,
+    staff_scope_for,
+)
+from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
+from reports.selectors.exports import ranking_export, tally_export, target_export
+from reports.selectors.quality import MarkedRows, committee_marks, quality_flags_stamp
+from reports.selectors.ranking import (
+    RANKING_METRICS,
+    SECOND_DOSE_DAYS_AHEAD,
+    SECOND_DOSE_SORTS,
+    Area,
+    area_committees,
+    committee_ranking,
+    committee_series,
+    freshness,
+    latest_snapshot_date,
+    ranking_areas,
+    second_dose_committees,
+    second_dose_schedule,
+    second_dose_subdistricts,
+    second_dose_weeks,
+    second_dose_window,
+    target_series,
+    targets_in_scope,
+)
+from sites.selectors.tallies import sites_visible_to
+
+
+def _date_param(request: HttpRequest) -> date:
+    """The date asked for, else the latest day with snapshots (today while it runs)."""
+    try:
+        asked = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else None
+    except ValueError as error:
+        raise Http404 from error
+    return asked or latest_snapshot_date(today()) or today()
+
+
+METRIC_LABELS = {
+    "first_coverage": gettext_lazy("first-dose coverage"),
+    "full_course_coverage": gettext_lazy("full-course coverage"),
+    "doses_today": gettext_lazy("doses today"),
+    "target_percent": gettext_lazy("target completion"),
+}
+CHART_ROWS = 20  # a phone shows the top of the ranking; the table has every committee
+
+
+def _chart_value(row, metric: str) -> float:
+    value = row.metric_value or 0
+    return round(100 * value, 2) if metric.endswith("coverage") else round(value, 1)
+
+
+def areas_and_asked(request: HttpRequest, asked: str | None) -> tuple[list[Area], Area]:
+    """The areas the user may read and the one ``asked`` for (their first without one);
+    an area outside the scope answers 404, like any other object outside it."""
+    areas = ranking_areas(staff_scope_for(request.user))
+    if not areas:
+        raise Http404
+    area = next((a for a in areas if a.key == asked), None) if asked else areas[0]
+    if area is None:
+        raise Http404
+    return areas, area
+
+
+def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
+    """The areas the user may rank and the area, metric and date asked for. Without an
+    area the user's first is shown; an area outside the scope answers 404, like any other
+    object outside it; an unknown metric falls back to the official one."""
+    areas, area = areas_and_asked(request, request.GET.get("area"))
+    metric = request.GET.get("sort", "first_coverage")
+    if metric not in RANKING_METRICS:
+        metric = "first_coverage"
+    return areas, area, metric, _date_param(request)
+
+
+# The ranking table is the page's weight (a district of 1,350 committees renders some
+# 600 KB of HTML in about 0.3 s), and it changes only when the snapshot is rebuilt. So the
+# template keeps the rendered table in Django's cache ({% cache %}), keyed by everything it
+# shows: the area, the metric, the date, the snapshot's computed_at, the language and which
+# committees may be opened. The rows are a lazy queryset and the chart a callable, so on a
+# cache hit neither is computed. A rebuild gives a new computed_at and so a new key; the
+# timeout bounds how long a renamed committee keeps its old name.
+RANKING_TABLE_SECONDS = 300
+
+
+def ranking(request: HttpRequest) -> HttpResponse:
+    areas, area, metric, on = _ranking_params(request)
+    scope = staff_scope_for(request.user)
+    # Run only if the table is rendered; each row carries the marks of its open flags.
+    in_area = (
+        Q(committee__subdistrict=area.obj)
+        if area.kind == "subdistrict"
+        else Q(committee__subdistrict__district=area.obj)
+    )
+    rows = MarkedRows(
+        committee_ranking(area, on=on, metric=metric), lambda: committee_marks(in_area)
+    )
+
+    def chart() -> dict:
+        top = list(rows[:CHART_ROWS])
+        return {
+            "names": [row.committee.name for row in top],
+            "values": [_chart_value(row, metric) for row in top],
+            "percent": metric != "doses_today",
+            "label": str(METRIC_LABELS[metric]),
+        }
+
+    # Committee staff may open their own committee's page only.
+    openable = (
+        {scope.committee_id}
+        if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
+        else None
+    )
+    fresh = freshness(on)
+    return render(
+        request,
+        "reports/ranking.html",
+        {
+            "areas": areas,
+            "area": area,
+            "metric": metric,
+            "on": on,
+            "rows": rows,
+            "openable": openable,
+            "chart": chart,
+            "table_seconds": RANKING_TABLE_SECONDS,
+            "flags_stamp": quality_flags_stamp(
+                Subdistrict.objects.filter(pk__in=[s.pk for s in _area_subdistricts(areas, area)])
+            ),
+            "table_openable": ",".join(map(str, sorted(openable))) if openable else "all",
+            "freshness": fresh,
+            "campaign_day": campaign_day(on=on),
+            "export_query": urlencode({"area": area.key, "sort": metric, "date": on.isoformat()}),
+            "golden_shield": golden_shield_summary(_area_subdistricts(areas, area), on=on),
+        },
+    )
+
+
+def _area_subdistricts(areas: list[Area], area: Area) -> list:
+    """The subdistricts of the area shown, from the areas the user may rank."""
+    if area.kind == "subdistrict":
+        return [area.obj]
+    return [a.obj for a in areas if a.kind == "subdistrict" and a.obj.district_id == area.obj.pk]
+
+
+def targets(request: HttpRequest) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    if scope is None:
+        raise Http404
+    on = _date_param(request)
+    visible = targets_in_scope(scope, on=on)
+    asked = request.GET.get("target", "").strip()
+    if asked:
+        if not asked.isdigit():
+            raise Http404
+        # A target outside the scope answers 404; one not started by ``on`` too.
+        chosen = get_object_or_404(visible, pk=asked)
+    else:
+        chosen = visible.first()
+    series = target_series(chosen, on=on) if chosen else []
+    return render(
+        request,
+        "reports/targets.html",
+        {
+            "targets": visible,
+            "chosen": chosen,
+            "chart": {
+                "dates": [row["date"].isoformat() for row in series],
+                "achieved": [row["achieved"] for row in series],
+                "target": chosen.value if chosen else None,
+                "labels": {"achieved": _("achieved"), "target": _("target")},
+            },
+            "on": on,
+            "freshness": freshness(on),
+            "campaign_day": campaign_day(on=on),
+        },
+    )
+
+
+def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
+    on = _date_param(request)
+    series = committee_series(committee.pk, on=on)
+    marks = committee_marks(Q(committee=committee))
+    return render(
+        request,
+        "reports/committee.html",
+        {
+            "committee": committee,
+            "latest": series[-1] if series else None,
+            "rows": list(reversed(series[-14:])),
+            "chart": {
+                "dates": [row["date"].isoformat() for row in series],
+                "daily": [row["doses_today"] for row in series],
+                "first": [round(row["first_percent"], 2) for row in series],
+                "full_course": [round(row["full_course_percent"], 2) for row in series],
+                "labels": {
+                    "daily": _("doses that day"),
+                    "first": _("first-dose coverage"),
+                    "full_course": _("full-course coverage"),
+                },
+            },
+            "on": on,
+            "freshness": freshness(on),
+            "mark": marks.get(committee.pk),
+        },
+    )
+
+
+# Exports: the same figures as files. ?format=csv (the default) or ?format=xlsx.
+
+EXPORT_FORMATS: dict[str, tuple[str, Callable[[Table, str], bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", lambda table, _name: to_csv(table.headers, table.rows)),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        lambda table, name: to_xlsx(table.headers, table.rows, sheet_title=name),
+    ),
+}
+
+
+def _export_format(request: HttpRequest) -> str:
+    kind = request.GET.get("format") or "csv"
+    if kind not in EXPORT_FORMATS:
+        raise Http404
+    return kind
+
+
+def _download(request: HttpRequest, table: Table, *, kind: str, stem: str) -> HttpResponse:
+    """The file as an attachment named ``<stem>.<kind>``; the sheet is named after the
+    stem's first word (tallies, ranking, targets). Every export is in the audit trail."""
+    content_type, write = EXPORT_FORMATS[kind]
+    response = HttpResponse(write(table, stem.split("-")[0]), content_type=content_type)
+    audit_record(
+        kind=AuditEvent.Kind.EXPORT,
+        request=request,
+        status=response.status_code,
+        detail={"file": f"{stem}.{kind}", "rows": len(table.rows)},
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{stem}.{kind}"
+    )
+    return response
+
+
+def _ascii(text: str, *, fallback: str) -> str:
+    """A piece of a file name every browser and mail client keeps as it is."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or fallback
+
+
+def _export_error(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "reports/export_error.html", {"message": message}, status=400)
+
+
+def _period_params(request: HttpRequest) -> tuple[date, date]:
+    """?from=&to= as YYYY-MM-DD; by default the last 7 days up to today. Raises ValueError
+    with a message for the user."""
+    dates = {}
+    for name in ("from", "to"):
+        value = request.GET.get(name, "").strip()
+        try:
+            dates[name] = date.fromisoformat(value) if value else None
+        except ValueError as error:
+            raise ValueError(
+                _("%(value)s is not a date: write it as YYYY-MM-DD, e.g. 2021-06-30.")
+                % {"value": value}
+            ) from error
+    end = dates["to"] or today()
+    start = dates["from"] or end - timedelta(days=6)
+    if start > end:
+        raise ValueError(_("The start date must not be after the end date."))
+    return start, end
+
+
+def export_tallies(request: HttpRequest) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    if scope is None:
+        raise Http404
+    kind = _export_format(request)
+    site = None
+    if site_id := request.GET.get("site", "").strip():
+        if not site_id.isdigit():
+            raise Http404
+        site = get_object_or_404(sites_visible_to(scope), pk=site_id)
+    try:
+        start, end = _period_params(request)
+    except ValueError as error:
+        return _export_error(request, str(error))
+    try:
+        table = tally_export(scope, start=start, end=end, site=site, limit=ROW_LIMITS[kind])
+    except ExportTooLarge as error:
+        return _export_error(request, str(error))
+    parts = ["tallies"]
+    if site is not None:
+        parts.append(_ascii(site.code, fallback=str(site.pk)))
+    stem = "-".join([*parts, start.isoformat(), end.isoformat()])
+    return _download(request, table, kind=kind, stem=stem)
+
+
+def export_ranking(request: HttpRequest) -> HttpResponse:
+    """The ranking page's table for the same area, sort and date."""
+    _areas, area, metric, on = _ranking_params(request)
+    kind = _export_format(request)
+    table = ranking_export(area, on=on, metric=metric)
+    parts = ["ranking", _ascii(area.obj.code, fallback=f"{area.kind}-{area.obj.pk}")]
+    parts.append(on.isoformat())
+    if metric != "first_coverage":
+        parts.append(metric)
+    return _download(request, table, kind=kind, stem="-".join(parts))
+
+
+def export_targets(request: HttpRequest) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    if scope is None:
+        raise Http404
+    kind = _export_format(request)
+    on = _date_param(request)
+    return _download(
+        request, target_export(scope, on=on), kind=kind, stem=f"targets-{on.isoformat()}"
+    )
+
+
+# Second-dose due list (待接种第二剂): an estimate from aggregate counts, see
+# reports.selectors for the definitions.
+
+SECOND_DOSE_SORT_LABELS = {
+    "overdue": gettext_lazy("overdue"),
+    "due_now": gettext_lazy("due now"),
+    "due_next_7_days": gettext_lazy("due in the next 7 days"),
+    "code": gettext_lazy("code"),
+}
+
+
+def _second_dose_day(asked: date) -> tuple[date, date | None]:
+    """The formulas need the snapshot row of T itself: a day without snapshots (after the
+    last rebuilt day, or a gap) shows the latest day with snapshots on or before it.
+    Returns (the day shown, the day asked when it differs)."""
+    shown = latest_snapshot_date(asked)
+    if shown is None or shown == asked:
+        return asked, None
+    return shown, asked
+
+
+def second_doses(request: HttpRequest) -> HttpResponse:
+    """The district or subdistrict overview: per subdistrict (for a district) or per
+    committee, people overdue, due now and due in the next 7 days."""
+    areas, area, _metric, asked = _ranking_params(request)
+    on, clamped_from = _second_dose_day(asked)
+    scope = staff_scope_for(request.user)
+    sort = request.GET.get("sort", "overdue")
+    if sort not in SECOND_DOSE_SORTS:
+        sort = "overdue"
+    window = second_dose_window(on=on)
+    # A district lists its subdistricts, or all its committees with ?by=committee.
+    by_committee = area.kind == "subdistrict" or request.GET.get("by") == "committee"
+    committees = area_committees(area)
+    subdistrict_rows: list[dict] = []
+    committee_rows: list[Committee] = []
+    if window is not None and by_committee:
+        committee_rows = list(second_dose_committees(committees, window, sort=sort))
+    elif window is not None:
+        subdistrict_rows = second_dose_subdistricts(committees, window, sort=sort)
+    return render(
+        request,
+        "reports/second_doses.html",
+        {
+            "areas": areas,
+            "area": area,
+            "sort": sort,
+            "sorts": SECOND_DOSE_SORT_LABELS,
+            "by_committee": by_committee,
+            "on": on,
+            "clamped_from": clamped_from,
+            "window": window,
+            "subdistrict_rows": subdistrict_rows,
+            "committee_rows": committee_rows,
+            "openable": (
+                {scope.committee_id}
+                if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
+                else None
+            ),
+            "freshness": freshness(on),
+            "campaign_day": campaign_day(on=on),
+        },
+    )
+
+
+def second_dose_committee(request: HttpRequest, committee_id: int) -> HttpResponse:
+    """One committee: due now, overdue, and the next 14 days and 8 weeks."""
+    scope = staff_scope_for(request.user)
+    committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
+    on, clamped_from = _second_dose_day(_date_param(request))
+    window = second_dose_window(on=on)
+    context = {
+        "committee": committee,
+        "on": on,
+        "clamped_from": clamped_from,
+        "window": window,
+        "freshness": freshness(on),
+    }
+    if window is not None:
+        schedule = second_dose_schedule(committee, window)
+        weeks = second_dose_weeks(schedule)
+        days = schedule[:SECOND_DOSE_DAYS_AHEAD]
+        context.update(
+            {
+                "totals": second_dose_committees(
+                    Committee.objects.filter(pk=committee.pk), window
+                ).first(),
+                "days": days,
+                "weeks": weeks,
+                "chart": {
+                    "days": [row.day.strftime("%m-%d") for row in days],
+                    "day_values": [row.due for row in days],
+                    "weeks": [f"{w.start:%m-%d}–{w.end:%m-%d}" for w in weeks],
+                    "week_values": [w.due for w in weeks],
+                    "labels": {
+                        "days": _("second doses becoming due, by day"),
+                        "weeks": _("second doses becoming due, by week"),
+                    },
+                },
+            }
+        )
+    return render(request, "reports/second_dose_committee.html", context)

@@ -1,0 +1,477 @@
+"""Importing tally files from district systems: one service for the import page, the
+admin and ``manage.py import_tallies``.
+
+A file is checked whole first (a dry run): every bad row is reported with its line,
+column and reason, and a file with any bad row writes nothing. The real import then
+hands every row to ``record_tallies`` in one transaction, as the entry grid does, so the
+rules, the history ("import" as source) and the ranking rebuild are the same. Values are
+set, never added; a file already imported (same SHA-256) changes nothing.
+
+The audit trail gets an event when a file is checked and when its import ends (imported,
+already imported or failed), each with the file's SHA-256, its counts and the account.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from campaign.clock import today
+from campaign.models import Campaign, Committee, StaffScope
+from campaign.selectors import staff_scope_for
+from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
+from sites.models import DailyTally, Site, TallyImport
+from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
+from sites.selectors.outliers import LOOKBACK_DAYS, site_day_totals, unusual_site_days
+from sites.selectors.tallies import site_is_active, sites_enterable_by
+from sites.services.tallies import TallyCell, TallyConflicts, TallySaveError, record_tallies
+
+# Imports above this many rows run as a background job (in-process without a broker).
+BACKGROUND_ROWS = 5_000
+MAX_ERRORS_KEPT = 500
+PREVIEW_ROWS = 100  # of the new rows and of the changed rows, each
+
+
+@dataclass
+class RowError:
+    line: int  # 1 is the header line
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class CheckedFile:
+    """A parsed and validated file: its cells ready for ``record_tallies``, or errors."""
+
+    encoding: str = ""
+    cells: list[TallyCell] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    preview: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # unusual site days, not errors
+
+
+def tally_import_check(
+    *, user: AbstractBaseUser, file_name: str, content: bytes, store: bool = True
+) -> TallyImport:
+    """The dry run: check the whole file, count new / updated / unchanged rows, keep the
+    file for the confirmation and log the attempt. Writes no tally."""
+    log = _new_log(user, file_name, content)
+    previous = _already_imported(log)
+    if previous is not None:
+        log.status = TallyImport.Status.ALREADY_IMPORTED
+        log.errors = [
+            RowError(
+                0,
+                "",
+                _("This file was already imported on %(when)s.")
+                % {"when": date_format(timezone.localtime(previous.finished_at), "Y-m-d H:i")},
+            ).as_dict()
+        ]
+        log.save()
+        _audit(log, AuditEvent.Kind.IMPORT_CHECKED)
+        return log
+    checked = check_file(user=user, content=content)
+    _fill_counts(log, checked)
+    if checked.errors:
+        log.status = TallyImport.Status.REFUSED
+    else:
+        log.status = TallyImport.Status.CHECKED
+        if store:
+            log.stored_as = default_storage.save(f"imports/{log.sha256}.csv", ContentFile(content))
+    log.save()
+    _audit(log, AuditEvent.Kind.IMPORT_CHECKED)
+    return log
+
+
+def tally_import_confirm(*, log: TallyImport) -> TallyImport:
+    """Start the import of a checked file: at once when small, as a job when large."""
+    if log.status != TallyImport.Status.CHECKED:
+        return log
+    if log.rows_total <= BACKGROUND_ROWS:
+        return tally_import_run(log=log)
+    from sites.tasks import tally_import_run as tally_import_run_task
+
+    log.status = TallyImport.Status.QUEUED
+    log.save(update_fields=["status"])
+    transaction.on_commit(lambda: tally_import_run_task.delay(log.pk))
+    return log
+
+
+def tally_import_run(*, log: TallyImport) -> TallyImport:
+    """The confirmed import of a checked file: everything or nothing, in one transaction.
+
+    The log is claimed with one conditional UPDATE. A job whose worker died mid-way (the
+    log stays "importing") may be delivered and run again: its transaction wrote nothing,
+    and a second run of a finished one would only find every value unchanged.
+    """
+    if _already_imported(log) is not None:
+        log.status = TallyImport.Status.ALREADY_IMPORTED
+        log.save(update_fields=["status"])
+        _audit(log, AuditEvent.Kind.IMPORTED)
+        return log
+    startable = [TallyImport.Status.CHECKED, TallyImport.Status.QUEUED, TallyImport.Status.RUNNING]
+    claimed = TallyImport.objects.filter(pk=log.pk, status__in=startable).update(
+        status=TallyImport.Status.RUNNING
+    )
+    log.refresh_from_db()
+    if not claimed:
+        return log
+    checked = CheckedFile()
+    try:
+        with default_storage.open(log.stored_as, "rb") as stored:
+            content = stored.read()
+        checked = check_file(user=log.user, content=content)
+        if checked.errors:
+            raise TallySaveError("the file no longer passes its checks")
+        _record_with_retries(log, checked.cells)
+    except Exception as error:
+        _record_failure(log, error, checked)
+        if not isinstance(error, TallySaveError):
+            raise
+        return log
+    log.status = TallyImport.Status.IMPORTED
+    default_storage.delete(log.stored_as)
+    log.stored_as = ""
+    _fill_counts(log, checked)
+    log.finished_at = timezone.now()
+    log.save()
+    _audit(log, AuditEvent.Kind.IMPORTED)
+    return log
+
+
+def _record_failure(log: TallyImport, error: Exception, checked: CheckedFile) -> None:
+    """Nothing was saved; say why on the import page."""
+    log.status = TallyImport.Status.FAILED
+    _fill_counts(log, checked)
+    if not checked.errors:
+        messages = getattr(error, "messages", None) or [
+            _("The import stopped on an unexpected error; nothing was saved.")
+        ]
+        log.errors = [RowError(0, "", "; ".join(messages)).as_dict()]
+    log.finished_at = timezone.now()
+    log.save()
+    _audit(log, AuditEvent.Kind.IMPORTED)
+
+
+def _audit(log: TallyImport, kind: str) -> None:
+    """The event of a check or of an import's end: the file, its hash and its counts."""
+    audit_record(
+        kind=kind,
+        user=log.user,
+        detail={
+            "model": "tally",
+            "import_id": log.pk,
+            "file": log.file_name,
+            "sha256": log.sha256,
+            "size": log.size,
+            "encoding": log.encoding,
+            "outcome": log.status,
+            "rows": log.rows_total,
+            "new": log.rows_new,
+            "updated": log.rows_updated,
+            "unchanged": log.rows_unchanged,
+            "rejected": log.rows_rejected,
+        },
+    )
+
+
+def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int = 3) -> None:
+    """Set the file's values. A clerk saving a new cell of the same key at the same moment
+    makes the insert clash; the import then runs again and sets over the clerk's value,
+    so both changes are in the history and neither is lost."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                record_tallies(
+                    user=log.user,
+                    cells=cells,
+                    source=DailyTally.Source.IMPORT,
+                    reason=_("File import: %(name)s") % {"name": log.file_name},
+                    check_versions=False,
+                    capacity_confirmed=True,  # a district system's count is the count
+                )
+            return
+        except TallyConflicts:
+            if attempt == attempts:
+                raise
+
+
+def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
+    """Decode, parse and validate every row; nothing is written."""
+    checked = CheckedFile()
+    if len(content) > MAX_UPLOAD_BYTES:
+        checked.errors.append(RowError(0, "", _("The file is larger than 20 MB.")))
+        return checked
+    try:
+        text, checked.encoding = decode_upload(content)
+    except UndecodableFile:
+        checked.errors.append(
+            RowError(0, "", _("The file is neither UTF-8 nor GBK text; save it as CSV (UTF-8)."))
+        )
+        return checked
+    rows = _rows(text)
+    header = next(rows, None)
+    if header is None:
+        checked.errors.append(RowError(1, "", _("The file is empty.")))
+        return checked
+    columns = [column_for(name) for name in header[1]]
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
+        return checked
+    if staff_scope_for(user) is None:
+        checked.errors.append(
+            RowError(0, "", _("Your account has no scope: ask an administrator."))
+        )
+        return checked
+    _check_rows(user, columns, rows, checked)
+    return checked
+
+
+def _rows(text: str):
+    """(line number, cells) for every non-blank line; comma or tab separated."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            yield reader.line_num, [cell.strip() for cell in cells]
+
+
+def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
+    scope = staff_scope_for(user)
+    sites = {site.code: site for site in Site.objects.select_related("subdistrict")}
+    enterable = set(sites_enterable_by(scope).values_list("pk", flat=True))
+    committees = {c.code: c for c in Committee.objects.all()}
+    campaigns = list(Campaign.objects.all())
+    last_day = today()
+    first_line: dict[tuple, int] = {}
+    errors = checked.errors
+
+    for line, cells in rows:
+        values = dict(zip(columns, cells, strict=False))
+        row_errors = len(errors)
+
+        def fail(column: str, message: str, line: int = line) -> None:
+            errors.append(RowError(line, column, message))
+
+        parsed = {}
+        for column, parse in (
+            ("date", parse_date),
+            ("dose", parse_dose),
+            ("count", parse_required_count),
+        ):
+            try:
+                parsed[column] = parse(values.get(column) or "")
+            except ValidationError as error:
+                fail(column, error.messages[0])
+        site = sites.get(values.get("site_code") or "")
+        if site is None:
+            fail("site_code", _("Unknown site code %(code)s.") % {"code": values.get("site_code")})
+        elif site.pk not in enterable:
+            fail("site_code", _("Site %(code)s is outside your scope.") % {"code": site.code})
+        committee_code = values.get("committee_code") or ""
+        committee = committees.get(committee_code) if committee_code else None
+        if committee_code and committee is None:
+            fail("committee_code", _("Unknown committee code %(code)s.") % {"code": committee_code})
+        elif site and committee and committee.subdistrict_id != site.subdistrict_id:
+            fail(
+                "committee_code",
+                _("Committee %(code)s is not in the site's subdistrict.")
+                % {"code": committee_code},
+            )
+        elif scope.role == StaffScope.Role.COMMITTEE_STAFF and (
+            committee is None or committee.pk != scope.committee_id
+        ):
+            fail(
+                "committee_code",
+                _("Committee %(code)s is outside your scope.") % {"code": committee_code or "–"},
+            )
+        day = parsed.get("date")
+        if day is not None:
+            if day > last_day:
+                fail("date", _("%(date)s is in the future.") % {"date": day})
+            elif not any(c.start_date <= day <= c.end_date for c in campaigns):
+                fail("date", _("%(date)s is outside the campaign.") % {"date": day})
+            elif site and not site_is_active(site, day):
+                fail(
+                    "date",
+                    _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": day},
+                )
+            elif site and _locked(site, day) and scope.role != StaffScope.Role.ADMINISTRATOR:
+                fail(
+                    "date",
+                    _("Tallies before %(lock)s are locked; only an administrator may change them.")
+                    % {"lock": site.subdistrict.lock_date},
+                )
+        if len(errors) > row_errors or site is None:
+            continue
+        key = (day, site.pk, committee.pk if committee else None, parsed["dose"])
+        if key in first_line:
+            fail(
+                "",
+                _("The same date, site, committee and dose as line %(line)s.")
+                % {"line": first_line[key]},
+            )
+            continue
+        first_line[key] = line
+        checked.cells.append(
+            TallyCell(
+                date=day,
+                site_id=site.pk,
+                committee_id=key[2],
+                dose_kind=parsed["dose"],
+                count=parsed["count"],
+            )
+        )
+    if not errors:
+        stored = _classify(
+            checked,
+            first_line,
+            {site.pk: site.code for site in sites.values()},
+            {c.pk: c.code for c in committees.values()},
+        )
+        _warn_unusual(checked, stored, first_line, {site.pk: site for site in sites.values()})
+
+
+def _locked(site: Site, day: date) -> bool:
+    lock = site.subdistrict.lock_date
+    return bool(lock and day < lock)
+
+
+def _classify(
+    checked: CheckedFile, lines: dict, site_codes: dict[int, str], committee_codes: dict[int, str]
+) -> None:
+    """How many rows are new, would change a stored value, or are already there; the
+    first rows of each kind are kept for the preview, changes with their old value.
+    Returns the stored values of the file's cells."""
+    if not checked.cells:
+        return {}
+    stored = {
+        (day, site_id, committee_id, dose): count
+        for day, site_id, committee_id, dose, count in DailyTally.objects.filter(
+            date__in={cell.date for cell in checked.cells},
+            site_id__in={cell.site_id for cell in checked.cells},
+            dose_kind__in={cell.dose_kind for cell in checked.cells},
+        ).values_list("date", "site_id", "committee_id", "dose_kind", "count")
+    }
+    shown = {"new": 0, "updated": 0}
+    for cell in checked.cells:
+        count = stored.get(cell.key)
+        if count is None:
+            kind = "new"
+            checked.new += 1
+        elif count == cell.count:
+            checked.unchanged += 1
+            continue
+        else:
+            kind = "updated"
+            checked.updated += 1
+        if shown[kind] < PREVIEW_ROWS:
+            shown[kind] += 1
+            checked.preview.append(
+                {
+                    "kind": kind,
+                    "line": lines[cell.key],
+                    "date": cell.date.isoformat(),
+                    "site": site_codes[cell.site_id],
+                    "committee": committee_codes.get(cell.committee_id, ""),
+                    "dose": cell.dose_kind,
+                    "old": count,
+                    "new": cell.count,
+                }
+            )
+    return stored
+
+
+def _warn_unusual(checked: CheckedFile, stored: dict, lines: dict, sites: dict[int, Site]) -> None:
+    """Site days the file makes far above the site's recent days (``sites.outliers``):
+    warnings to look at before confirming, not errors. Each day's total is what it will
+    be after the import: the stored cells the file leaves, plus the file's. One query."""
+    if not checked.cells:
+        return
+    days = {(cell.date, cell.site_id) for cell in checked.cells}
+    first, last = min(day for day, _site in days), max(day for day, _site in days)
+    totals = site_day_totals(
+        {site for _day, site in days}, start=first - timedelta(days=LOOKBACK_DAYS), end=last
+    )
+    first_line: dict[tuple[int, date], int] = {}
+    for cell in checked.cells:
+        day_totals = totals[cell.site_id]
+        day_totals[cell.date] = day_totals.get(cell.date, 0) - stored.get(cell.key, 0) + cell.count
+        line = lines[cell.key]
+        first_line[(cell.site_id, cell.date)] = min(
+            line, first_line.get((cell.site_id, cell.date), line)
+        )
+    found = unusual_site_days(
+        {(site, day): totals[site][day] for day, site in days}, sites=sites, recent=totals
+    )
+    checked.warnings = [
+        {
+            "line": first_line[(u.site_id, u.date)],
+            "site": sites[u.site_id].code,
+            "date": u.date.isoformat(),
+            "message": u.reason(),
+        }
+        for u in found[:MAX_ERRORS_KEPT]
+    ]
+
+
+def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
+    scope = staff_scope_for(user)
+    subdistrict_id = None
+    if scope is not None and scope.role == StaffScope.Role.SUBDISTRICT_STAFF:
+        subdistrict_id = scope.subdistrict_id
+    elif scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+        subdistrict_id = scope.committee.subdistrict_id
+    return TallyImport(
+        user=user,
+        district_id=scope.district_id if scope else None,
+        subdistrict_id=subdistrict_id,
+        file_name=file_name[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+    )
+
+
+def _already_imported(log: TallyImport) -> TallyImport | None:
+    return (
+        TallyImport.objects.filter(sha256=log.sha256, status=TallyImport.Status.IMPORTED)
+        .exclude(pk=log.pk)
+        .order_by("finished_at")
+        .first()
+    )
+
+
+def _fill_counts(log: TallyImport, checked: CheckedFile) -> None:
+    log.encoding = checked.encoding
+    log.rows_total = len(checked.cells) + len({e.line for e in checked.errors if e.line > 1})
+    log.rows_new, log.rows_updated, log.rows_unchanged = (
+        checked.new,
+        checked.updated,
+        checked.unchanged,
+    )
+    log.rows_rejected = len({e.line for e in checked.errors if e.line > 1})
+    log.errors = [e.as_dict() for e in checked.errors[:MAX_ERRORS_KEPT]]
+    log.preview = checked.preview
+    log.warnings = checked.warnings

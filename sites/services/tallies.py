@@ -1,0 +1,518 @@
+"""The one way a daily tally is written: ``record_tallies``.
+
+The browser entry grid and the file import both call it, so validation, history and the
+rebuild of the ranking cannot drift apart. One call is one transaction: every cell is
+saved, or nothing is. The changed dates are marked stale in that transaction and their
+rebuild is requested after commit (``sites.signals.tallies_changed``, which the reports app
+receives: ``reports.services.snapshots``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from campaign.clock import today
+from campaign.models import Campaign, Committee, StaffScope
+from campaign.selectors import staff_scope_for
+from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
+from sites.models import DailyTally, Site
+from sites.selectors.outliers import Unusual, unusual_cells
+from sites.selectors.tallies import site_is_active, sites_enterable_by
+from sites.signals import tallies_changed
+
+TallyKey = tuple[
+    date, int, int | None, str
+]  # date, site id, committee id (None: non-resident), dose
+
+
+@dataclass(frozen=True)
+class TallyCell:
+    """One value to store. ``seen_version`` is the version the user started from (None when
+    the cell was empty); with ``check_versions`` a newer stored value is a conflict."""
+
+    date: date
+    site_id: int
+    committee_id: int | None
+    dose_kind: str
+    count: int
+    seen_version: int | None = None
+
+    @property
+    def key(self) -> TallyKey:
+        return (self.date, self.site_id, self.committee_id, self.dose_kind)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Somebody else saved this cell after the user loaded it."""
+
+    key: TallyKey
+    mine: int
+    theirs: int
+    changed_by: str
+    changed_at: datetime
+
+
+@dataclass
+class TallySaveResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dates: set[date] = field(default_factory=set)
+
+
+class TallySaveError(Exception):
+    """Nothing was saved."""
+
+
+class TallyRejected(TallySaveError):
+    def __init__(self, messages: Sequence[str]):
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
+class TallyConflicts(TallySaveError):
+    def __init__(self, conflicts: Sequence[Conflict]):
+        super().__init__(f"{len(conflicts)} conflicting cells")
+        self.conflicts = list(conflicts)
+        self.messages = [
+            _("%(count)s cells were changed by somebody else at the same time; nothing was saved.")
+            % {"count": len(self.conflicts)}
+        ]
+
+
+class UnusualFigures(TallySaveError):
+    """Figures far above the site's recent days (``sites.outliers``): saved once the user
+    confirms them, with the same confirmation as a day above capacity."""
+
+    def __init__(self, unusual: Sequence[Unusual]):
+        super().__init__(f"{len(unusual)} unusual figures")
+        self.unusual = list(unusual)
+
+
+class CapacityExceeded(UnusualFigures):
+    """A day's total above the site's capacity: allowed once the user confirms it. Carries
+    the unusual figures too, so one confirmation answers both questions."""
+
+    def __init__(self, site: Site, on: date, total: int, unusual: Sequence[Unusual] = ()):
+        TallySaveError.__init__(self, f"{site.code} {on}: {total} > {site.daily_capacity}")
+        self.site, self.date, self.total = site, on, total
+        self.unusual = list(unusual)
+
+
+@transaction.atomic
+def record_tallies(
+    *,
+    user: AbstractBaseUser,
+    cells: Sequence[TallyCell],
+    source: str = DailyTally.Source.ENTRY,
+    reason: str = "",
+    check_versions: bool = True,
+    capacity_confirmed: bool = False,
+) -> TallySaveResult:
+    """Set each cell's count (set, never add), keeping who, when, old → new and why.
+
+    Refused with ``TallyRejected`` (a future date, a date outside the campaign, a closed
+    site, a locked date, a correction without a reason, a duplicate cell),
+    ``PermissionDenied`` (outside the user's scope), ``TallyConflicts`` (a cell changed by
+    somebody else since the user loaded it), ``CapacityExceeded`` or ``UnusualFigures``
+    (a day above capacity or figures far above the site's recent days, not yet confirmed).
+    """
+    scope = staff_scope_for(user)
+    reason = reason.strip()
+    sites = _sites_in_scope(scope, {cell.site_id for cell in cells})
+    _check_committees(scope, sites, cells)
+    existing = _existing_rows(cells, whole_days=not capacity_confirmed)
+
+    messages = _date_problems(scope, sites, {(cell.date, cell.site_id) for cell in cells})
+    duplicates = _duplicate_keys(cells)
+    messages += [_("The same cell appears twice: %(cell)s.") % {"cell": key} for key in duplicates]
+
+    result = TallySaveResult()
+    conflicts: list[Conflict] = []
+    to_create: list[NewTally] = []
+    to_update: list[tuple[DailyTally, int]] = []
+    for cell in cells:
+        row = existing.get(cell.key)
+        stored_version = row.version if row else None
+        if row is not None and row.count == cell.count:
+            result.unchanged += 1
+        elif check_versions and stored_version != cell.seen_version:
+            conflicts.append(_conflict(cell, row))
+        elif row is None:
+            to_create.append(_new_row(cell, user=user, source=source))
+        else:
+            to_update.append((row, cell.count))
+
+    corrected_past = {row.date for row, _count in to_update if row.date < today()}
+    if corrected_past and not reason:
+        messages.append(_("Changing a value of an earlier day needs a reason."))
+    if messages:
+        raise TallyRejected(messages)
+    if conflicts:
+        raise TallyConflicts(conflicts)
+    if not capacity_confirmed:
+        unusual = unusual_cells(cells, sites=sites)
+        _check_capacity(sites, existing, cells, unusual)
+        if unusual:
+            raise UnusualFigures(unusual)
+
+    now = timezone.now()
+    history: list[tuple[DailyTally, int | None, str]] = []
+    updated = _update_checked(
+        to_update, source=source, user=user, now=now, check_versions=check_versions
+    )
+    for row, count in updated:
+        previous = row.count
+        row.count, row.version, row.source, row.entered_by, row.updated_at = (
+            count,
+            row.version + 1,
+            source,
+            user,
+            now,
+        )
+        history.append((row, previous, "~"))
+    try:
+        with transaction.atomic():
+            _insert_new(to_create, now=now)
+    except IntegrityError as error:  # a new cell inserted concurrently by somebody else
+        raise TallyConflicts(_conflicts_after_insert_race(to_create)) from error
+    history += [(row, None, "+") for row in to_create]
+    _write_history(history, user=user, reason=reason, when=now)
+
+    result.created, result.updated = len(to_create), len(to_update)
+    result.dates = {row.date for row, _previous, _kind in history}
+    # In this transaction: the reports app marks these days' snapshots stale.
+    tallies_changed.send(sender=DailyTally, dates=result.dates)
+    return result
+
+
+def record_nobody_came(
+    *, user: AbstractBaseUser, site: Site, on: date, committee: Committee | None
+) -> TallySaveResult:
+    """ "Nobody came": one explicit 0, so the day reads "reported 0", not "not reported"."""
+    if DailyTally.objects.filter(site=site, date=on).exists():
+        raise TallyRejected([_("This day already has tallies; change them in the grid.")])
+    cell = TallyCell(
+        date=on,
+        site_id=site.pk,
+        committee_id=committee.pk if committee else None,
+        dose_kind=DailyTally.DoseKind.FIRST,
+        count=0,
+    )
+    return record_tallies(user=user, cells=[cell])
+
+
+UPDATE_BATCH = 300  # cells per UPDATE: three parameters each, under SQLite's 999
+
+
+def _update_checked(
+    rows: Sequence[tuple[DailyTally, int]],
+    *,
+    source: str,
+    user,
+    now: datetime,
+    check_versions: bool,
+) -> list[tuple[DailyTally, int]]:
+    """Set stored cells, each only if nobody changed it since it was read (the version is
+    checked in the UPDATE itself, which also works where SELECT FOR UPDATE does not): one
+    statement per UPDATE_BATCH cells, however many cells a grid or a file has.
+
+    Returns each row as it was just before this change (for the history's old value) with
+    its new count. An import sets values whatever they were, so it re-reads the cells
+    changed meanwhile and sets them again; the entry grid instead reports the conflict.
+    """
+    done: list[tuple[DailyTally, int]] = []
+    pending = list(rows)
+    while pending:
+        changed: set[int] = set()
+        for start in range(0, len(pending), UPDATE_BATCH):
+            batch = pending[start : start + UPDATE_BATCH]
+            changed |= _update_batch(batch, source=source, user=user, now=now)
+        done += [(row, count) for row, count in pending if row.pk in changed]
+        missed = [(row, count) for row, count in pending if row.pk not in changed]
+        if missed and check_versions:
+            raise TallyConflicts([_conflict_after_race(row, count) for row, count in missed])
+        fresh = DailyTally.objects.in_bulk([row.pk for row, _count in missed])
+        pending = [(fresh[row.pk], count) for row, count in missed if row.pk in fresh]
+    return done
+
+
+def _update_batch(
+    rows: Sequence[tuple[DailyTally, int]], *, source: str, user, now: datetime
+) -> set[int]:
+    """One UPDATE ... FROM (VALUES ...) for these cells; the ids it changed."""
+    table = DailyTally._meta.db_table
+    quote = connection.ops.quote_name
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    sql = (
+        f"WITH new (tally_id, new_count, seen_version) AS (VALUES {values}) "  # noqa: S608
+        f"UPDATE {table} SET {quote('count')} = new.new_count, "
+        f"version = {table}.version + 1, source = %s, entered_by_id = %s, updated_at = %s "
+        f"FROM new WHERE {table}.id = new.tally_id AND {table}.version = new.seen_version "
+        "RETURNING id"
+    )
+    params = [value for row, count in rows for value in (row.pk, count, row.version)]
+    stamp = DailyTally._meta.get_field("updated_at").get_db_prep_value(now, connection)
+    params += [source, user.pk, stamp]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row_id for (row_id,) in cursor.fetchall()}
+
+
+def _sites_in_scope(scope: StaffScope | None, site_ids: set[int]) -> dict[int, Site]:
+    sites = {
+        site.pk: site
+        for site in sites_enterable_by(scope).select_related("subdistrict").filter(pk__in=site_ids)
+    }
+    if len(sites) != len(site_ids):
+        raise PermissionDenied(_("You may not enter tallies for this site."))
+    return sites
+
+
+def _check_committees(scope: StaffScope, sites: dict[int, Site], cells: Sequence[TallyCell]):
+    """Each committee belongs to the site's subdistrict and, for committee staff, is theirs."""
+    wanted = {cell.committee_id for cell in cells}
+    committees = dict(
+        Committee.objects.filter(pk__in=wanted - {None}).values_list("pk", "subdistrict_id")
+    )
+    for cell in cells:
+        site = sites[cell.site_id]
+        if cell.committee_id is None:
+            allowed = scope.role != StaffScope.Role.COMMITTEE_STAFF
+        elif scope.role == StaffScope.Role.COMMITTEE_STAFF:
+            allowed = cell.committee_id == scope.committee_id
+        else:
+            allowed = committees.get(cell.committee_id) == site.subdistrict_id
+        if not allowed:
+            raise PermissionDenied(_("You may not enter tallies for this committee."))
+
+
+def _existing_rows(
+    cells: Sequence[TallyCell], *, whole_days: bool = True
+) -> dict[TallyKey, DailyTally]:
+    """The stored rows of every (date, site) the cells touch, in one query: all of them
+    when the day's total is checked against capacity, else only the cells' dose kinds."""
+    if not cells:
+        return {}
+    pairs = {(cell.date, cell.site_id) for cell in cells}
+    rows = DailyTally.objects.filter(
+        date__in={day for day, _site in pairs}, site_id__in={site for _day, site in pairs}
+    )
+    if not whole_days:
+        rows = rows.filter(dose_kind__in={cell.dose_kind for cell in cells})
+    rows = rows.select_related("entered_by")
+    return {
+        (row.date, row.site_id, row.committee_id, row.dose_kind): row
+        for row in rows
+        if (row.date, row.site_id) in pairs
+    }
+
+
+def _date_problems(
+    scope: StaffScope, sites: dict[int, Site], pairs: set[tuple[date, int]]
+) -> list[str]:
+    """Why tallies for these (date, site) pairs may not be saved, in the user's language."""
+    problems = []
+    campaigns = list(Campaign.objects.all())
+    for day, site_id in sorted(pairs):
+        site = sites[site_id]
+        shown = date_format(day, "Y-m-d")
+        if day > today():
+            problems.append(_("%(date)s is in the future.") % {"date": shown})
+        elif not any(c.start_date <= day <= c.end_date for c in campaigns):
+            problems.append(_("%(date)s is outside the campaign.") % {"date": shown})
+        if not site_is_active(site, day):
+            problems.append(
+                _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
+            )
+        lock = site.subdistrict.lock_date
+        if lock and day < lock and scope.role != StaffScope.Role.ADMINISTRATOR:
+            problems.append(
+                _("Tallies before %(lock)s are locked; only an administrator may change them.")
+                % {"lock": date_format(lock, "Y-m-d")}
+            )
+    return problems
+
+
+def _duplicate_keys(cells: Sequence[TallyCell]) -> list[TallyKey]:
+    seen: set[TallyKey] = set()
+    duplicates = []
+    for cell in cells:
+        if cell.key in seen:
+            duplicates.append(cell.key)
+        seen.add(cell.key)
+    return duplicates
+
+
+def _check_capacity(
+    sites: dict[int, Site],
+    existing: dict[TallyKey, DailyTally],
+    cells: Sequence[TallyCell],
+    unusual: Sequence[Unusual] = (),
+) -> None:
+    totals: dict[tuple[date, int], int] = defaultdict(int)
+    values = {key: row.count for key, row in existing.items()}
+    values.update({cell.key: cell.count for cell in cells})
+    for (day, site_id, _committee, _dose), count in values.items():
+        totals[(day, site_id)] += count
+    for (day, site_id), total in sorted(totals.items()):
+        site = sites.get(site_id)
+        if site is not None and total > site.daily_capacity:
+            raise CapacityExceeded(site, day, total, unusual)
+
+
+@dataclass(slots=True)
+class NewTally:
+    """A tally about to be inserted: the columns of DailyTally, without a model instance
+    per row (a 100,000-row import would spend seconds building them)."""
+
+    date: date
+    site_id: int
+    committee_id: int | None
+    dose_kind: str
+    count: int
+    source: str
+    entered_by_id: int
+    version: int = 1
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: int | None = None
+
+
+def _new_row(cell: TallyCell, *, user: AbstractBaseUser, source: str) -> NewTally:
+    return NewTally(
+        date=cell.date,
+        site_id=cell.site_id,
+        committee_id=cell.committee_id,
+        dose_kind=cell.dose_kind,
+        count=cell.count,
+        source=source,
+        entered_by_id=user.pk,
+    )
+
+
+def _conflict(cell: TallyCell, row: DailyTally | None) -> Conflict:
+    return Conflict(
+        key=cell.key,
+        mine=cell.count,
+        theirs=row.count if row else 0,
+        changed_by=_user_name(row.entered_by) if row else "",
+        changed_at=row.updated_at if row else timezone.now(),
+    )
+
+
+def _conflicts_after_insert_race(rows: list[NewTally]) -> list[Conflict]:
+    """The new cells somebody else filled meanwhile, read back in one query."""
+    now_stored = _existing_rows(
+        [TallyCell(r.date, r.site_id, r.committee_id, r.dose_kind, r.count) for r in rows],
+        whole_days=False,
+    )
+    return [
+        Conflict(
+            key=key,
+            mine=row.count,
+            theirs=now_stored[key].count,
+            changed_by=_user_name(now_stored[key].entered_by),
+            changed_at=now_stored[key].updated_at,
+        )
+        for row in rows
+        if (key := (row.date, row.site_id, row.committee_id, row.dose_kind)) in now_stored
+    ]
+
+
+def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
+    current = (
+        DailyTally.objects.select_related("entered_by")
+        .filter(
+            date=row.date,
+            site_id=row.site_id,
+            committee_id=row.committee_id,
+            dose_kind=row.dose_kind,
+        )
+        .first()
+    )
+    return Conflict(
+        key=(row.date, row.site_id, row.committee_id, row.dose_kind),
+        mine=mine,
+        theirs=current.count if current else row.count,
+        changed_by=_user_name(current.entered_by) if current else "",
+        changed_at=current.updated_at if current else timezone.now(),
+    )
+
+
+def _user_name(user: AbstractBaseUser | None) -> str:
+    if user is None:
+        return _("file import")
+    return user.get_full_name() or user.get_username()
+
+
+def _write_history(
+    rows: Sequence[tuple[DailyTally, int | None, str]],
+    *,
+    user: AbstractBaseUser,
+    reason: str,
+    when: datetime,
+) -> None:
+    """One history row per changed cell, with the old value beside the new one."""
+    history = DailyTally.history.model
+    tracked = [field.attname for field in history.tracked_fields]
+    extra = [
+        "history_date",
+        "history_user_id",
+        "history_change_reason",
+        "history_type",
+        "previous_count",
+    ]
+    values = [
+        (*(getattr(row, name) for name in tracked), when, user.pk, reason, kind, previous)
+        for row, previous, kind in rows
+    ]
+    columns = [history._meta.get_field(name).column for name in tracked + extra]
+    add_rows(history, columns, values)
+
+
+TALLY_COLUMNS = (
+    "date",
+    "site_id",
+    "committee_id",
+    "dose_kind",
+    "count",
+    "source",
+    "entered_by_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert_new(rows: list[NewTally], *, now: datetime) -> None:
+    """Insert new tallies and give them their ids (for the history rows)."""
+    for row in rows:
+        row.created_at = row.updated_at = now
+    values = [tuple(getattr(row, name) for name in TALLY_COLUMNS) for row in rows]
+    if connection.vendor != "postgresql" or len(rows) <= COPY_FROM:
+        ids = insert_rows(DailyTally, list(TALLY_COLUMNS), values, returning="id")
+        for row, pk in zip(rows, ids, strict=True):
+            row.id = pk
+        return
+    copy_rows(DailyTally, list(TALLY_COLUMNS), values)
+    # COPY returns no ids: read them back by key, from the rows stamped with this write.
+    ids = {
+        (day, site, committee, dose): pk
+        for pk, day, site, committee, dose in DailyTally.objects.filter(
+            created_at=now, date__in={row.date for row in rows}
+        ).values_list("id", "date", "site_id", "committee_id", "dose_kind")
+    }
+    for row in rows:
+        row.id = ids[(row.date, row.site_id, row.committee_id, row.dose_kind)]

@@ -1,0 +1,244 @@
+"""Capacity pages: utilisation and plan vs actual, the week's plan grid, mobile visits.
+
+Views only check scope (404 outside it), read through ``sites.selectors.capacity`` and write through
+``sites.services.plans``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaign.clock import today
+from campaign.models import Committee, StaffScope
+from campaign.selectors import staff_scope_for, subdistricts_visible_to
+from reports.selectors.ranking import Area, ranking_areas
+from sites.models import MobileVisit, Site
+from sites.plan_forms import MobileVisitForm, PlanGridForm
+from sites.selectors.capacity import Period, grouped_rows, site_rows
+from sites.selectors.plans import can_plan, plan_week, sites_plannable_by
+from sites.selectors.tallies import (
+    latest_tally_day,
+    mobile_teams_with_visits,
+    sites_visible_to,
+    visits_by_subdistrict,
+)
+from sites.services.plans import (
+    PlanRejected,
+    mobile_visit_delete,
+    mobile_visit_record,
+    site_plans_set,
+)
+
+
+def _asked_day(request: HttpRequest, name: str = "date") -> date | None:
+    try:
+        return date.fromisoformat(request.GET[name]) if request.GET.get(name) else None
+    except ValueError as error:
+        raise Http404 from error
+
+
+def _day(request: HttpRequest, name: str = "date") -> date:
+    return _asked_day(request, name) or today()
+
+
+def _area(request: HttpRequest, scope: StaffScope | None) -> tuple[list[Area], Area]:
+    """The areas the user may read and the one asked for (else the first); an area
+    outside the scope answers 404, like any other object outside it."""
+    areas = ranking_areas(scope)
+    asked = request.GET.get("area")
+    area = next((a for a in areas if a.key == asked), None) if asked else next(iter(areas), None)
+    if area is None:
+        raise Http404
+    return areas, area
+
+
+def _area_sites(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
+    sites = sites_visible_to(scope)
+    if area.kind == "district":
+        return sites.filter(subdistrict__district=area.obj)
+    return sites.filter(subdistrict=area.obj)
+
+
+def capacity(request: HttpRequest) -> HttpResponse:
+    """Per site and summed by kind, subdistrict and district: capacity, doses,
+    utilisation, plan vs actual, for one day or the week ending on it."""
+    scope = staff_scope_for(request.user)
+    areas, area = _area(request, scope)
+    sites = _area_sites(scope, area)
+    # Without a date: the latest day with tallies, not a today nobody has reported yet.
+    on = _asked_day(request) or latest_tally_day(sites, today()) or today()
+    week = request.GET.get("period") == "week"
+    period = Period.week_ending(on) if week else Period.day(on)
+    rows = site_rows(sites, period)
+    kinds = grouped_rows(sites, period, by="kind")
+    total_level = "district" if area.kind == "district" else "subdistrict"
+    return render(
+        request,
+        "sites/capacity.html",
+        {
+            "areas": areas,
+            "area": area,
+            "on": on,
+            "week": week,
+            "period": period,
+            "rows": rows,
+            "kinds": [{**row, "label": Site.Kind(row["kind"]).label} for row in kinds],
+            "subdistricts": (
+                list(grouped_rows(sites, period, by="subdistrict"))
+                if area.kind == "district"
+                else []
+            ),
+            "total": next(iter(grouped_rows(sites, period, by=total_level)), None),
+            "can_plan": can_plan(scope),
+            "query": urlencode({"area": area.key, "date": on.isoformat()}),
+        },
+    )
+
+
+def plan_grid(request: HttpRequest) -> HttpResponse:
+    """A week of daily plans for one subdistrict's sites: sites × days."""
+    scope = staff_scope_for(request.user)
+    if not can_plan(scope):
+        raise Http404
+    subdistricts = list(subdistricts_visible_to(scope).order_by("district__code", "code"))
+    if not subdistricts:
+        raise Http404
+    wanted = request.GET.get("subdistrict")
+    subdistrict = next((s for s in subdistricts if str(s.pk) == wanted), None)
+    if wanted and subdistrict is None:  # outside the scope
+        raise Http404
+    subdistrict = subdistrict or subdistricts[0]
+    start = _day(request, "start")
+    week = plan_week(scope, subdistrict, start)
+    grid = {
+        "sites": week.sites,
+        "days": week.days,
+        "stored": week.stored,
+        "editable_from": week.editable_from,
+        "campaign_days": week.campaign_days,
+    }
+    form = PlanGridForm(request.POST or None, **grid)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = site_plans_set(user=request.user, cells=form.cells())
+        except PlanRejected as rejected:
+            for message in rejected.messages:
+                form.add_error(None, message)
+        except PermissionDenied as error:
+            raise Http404 from error
+        else:
+            messages.success(
+                request,
+                _("Plans saved: %(created)s new, %(updated)s changed, %(deleted)s removed.")
+                % {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "deleted": result.deleted,
+                },
+            )
+            query = urlencode({"subdistrict": subdistrict.pk, "start": start.isoformat()})
+            return redirect(f"{reverse('sites:plans')}?{query}")
+    return render(
+        request,
+        "sites/plans.html",
+        {
+            "form": form,
+            "subdistricts": subdistricts,
+            "subdistrict": subdistrict,
+            "start": start,
+            "days": [(day, week.day_totals.get(day)) for day in week.days],
+            "previous_week": (start - timedelta(days=7)).isoformat(),
+            "next_week": (start + timedelta(days=7)).isoformat(),
+            "today": today(),
+        },
+    )
+
+
+VISITS_SHOWN = 200
+
+
+def visits(request: HttpRequest) -> HttpResponse:
+    """Mobile teams' visits in an area, summed per team and per subdistrict; writers
+    record new ones here."""
+    scope = staff_scope_for(request.user)
+    areas, area = _area(request, scope)
+    chosen = None
+    if request.GET.get("site", "").isdigit():  # one team: its subdistrict is the area
+        chosen = get_object_or_404(
+            sites_visible_to(scope).filter(kind=Site.Kind.MOBILE), pk=request.GET["site"]
+        )
+        area = next(a for a in areas if a.kind == "subdistrict" and a.obj == chosen.subdistrict)
+    mobile = _area_sites(scope, area).filter(kind=Site.Kind.MOBILE)
+    listed = MobileVisit.objects.filter(site__in=[chosen] if chosen else mobile)
+    form = None
+    writable = sites_plannable_by(scope).filter(pk__in=mobile.values("pk"))
+    if can_plan(scope):
+        form = MobileVisitForm(
+            request.POST or None,
+            sites=writable,
+            committees=Committee.objects.filter(
+                subdistrict__in=writable.values("subdistrict")
+            ).order_by("code"),
+            initial={"date": today(), "site": chosen},
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                mobile_visit_record(
+                    user=request.user,
+                    site=data["site"],
+                    on=data["date"],
+                    committee=data["committee"],
+                    compound=data["compound"],
+                    doses=data["doses"],
+                    note=data["note"],
+                )
+            except PlanRejected as rejected:
+                for message in rejected.messages:
+                    form.add_error(None, message)
+            except PermissionDenied as error:
+                raise Http404 from error
+            else:
+                messages.success(request, _("Visit recorded."))
+                return redirect(f"{reverse('sites:visits')}?{request.GET.urlencode()}")
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "sites/visits.html",
+        {
+            "areas": areas,
+            "area": area,
+            "chosen": chosen,
+            "teams": mobile_teams_with_visits(mobile),
+            "by_subdistrict": visits_by_subdistrict(mobile) if area.kind == "district" else [],
+            "visits": listed.select_related("site", "committee", "entered_by").order_by(
+                "-date", "site__code", "-pk"
+            )[:VISITS_SHOWN],
+            "visit_total": listed.count(),
+            "shown": VISITS_SHOWN,
+            "form": form,
+            "deletable": set(writable.values_list("pk", flat=True)) if form else set(),
+        },
+    )
+
+
+@require_POST
+def visit_delete(request: HttpRequest, visit_id: int) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    visit = get_object_or_404(
+        MobileVisit.objects.filter(site__in=sites_plannable_by(scope)), pk=visit_id
+    )
+    mobile_visit_delete(user=request.user, visit=visit)
+    messages.success(request, _("Visit removed."))
+    return redirect(reverse("sites:visits"))

@@ -1,0 +1,89 @@
+"""Import pages: upload and check a file, see every bad row or the counts, confirm."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from campaign.selectors import staff_scope_for
+from campaign.uploads import MAX_UPLOAD_BYTES
+from sites.models import DailyTally, TallyImport
+from sites.resources import TEMPLATE_HEADERS
+from sites.selectors.tallies import can_enter_tallies, imports_visible_to
+from sites.services.imports import tally_import_check, tally_import_confirm
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Tally file (CSV)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:  # refused before it is read into memory
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload
+
+
+def _importer_scope(request: HttpRequest):
+    scope = staff_scope_for(request.user)
+    if not can_enter_tallies(scope):
+        raise Http404
+    return scope
+
+
+def import_index(request: HttpRequest) -> HttpResponse:
+    scope = _importer_scope(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        log = tally_import_check(user=request.user, file_name=upload.name, content=upload.read())
+        return redirect("sites:import_detail", log.pk)
+    return render(
+        request,
+        "sites/import_index.html",
+        {"form": form, "imports": imports_visible_to(scope)[:30]},
+    )
+
+
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    scope = staff_scope_for(request.user)
+    log = get_object_or_404(imports_visible_to(scope), pk=import_id)
+    working = log.status in (TallyImport.Status.QUEUED, TallyImport.Status.RUNNING)
+    doses = dict(DailyTally.DoseKind.choices)
+    preview = [{**row, "dose": doses.get(row["dose"], row["dose"])} for row in log.preview]
+    return render(
+        request,
+        "sites/import_detail.html",
+        {
+            "log": log,
+            "working": working,
+            "can_confirm": log.user_id == request.user.pk,
+            "changed": [row for row in preview if row["kind"] == "updated"],
+            "added": [row for row in preview if row["kind"] == "new"],
+        },
+    )
+
+
+@require_POST
+def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
+    scope = _importer_scope(request)
+    log = get_object_or_404(imports_visible_to(scope), pk=import_id, user=request.user)
+    tally_import_confirm(log=log)
+    return redirect("sites:import_detail", log.pk)
+
+
+def import_template(request: HttpRequest) -> HttpResponse:
+    """An empty tally file with the headers in the page's language (or ?lang=en|zh-hans)."""
+    language = request.GET.get("lang") or get_language()
+    if language not in TEMPLATE_HEADERS:
+        language = "zh-hans"
+    headers = TEMPLATE_HEADERS[language]
+    example = ["2021-06-30", "WL-F-E", "310107-WL-01"]
+    example += ["第一剂" if language != "en" else "first", "12"]
+    body = "\ufeff" + ",".join(headers) + "\r\n" + ",".join(example) + "\r\n"
+    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tally-template-{language}.csv"'
+    return response
