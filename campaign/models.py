@@ -124,7 +124,7 @@ class Campaign(TimeStampedModel):
         ),
     )
     # Data quality: when a figure is unusual enough to ask the clerk and to flag it
-    # (sites.outliers; the rule is in docs/user-guide.md).
+    # (sites.selectors.outliers; the rule is in docs/user-guide.md).
     outlier_mad_multiple = models.DecimalField(
         _("unusual day: median absolute deviations above the median"),
         max_digits=4,

@@ -288,8 +288,9 @@ class MilestoneNote(models.Model):
 
 
 class QualityFlag(models.Model):
-    """A figure that may be wrong, found by the snapshot rebuild (``reports.quality``), shown
-    on the data-quality page until somebody verifies it. One row per ``key``: the rule and
+    """A figure that may be wrong, found by the snapshot rebuild
+    (``reports.services.quality``), shown on the data-quality page until somebody
+    verifies it. One row per ``key``: the rule and
     what it is about, so a rebuild finds its earlier row again. A verified flag is closed;
     it opens again when its figure changes."""
 

@@ -4,7 +4,7 @@ the figure.
 ``quality_flags_refresh`` runs inside the rebuild, after the builders, for the rebuilt
 dates. Each rule is one set-based query, whatever the number of committees or sites:
 
-- unusual day (``sites.outliers``): a site's day far above its recent days, or above a
+- unusual day (``sites.selectors.outliers``): a site's day far above its recent days, or above a
   multiple of its capacity; for each rebuilt date;
 - first doses above the eligible population ("适种人口可能需要更新"): a committee's
   cumulative first doses on the latest day with snapshots;

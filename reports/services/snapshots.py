@@ -6,7 +6,7 @@ running total depends on it. If the broker is down the mark stays, and the perio
 rebuilds it later: no rebuild is ever lost, and a save never fails because of the broker.
 
 The same transaction brings the data-quality flags of the rebuilt dates up to date
-(``reports.quality_services``). Every rebuild is logged as an ``audit.SnapshotBuild``:
+(``reports.services.quality``). Every rebuild is logged as an ``audit.SnapshotBuild``:
 its dates, when it ran, which job ran it (a task with its id, a task run in-process, a
 command) and the latest tally change it saw, which is the data-as-of time of the figures
 it wrote.

@@ -1,7 +1,8 @@
 """The data-quality page (数据质量): open flags in scope with why each figure is suspect,
 "已核实" with a reason, and the reporting rate of each site and subdistrict.
 
-Views check scope (404 outside it), parse the request and call ``reports.quality_*``.
+Views check scope (404 outside it), parse the request and call
+``reports.selectors.quality`` and ``reports.services.quality``.
 """
 
 from __future__ import annotations

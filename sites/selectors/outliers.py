@@ -16,9 +16,9 @@ The rule (also in docs/user-guide.md, "数据质量"), with the campaign's param
   daily capacity is unusual.
 
 The entry grid asks the clerk to confirm an unusual figure before it is saved (with the
-over-capacity question, ``sites.services.record_tallies``); an import's check lists them as
+over-capacity question, ``sites.services.tallies.record_tallies``); an import's check lists them as
 warnings; the snapshot rebuild flags the days for the data-quality page
-(``reports.quality``). All three call ``unusual_values`` here.
+(``reports.services.quality``). All three call ``unusual_values`` here.
 """
 
 from __future__ import annotations

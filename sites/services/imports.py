@@ -405,7 +405,7 @@ def _classify(
 
 
 def _warn_unusual(checked: CheckedFile, stored: dict, lines: dict, sites: dict[int, Site]) -> None:
-    """Site days the file makes far above the site's recent days (``sites.outliers``):
+    """Site days the file makes far above the site's recent days (``sites.selectors.outliers``):
     warnings to look at before confirming, not errors. Each day's total is what it will
     be after the import: the stored cells the file leaves, plus the file's. One query."""
     if not checked.cells:

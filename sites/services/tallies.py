@@ -92,7 +92,7 @@ class TallyConflicts(TallySaveError):
 
 
 class UnusualFigures(TallySaveError):
-    """Figures far above the site's recent days (``sites.outliers``): saved once the user
+    """Figures far above the site's recent days (``sites.selectors.outliers``): saved once the user
     confirms them, with the same confirmation as a day above capacity."""
 
     def __init__(self, unusual: Sequence[Unusual]):
