@@ -7,6 +7,7 @@ from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import AuditedImportMixin, HistoryRevertGuardMixin
+from campaign.access import manages_accounts
 from campaign.admin_mixins import ProtectedSummaryMixin
 from campaign.models import (
     Building,
@@ -127,12 +128,16 @@ class TargetAdmin(
     SimpleHistoryAdmin,
 ):
     resource_classes = [TargetResource]
-    list_display = ["name", "scope", "metric", "value", "period_start", "period_end"]
+    list_display = ["name", "area", "metric", "value", "period_start", "period_end"]
     list_filter = ["campaign", "metric", "district", "subdistrict"]
     list_select_related = ["district", "subdistrict", "committee"]
     search_fields = ["name", "subdistrict__name", "committee__name", "committee__code"]
     autocomplete_fields = ["district", "subdistrict", "committee"]
     date_hierarchy = "period_start"
+
+    @admin.display(description=_("area"))
+    def area(self, target: Target) -> str:
+        return str(target.area or "")
 
 
 class SuperusersOnlyMixin:
@@ -141,19 +146,19 @@ class SuperusersOnlyMixin:
     make themselves a superuser, give their group every permission or widen their scope."""
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_add_permission(self, request, *args):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return manages_accounts(request.user)
 
 
 @admin.register(StaffScope)

@@ -2,9 +2,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from campaign.selectors import may_review_quality, staff_scope_for
-from sites.selectors.plans import can_plan
-from sites.selectors.tallies import can_enter_tallies
+from campaign.access import (
+    can_enter_tallies,
+    can_plan,
+    may_open_admin,
+    may_review_quality,
+    staff_scope_for,
+)
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -29,6 +33,6 @@ def navigation(request: HttpRequest) -> dict:
     if can_plan(scope):
         nav.append((reverse("sites:plans"), _("Daily plans")))
     nav.append((reverse("sites:visits"), _("Mobile visits")))
-    if request.user.is_staff:
+    if may_open_admin(request.user):
         nav.append((reverse("admin:index"), _("Administration")))
-    return {"nav": nav, "staff_scope": scope}
+    return {"nav": nav, "staff_scope": scope, "can_open_admin": may_open_admin(request.user)}

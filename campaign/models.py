@@ -21,9 +21,10 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class Area(TimeStampedModel):
+class AreaFields(TimeStampedModel):
     """What every level of the geography has: a code from the district system, a name
-    and the eligible population that is the denominator of its coverage."""
+    and the eligible population that is the denominator of its coverage. (An area as the
+    pages pick it, with its parent and committees, is ``campaign.areas.Area``.)"""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -48,16 +49,16 @@ def _population_positive(model: str) -> models.CheckConstraint:
     )
 
 
-class District(Area):
+class District(AreaFields):
     history = HistoricalRecords()
 
-    class Meta(Area.Meta):
+    class Meta(AreaFields.Meta):
         verbose_name = _("district")
         verbose_name_plural = _("districts")
         constraints = [_population_positive("district")]
 
 
-class Subdistrict(Area):
+class Subdistrict(AreaFields):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="subdistricts", verbose_name=_("district")
     )
@@ -71,13 +72,13 @@ class Subdistrict(Area):
     )
     history = HistoricalRecords()
 
-    class Meta(Area.Meta):
+    class Meta(AreaFields.Meta):
         verbose_name = _("subdistrict")
         verbose_name_plural = _("subdistricts")
         constraints = [_population_positive("subdistrict")]
 
 
-class Committee(Area):
+class Committee(AreaFields):
     """A residential committee (居委/居民区), the unit the daily ranking compares."""
 
     subdistrict = models.ForeignKey(
@@ -88,7 +89,7 @@ class Committee(Area):
     )
     history = HistoricalRecords()
 
-    class Meta(Area.Meta):
+    class Meta(AreaFields.Meta):
         verbose_name = _("residential committee")
         verbose_name_plural = _("residential committees")
         constraints = [_population_positive("committee")]
@@ -279,10 +280,6 @@ class Target(AreaOfOneLevel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def scope(self) -> District | Subdistrict | Committee | None:
-        return self.area
 
 
 class StaffScope(AreaOfOneLevel, TimeStampedModel):

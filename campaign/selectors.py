@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     BooleanField,
     Case,
@@ -22,72 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
+from campaign.access import can_record_buildings, committees_visible_to, subdistricts_visible_to
 from campaign.models import Building, BuildingCount, Campaign, Committee, StaffScope, Subdistrict
-
-User = AbstractBaseUser | AnonymousUser
-
-
-def staff_scope_for(user: User) -> StaffScope | None:
-    """The user's scope; a superuser without one is treated as an administrator.
-
-    Kept on the user object, so the menu and the page of one request share one query.
-    """
-    if not user.is_authenticated:
-        return None
-    if hasattr(user, "_staff_scope"):
-        return user._staff_scope
-    scope = (
-        StaffScope.objects.select_related("district", "subdistrict__district", "committee")
-        .filter(user=user)
-        .first()
-    )
-    if scope is None and user.is_superuser:
-        scope = StaffScope(user=user, role=StaffScope.Role.ADMINISTRATOR)
-    user._staff_scope = scope
-    return scope
-
-
-def may_review_quality(scope: StaffScope | None) -> bool:
-    """Subdistrict staff, district leaders and administrators open the data-quality page;
-    committee staff see the marks on their committee's figures only."""
-    return scope is not None and scope.role in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.DISTRICT_LEADER,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    )
-
-
-def may_verify_quality(scope: StaffScope | None) -> bool:
-    """Those who may correct the figures verify them; leaders only read."""
-    return scope is not None and scope.role in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    )
-
-
-def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
-    """Subdistricts the scope may read. Committee staff read their own subdistrict;
-    no scope reads nothing."""
-    subdistricts = Subdistrict.objects.select_related("district")
-    if scope is None:
-        return subdistricts.none()
-    match scope.role:
-        case StaffScope.Role.ADMINISTRATOR:
-            return subdistricts
-        case StaffScope.Role.DISTRICT_LEADER:
-            return subdistricts.filter(district_id=scope.district_id)
-        case StaffScope.Role.SUBDISTRICT_STAFF:
-            return subdistricts.filter(pk=scope.subdistrict_id)
-        case StaffScope.Role.COMMITTEE_STAFF:
-            return subdistricts.filter(pk=scope.committee.subdistrict_id)
-    return subdistricts.none()
-
-
-def committees_visible_to(scope: StaffScope | None) -> QuerySet[Committee]:
-    committees = Committee.objects.select_related("subdistrict__district")
-    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
-        return committees.filter(pk=scope.committee_id)
-    return committees.filter(subdistrict__in=subdistricts_visible_to(scope))
 
 
 @dataclass(frozen=True)
@@ -137,11 +72,6 @@ def subdistrict_overview(scope: StaffScope | None) -> QuerySet[Subdistrict]:
 # (vaccinated × 1000 ≥ threshold in tenths of a percent × residents), so 97 of 125
 # residents is exactly 77.6% and meets a 77.6% threshold.
 # ---------------------------------------------------------------------------------------
-
-
-def can_record_buildings(scope: StaffScope | None) -> bool:
-    """Administrators, subdistrict and committee staff record buildings; leaders read."""
-    return scope is not None and scope.role != StaffScope.Role.DISTRICT_LEADER
 
 
 def committees_writable_by(scope: StaffScope | None) -> QuerySet[Committee]:

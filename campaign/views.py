@@ -7,16 +7,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from campaign.access import can_record_buildings, committees_visible_to, staff_scope_for
 from campaign.clock import today
 from campaign.forms import BuildingCountForm, BuildingForm, add_service_errors
 from campaign.selectors import (
     buildings_visible_to,
     buildings_with_coverage,
-    can_record_buildings,
-    committees_visible_to,
     golden_shield_by_committee,
     golden_shield_threshold,
-    staff_scope_for,
 )
 from campaign.services import building_count_record, building_create, building_update
 

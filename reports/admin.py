@@ -4,17 +4,13 @@ administrator, so the day can be published again (both are written by the servic
 
 from django.contrib import admin
 
-from campaign.models import StaffScope
-from campaign.selectors import staff_scope_for
+from campaign.access import is_administrator
 from reports.models import Bulletin, MilestoneNote
 from reports.services.milestones import milestone_notes_delete
 
 
 def _may_delete(request) -> bool:
-    if request.user.is_superuser:
-        return True
-    scope = staff_scope_for(request.user)
-    return scope is not None and scope.role == StaffScope.Role.ADMINISTRATOR
+    return is_administrator(request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

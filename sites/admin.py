@@ -17,9 +17,10 @@ from audit.admin_mixins import (
     ReadOnlyAuditAdmin,
     detail_value_labels_register,
 )
+from campaign.access import administrator_accounts
 from campaign.admin_mixins import ProtectedSummaryMixin
 from campaign.clock import today
-from campaign.models import StaffScope, Subdistrict
+from campaign.models import Subdistrict
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyChange, TallyImport
 from sites.resources import DailyTallyResource, SiteResource
@@ -203,8 +204,7 @@ class UserFilter(admin.SimpleListFilter):
             users = users.filter(
                 Q(staff_scope__subdistrict_id=subdistrict)
                 | Q(staff_scope__committee__subdistrict_id=subdistrict)
-                | Q(staff_scope__role=StaffScope.Role.ADMINISTRATOR)
-                | Q(is_superuser=True)
+                | administrator_accounts()
             ).distinct()
         return [(str(pk), name) for pk, name in users.values_list("pk", "username")]
 

@@ -20,10 +20,12 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
+from campaign.access import can_publish_bulletins, subdistricts_visible_to
+from campaign.areas import Area
 from campaign.models import StaffScope, Subdistrict
-from campaign.selectors import campaign_day, subdistricts_visible_to
+from campaign.selectors import campaign_day
 from reports.models import Bulletin, SubdistrictDay, TargetProgress
-from reports.selectors.ranking import Area, committee_ranking
+from reports.selectors.ranking import committee_ranking
 from sites.models import DailyTally, Site
 from sites.selectors.tallies import sites_active_on
 
@@ -55,10 +57,7 @@ def bulletins_visible_to(scope: StaffScope | None) -> QuerySet[Bulletin]:
 def subdistricts_publishable_by(scope: StaffScope | None) -> QuerySet[Subdistrict]:
     """Administrators publish for every subdistrict, subdistrict staff for their own;
     district leaders and committee staff publish nothing."""
-    if scope is None or scope.role not in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    ):
+    if not can_publish_bulletins(scope):
         return Subdistrict.objects.none()
     return subdistricts_visible_to(scope)
 
@@ -78,9 +77,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
     day = SubdistrictDay.objects.filter(subdistrict=subdistrict, date=on).first()
     if day is None:
         return None
-    ranking = list(
-        committee_ranking(Area("subdistrict", subdistrict), on=on, metric="first_coverage")
-    )
+    ranking = list(committee_ranking(Area(subdistrict), on=on, metric="first_coverage"))
     committees = [
         {
             "id": row.committee_id,
@@ -109,7 +106,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
         {
             "id": p.target_id,
             "name": p.target.name,
-            "area": p.target.scope.name,
+            "area": p.target.area.name,
             "metric": p.target.metric,
             "value": p.target.value,
             "achieved": p.achieved,

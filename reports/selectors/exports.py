@@ -13,9 +13,12 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from campaign.access import is_committee_staff
+from campaign.areas import Area
 from campaign.models import StaffScope
+from campaign.users import name_from
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table
-from reports.selectors.ranking import Area, committee_ranking, targets_in_scope
+from reports.selectors.ranking import committee_ranking, targets_in_scope
 from sites.models import DailyTally, Site
 from sites.resources import TEMPLATE_COLUMNS, TEMPLATE_HEADERS
 from sites.selectors.tallies import sites_visible_to
@@ -48,7 +51,7 @@ def tally_export(
     tallies = DailyTally.objects.filter(
         site__in=sites_visible_to(scope), date__gte=start, date__lte=end
     )
-    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    if is_committee_staff(scope):
         tallies = tallies.filter(committee_id=scope.committee_id)  # what they may enter
     if site is not None:
         tallies = tallies.filter(site=site)
@@ -107,7 +110,7 @@ def tally_export(
             doses.get(dose_kind, dose_kind),
             count,
             sources.get(source, source),
-            _user_name(username, first_name, last_name),
+            name_from(username, first_name, last_name),
             timezone.localtime(saved_at).replace(tzinfo=None, microsecond=0),
         )
         for (
@@ -128,12 +131,6 @@ def tally_export(
     return Table(headers, rows)
 
 
-def _user_name(username: str | None, first_name: str | None, last_name: str | None) -> str:
-    """As the pages show a user: the full name, else the username; empty for an import
-    made without one."""
-    return f"{first_name or ''} {last_name or ''}".strip() or username or ""
-
-
 def _import_language() -> str:
     return "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
 
@@ -149,9 +146,9 @@ def ranking_export(area: Area, *, on: date, metric: str) -> Table:
         _("first doses, cumulative"),
         _("first-dose coverage (%)"),
         _("full-course coverage (%)"),
-        _("rank change in subdistrict")
-        if area.kind == "subdistrict"
-        else _("rank change in district"),
+        {"subdistrict": _("rank change in subdistrict"), "district": _("rank change in district")}[
+            area.kind
+        ],
         _("target completion (%)"),
     ]
     ranking = committee_ranking(area, on=on, metric=metric).values_list(
@@ -193,7 +190,7 @@ def target_export(scope: StaffScope | None, *, on: date) -> Table:
     rows = [
         (
             target.name,
-            target.scope.name if target.scope else "",
+            target.area.name if target.area else "",
             target.get_metric_display(),
             target.period_start,
             target.period_end,

@@ -24,8 +24,9 @@ from django.db.models import F, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from campaign.areas import Area
 from campaign.clock import today
-from campaign.models import StaffScope
+from campaign.users import display_name
 from reports.builders import METRIC_FIELDS
 from reports.models import (
     CommitteeDay,
@@ -34,7 +35,6 @@ from reports.models import (
     SubdistrictDay,
     TargetProgress,
 )
-from reports.selectors.ranking import Area
 from sites.models import Site
 
 # Coverage (in %) whose first day is a milestone, for first doses and the full course.
@@ -64,16 +64,9 @@ class Milestone:
         return str(KIND_LABELS[self.kind])
 
 
-def _area_filter(area: Area, prefix: str = "") -> Q:
-    """Rows of the area: a subdistrict's own, or every subdistrict's of a district."""
-    if area.kind == "subdistrict":
-        return Q(**{f"{prefix}subdistrict": area.obj})
-    return Q(**{f"{prefix}subdistrict__district": area.obj})
-
-
 def _site_milestones(area: Area, on: date) -> list[Milestone]:
     events = []
-    sites = Site.objects.filter(_area_filter(area), active_from__lte=on).order_by("code")
+    sites = Site.objects.filter(area.site_filter, active_from__lte=on).order_by("code")
     for site in sites.values("name", "kind", "active_from", "active_to"):
         kind = str(Site.Kind(site["kind"]).label)
         events.append(
@@ -98,14 +91,7 @@ def _site_milestones(area: Area, on: date) -> list[Milestone]:
 
 def _target_milestones(area: Area, on: date) -> list[Milestone]:
     """Targets of the area and of its parts (its committees; a district's subdistricts)."""
-    if area.kind == "subdistrict":
-        scoped = Q(target__subdistrict=area.obj) | Q(target__committee__subdistrict=area.obj)
-    else:
-        scoped = (
-            Q(target__district=area.obj)
-            | Q(target__subdistrict__district=area.obj)
-            | Q(target__committee__subdistrict__district=area.obj)
-        )
+    scoped = area.set_within("target__")
     # The progress row of the day it was reached, or of the period's last day when missed.
     rows = (
         TargetProgress.objects.filter(scoped, date__lte=on)
@@ -121,7 +107,7 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
     for progress in rows:
         target = progress.target
         # The target's own area, when it is part of the timeline's area.
-        where = "" if target.scope == area.obj else f" · {target.scope}"
+        where = "" if target.area == area.obj else f" · {target.area}"
         if progress.reached_on:
             early = progress.days_early or 0
             detail = (
@@ -214,10 +200,12 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
     return late
 
 
+# The snapshot of a whole area's day, per kind of area.
+DAY_ROWS = {"subdistrict": SubdistrictDay, "district": DistrictDay}
+
+
 def _day_rows(area: Area, on: date):
-    if area.kind == "subdistrict":
-        return SubdistrictDay.objects.filter(subdistrict=area.obj, date__lte=on)
-    return DistrictDay.objects.filter(district=area.obj, date__lte=on)
+    return DAY_ROWS[area.kind].objects.filter(area.own_rows(), date__lte=on)
 
 
 def _record_milestones(area: Area, on: date) -> list[Milestone]:
@@ -263,10 +251,7 @@ def _coverage_milestones(area: Area, on: date) -> list[Milestone]:
 
 def notes_of(area: Area, on: date):
     """Staff notes of the area (a district's include its subdistricts'), up to ``on``."""
-    if area.kind == "subdistrict":
-        scoped = Q(subdistrict=area.obj)
-    else:
-        scoped = Q(district=area.obj) | Q(subdistrict__district=area.obj)
+    scoped = area.set_within(levels=("district", "subdistrict"))
     return MilestoneNote.objects.filter(scoped, date__lte=on).select_related(
         "written_by", "subdistrict"
     )
@@ -282,33 +267,9 @@ def milestones(area: Area, *, on: date) -> list[Milestone]:
         *_coverage_milestones(area, on),
     ]
     for note in notes_of(area, on):
-        author = (
-            (note.written_by.get_full_name() or note.written_by.get_username())
-            if note.written_by
-            else ""
-        )
-        where = note.subdistrict.name if area.kind == "district" and note.subdistrict else ""
+        author = display_name(note.written_by) if note.written_by else ""
+        # A district's timeline says which of its subdistricts a note is from.
+        where = note.subdistrict.name if note.subdistrict and note.subdistrict != area.obj else ""
         events.append(Milestone(note.date, "note", note.text, where, author))
     order = {"site_opened": 0, "coverage": 1, "record": 2, "target_reached": 3}
     return sorted(events, key=lambda e: (e.date, order.get(e.kind, 4)))
-
-
-# Notes: who may write them, and the service --------------------------------------------
-
-
-def can_write_notes(scope: StaffScope | None) -> bool:
-    """Administrators and subdistrict staff; leaders and committee staff read only."""
-    return scope is not None and scope.role in (
-        StaffScope.Role.ADMINISTRATOR,
-        StaffScope.Role.SUBDISTRICT_STAFF,
-    )
-
-
-def note_areas_writable_by(scope: StaffScope | None, area: Area) -> bool:
-    """Whether the scope may add a note to ``area``: administrators anywhere, subdistrict
-    staff to their own subdistrict."""
-    if not can_write_notes(scope):
-        return False
-    if scope.role == StaffScope.Role.ADMINISTRATOR:
-        return True
-    return area.kind == "subdistrict" and area.obj.pk == scope.subdistrict_id

@@ -13,13 +13,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from campaign.models import Campaign, StaffScope, Subdistrict
-from campaign.selectors import (
+from campaign.access import (
     may_review_quality,
     may_verify_quality,
     staff_scope_for,
     subdistricts_visible_to,
 )
+from campaign.models import Campaign, StaffScope, Subdistrict
 from reports.models import QualityFlag
 from sites.models import DailyTally, Site
 from sites.selectors.outliers import Unusual

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,8 +22,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Abs, Coalesce, Greatest, Rank
 
-from campaign.models import Committee, District, StaffScope, Subdistrict, Target
-from campaign.selectors import campaign_day, subdistricts_visible_to
+from campaign.access import is_committee_staff, subdistricts_visible_to
+from campaign.areas import Area
+from campaign.models import Committee, StaffScope, Target
+from campaign.selectors import campaign_day
 from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
 
 # Ranking metrics a page may ask for; the first is the official daily ranking.
@@ -34,34 +35,6 @@ RANKING_METRICS = {
     "doses_today": F("first_doses") + F("second_doses") + F("booster_doses"),
     "target_percent": F("target_percent"),
 }
-
-
-@dataclass(frozen=True)
-class Area:
-    """The part of the map a ranking covers: one subdistrict or one whole district."""
-
-    kind: str  # "subdistrict" or "district"
-    obj: Subdistrict | District
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.obj.pk}"
-
-
-def ranking_areas(scope: StaffScope | None) -> list[Area]:
-    """The areas the user may rank: staff their subdistrict; leaders and administrators
-    each district followed by its subdistricts."""
-    subdistricts = list(subdistricts_visible_to(scope).order_by("district__code", "code"))
-    if scope is None or scope.role in (
-        StaffScope.Role.SUBDISTRICT_STAFF,
-        StaffScope.Role.COMMITTEE_STAFF,
-    ):
-        return [Area("subdistrict", s) for s in subdistricts]
-    areas: list[Area] = []
-    for district, group in itertools.groupby(subdistricts, key=lambda s: s.district):
-        areas.append(Area("district", district))
-        areas.extend(Area("subdistrict", s) for s in group)
-    return areas
 
 
 def latest_snapshot_date(on: date) -> date | None:
@@ -82,13 +55,13 @@ def committee_ranking(area: Area, *, on: date, metric: str) -> QuerySet[Committe
         output_field=FloatField(),
     )
     rows = (
-        CommitteeDay.objects.filter(date=on, **{area.kind: area.obj})
+        CommitteeDay.objects.filter(area.own_rows(), date=on)
         .select_related("committee", "subdistrict")
         .annotate(target_percent=target_percent)
     )
     order = RANKING_METRICS[metric]
     # Rank changes are kept for the official ranking (first-dose coverage) only.
-    change = "rank_change" if area.kind == "subdistrict" else "district_rank_change"
+    change = RANK_CHANGE_FIELDS[area.kind]
     return rows.annotate(
         change=F(change) if metric == "first_coverage" else Value(None, IntegerField()),
         change_size=Abs(F(change)) if metric == "first_coverage" else Value(None, IntegerField()),
@@ -98,6 +71,10 @@ def committee_ranking(area: Area, *, on: date, metric: str) -> QuerySet[Committe
         first_percent=F("first_coverage") * 100,
         full_course_percent=F("full_course_coverage") * 100,
     ).order_by("rank", "committee__code")
+
+
+# The rank change a ranking shows: within the subdistrict, or within the whole district.
+RANK_CHANGE_FIELDS = {"subdistrict": "rank_change", "district": "district_rank_change"}
 
 
 @dataclass(frozen=True)
@@ -123,7 +100,7 @@ def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
         | Q(committee__subdistrict__in=subdistricts)
         | Q(district__subdistricts__in=subdistricts)
     )
-    if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    if is_committee_staff(scope):
         visible = Q(committee=scope.committee_id) | Q(subdistrict=scope.committee.subdistrict_id)
     progress = TargetProgress.objects.filter(target=OuterRef("pk"), date__lte=on).order_by("-date")
     return (
@@ -243,13 +220,6 @@ def second_dose_window(*, on: date) -> SecondDoseWindow | None:
     return SecondDoseWindow(
         on=on, min_days=campaign.second_dose_min_days, max_days=campaign.second_dose_max_days
     )
-
-
-def area_committees(area: Area) -> QuerySet[Committee]:
-    """The committees of a ranking area (a subdistrict or a whole district)."""
-    if area.kind == "subdistrict":
-        return Committee.objects.filter(subdistrict=area.obj)
-    return Committee.objects.filter(subdistrict__district=area.obj)
 
 
 def _waiting(alias: str):

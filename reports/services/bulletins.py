@@ -14,9 +14,10 @@ from django.utils.translation import ngettext
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import staff_scope_for
 from campaign.clock import today
 from campaign.models import Subdistrict
-from campaign.selectors import staff_scope_for
+from campaign.users import display_name
 from reports.models import Bulletin, StaleDate
 from reports.selectors.bulletins import bulletin_figures, subdistricts_publishable_by
 
@@ -79,7 +80,7 @@ def bulletin_publish(
         subdistrict=subdistrict,
         date=on,
         published_by=user,
-        published_by_name=user.get_full_name() or user.get_username(),
+        published_by_name=display_name(user),
         published_at=timezone.now(),
         data_as_of=datetime.fromisoformat(figures["computed_at"]),
         figures=figures,

@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
+from campaign.areas import Area
 from campaign.clock import today
 from campaign.models import Campaign, District, Subdistrict
-from campaign.selectors import staff_scope_for, subdistricts_visible_to
 from reports.models import (
     MilestoneNote,
 )
-from reports.selectors.milestones import note_areas_writable_by
-from reports.selectors.ranking import Area
 
 
 class NoteRejected(Exception):
@@ -42,12 +41,8 @@ def milestone_note_create(
     """
     scope = staff_scope_for(user)
     visible = subdistricts_visible_to(scope)
-    in_scope = (
-        visible.filter(pk=area.obj.pk)
-        if area.kind == "subdistrict"
-        else visible.filter(district=area.obj)
-    ).exists()
-    if not in_scope or not note_areas_writable_by(scope, area):
+    in_scope = visible.filter(area.through_subdistrict("")).exists()
+    if not in_scope or not may_note_area(scope, area):
         raise PermissionDenied(_("You may not add notes to this timeline."))
     shown = date_format(on, "Y-m-d")
     messages = []

@@ -16,15 +16,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditEvent
-from audit.services import audit_record
+from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
+from campaign.areas import Area
 from campaign.clock import today
 from campaign.models import Subdistrict
-from campaign.selectors import staff_scope_for, subdistricts_visible_to
+from campaign.request_params import area_param, day_param
+from campaign.users import display_name
 from reports.forms import MilestoneNoteForm
 from reports.models import Bulletin, StaleDate
 from reports.presentation.bulletin_image import bulletin_png
@@ -37,32 +37,19 @@ from reports.selectors.bulletins import (
     figure_differences,
     subdistricts_publishable_by,
 )
-from reports.selectors.milestones import milestones, note_areas_writable_by
+from reports.selectors.milestones import milestones
 from reports.selectors.quality import bulletin_marks
-from reports.selectors.ranking import Area, latest_snapshot_date
+from reports.selectors.ranking import latest_snapshot_date
 from reports.services.bulletins import BulletinRejected, bulletin_publish
 from reports.services.milestones import NoteRejected, milestone_note_create
-from reports.views.ranking import areas_and_asked
+from reports.views.downloads import audited_attachment
 
 CORRECTIONS_SHOWN = 50
 
 
-def _day(text: str | None, default: date) -> date:
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise Http404 from error
-
-
-def _user_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _publisher(bulletin: Bulletin) -> str:
     """The name frozen at publication (else, for older bulletins, the current one)."""
-    return bulletin.published_by_name or _user_name(bulletin.published_by)
+    return bulletin.published_by_name or display_name(bulletin.published_by)
 
 
 # Bulletins ---------------------------------------------------------------------------------
@@ -96,7 +83,7 @@ def _visible_subdistrict(request: HttpRequest, value: str | None) -> Subdistrict
 def bulletin_preview(request: HttpRequest) -> HttpResponse:
     """Today's figures in the bulletin's form, before anybody publishes them."""
     subdistrict = _visible_subdistrict(request, request.GET.get("subdistrict"))
-    on = _day(request.GET.get("date"), latest_snapshot_date(today()) or today())
+    on = day_param(request.GET) or latest_snapshot_date(today()) or today()
     published = Bulletin.objects.filter(subdistrict=subdistrict, date=on).first()
     if published is not None:
         return redirect("reports:bulletin", bulletin_id=published.pk)
@@ -123,7 +110,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
     subdistrict = _visible_subdistrict(request, request.POST.get("subdistrict"))
-    on = _day(request.POST.get("date"), today())
+    on = day_param(request.POST) or today()
     try:
         bulletin = bulletin_publish(
             user=request.user,
@@ -195,17 +182,13 @@ def _attachment(
     request: HttpRequest, bulletin: Bulletin, content: bytes, *, content_type: str, filename: str
 ) -> HttpResponse:
     """The file as an attachment; like every export, a download is in the audit trail."""
-    response = HttpResponse(content, content_type=content_type)
-    audit_record(
-        kind=AuditEvent.Kind.EXPORT,
-        request=request,
-        status=response.status_code,
-        detail={"file": filename, "bulletin_id": bulletin.pk},
+    return audited_attachment(
+        request,
+        content,
+        content_type=content_type,
+        filename=filename,
+        detail={"bulletin_id": bulletin.pk},
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
-    )
-    return response
 
 
 def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
@@ -257,22 +240,22 @@ def _render_timeline(
             "area": area,
             "on": on,
             "events": milestones(area, on=on),
-            "form": form if note_areas_writable_by(scope, area) else None,
+            "form": form if may_note_area(scope, area) else None,
         },
     )
 
 
 def milestone_timeline(request: HttpRequest) -> HttpResponse:
-    areas, area = areas_and_asked(request, request.GET.get("area"))
-    on = min(_day(request.GET.get("date"), today()), today())
+    areas, area = area_param(staff_scope_for(request.user), request.GET.get("area"))
+    on = min(day_param(request.GET) or today(), today())
     form = MilestoneNoteForm(initial={"date": on, "area": area.key})
     return _render_timeline(request, areas, area, on, form)
 
 
 @require_POST
 def milestone_note_add(request: HttpRequest) -> HttpResponse:
-    areas, area = areas_and_asked(request, request.POST.get("area"))
-    if area.key != request.POST.get("area") or not note_areas_writable_by(
+    areas, area = area_param(staff_scope_for(request.user), request.POST.get("area"))
+    if area.key != request.POST.get("area") or not may_note_area(
         staff_scope_for(request.user), area
     ):
         raise Http404
@@ -294,5 +277,5 @@ def milestone_note_add(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The note is on the timeline."))
             return redirect(f"{reverse('reports:milestones')}?{urlencode({'area': area.key})}")
     # Shown again as it was: the timeline up to the day it was showing.
-    on = min(_day(request.POST.get("timeline_date"), today()), today())
+    on = min(day_param(request.POST, "timeline_date") or today(), today())
     return _render_timeline(request, areas, area, on, form)

@@ -7,19 +7,16 @@ both apps (campaign imports nothing from sites).
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from campaign.access import reads_whole_districts, staff_scope_for
 from campaign.clock import today
-from campaign.models import StaffScope
-from campaign.selectors import campaign_day, staff_scope_for, subdistrict_overview
+from campaign.selectors import campaign_day, subdistrict_overview
 from sites.selectors.tallies import sites_visible_to
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The user's scope and the pages they may use."""
     scope = staff_scope_for(request.user)
-    narrow = scope is not None and scope.role in (
-        StaffScope.Role.SUBDISTRICT_STAFF,
-        StaffScope.Role.COMMITTEE_STAFF,
-    )
+    narrow = scope is not None and not reads_whole_districts(scope)
     return render(
         request,
         "reports/home.html",

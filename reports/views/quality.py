@@ -15,13 +15,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaign.clock import today
-from campaign.selectors import (
+from campaign.access import (
     may_review_quality,
     may_verify_quality,
     staff_scope_for,
     subdistricts_visible_to,
 )
+from campaign.clock import today
 from reports.selectors.quality import (
     flag_reason,
     open_quality_flags,

@@ -13,20 +13,15 @@ from urllib.parse import urlencode
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.models import AuditEvent
-from audit.services import audit_record
+from campaign.access import committees_visible_to, openable_committees, staff_scope_for
+from campaign.areas import Area
 from campaign.clock import today
-from campaign.models import Committee, StaffScope, Subdistrict
-from campaign.selectors import (
-    campaign_day,
-    committees_visible_to,
-    golden_shield_summary,
-    staff_scope_for,
-)
+from campaign.models import Committee, Subdistrict
+from campaign.request_params import area_param, day_param
+from campaign.selectors import campaign_day, golden_shield_summary
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
 from reports.selectors.exports import ranking_export, tally_export, target_export
 from reports.selectors.quality import MarkedRows, committee_marks, quality_flags_stamp
@@ -34,13 +29,10 @@ from reports.selectors.ranking import (
     RANKING_METRICS,
     SECOND_DOSE_DAYS_AHEAD,
     SECOND_DOSE_SORTS,
-    Area,
-    area_committees,
     committee_ranking,
     committee_series,
     freshness,
     latest_snapshot_date,
-    ranking_areas,
     second_dose_committees,
     second_dose_schedule,
     second_dose_subdistricts,
@@ -49,16 +41,13 @@ from reports.selectors.ranking import (
     target_series,
     targets_in_scope,
 )
+from reports.views.downloads import audited_attachment
 from sites.selectors.tallies import sites_visible_to
 
 
 def _date_param(request: HttpRequest) -> date:
     """The date asked for, else the latest day with snapshots (today while it runs)."""
-    try:
-        asked = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else None
-    except ValueError as error:
-        raise Http404 from error
-    return asked or latest_snapshot_date(today()) or today()
+    return day_param(request.GET) or latest_snapshot_date(today()) or today()
 
 
 METRIC_LABELS = {
@@ -75,23 +64,11 @@ def _chart_value(row, metric: str) -> float:
     return round(100 * value, 2) if metric.endswith("coverage") else round(value, 1)
 
 
-def areas_and_asked(request: HttpRequest, asked: str | None) -> tuple[list[Area], Area]:
-    """The areas the user may read and the one ``asked`` for (their first without one);
-    an area outside the scope answers 404, like any other object outside it."""
-    areas = ranking_areas(staff_scope_for(request.user))
-    if not areas:
-        raise Http404
-    area = next((a for a in areas if a.key == asked), None) if asked else areas[0]
-    if area is None:
-        raise Http404
-    return areas, area
-
-
 def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
     """The areas the user may rank and the area, metric and date asked for. Without an
     area the user's first is shown; an area outside the scope answers 404, like any other
     object outside it; an unknown metric falls back to the official one."""
-    areas, area = areas_and_asked(request, request.GET.get("area"))
+    areas, area = area_param(staff_scope_for(request.user), request.GET.get("area"))
     metric = request.GET.get("sort", "first_coverage")
     if metric not in RANKING_METRICS:
         metric = "first_coverage"
@@ -112,13 +89,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
     # Run only if the table is rendered; each row carries the marks of its open flags.
-    in_area = (
-        Q(committee__subdistrict=area.obj)
-        if area.kind == "subdistrict"
-        else Q(committee__subdistrict__district=area.obj)
-    )
     rows = MarkedRows(
-        committee_ranking(area, on=on, metric=metric), lambda: committee_marks(in_area)
+        committee_ranking(area, on=on, metric=metric),
+        lambda: committee_marks(area.through_committee()),
     )
 
     def chart() -> dict:
@@ -131,11 +104,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         }
 
     # Committee staff may open their own committee's page only.
-    openable = (
-        {scope.committee_id}
-        if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
-        else None
-    )
+    openable = openable_committees(scope)
     fresh = freshness(on)
     return render(
         request,
@@ -150,22 +119,15 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "table_seconds": RANKING_TABLE_SECONDS,
             "flags_stamp": quality_flags_stamp(
-                Subdistrict.objects.filter(pk__in=[s.pk for s in _area_subdistricts(areas, area)])
+                Subdistrict.objects.filter(area.through_subdistrict(""))
             ),
             "table_openable": ",".join(map(str, sorted(openable))) if openable else "all",
             "freshness": fresh,
             "campaign_day": campaign_day(on=on),
             "export_query": urlencode({"area": area.key, "sort": metric, "date": on.isoformat()}),
-            "golden_shield": golden_shield_summary(_area_subdistricts(areas, area), on=on),
+            "golden_shield": golden_shield_summary(area.subdistricts_among(areas), on=on),
         },
     )
-
-
-def _area_subdistricts(areas: list[Area], area: Area) -> list:
-    """The subdistricts of the area shown, from the areas the user may rank."""
-    if area.kind == "subdistrict":
-        return [area.obj]
-    return [a.obj for a in areas if a.kind == "subdistrict" and a.obj.district_id == area.obj.pk]
 
 
 def targets(request: HttpRequest) -> HttpResponse:
@@ -255,17 +217,13 @@ def _download(request: HttpRequest, table: Table, *, kind: str, stem: str) -> Ht
     """The file as an attachment named ``<stem>.<kind>``; the sheet is named after the
     stem's first word (tallies, ranking, targets). Every export is in the audit trail."""
     content_type, write = EXPORT_FORMATS[kind]
-    response = HttpResponse(write(table, stem.split("-")[0]), content_type=content_type)
-    audit_record(
-        kind=AuditEvent.Kind.EXPORT,
-        request=request,
-        status=response.status_code,
-        detail={"file": f"{stem}.{kind}", "rows": len(table.rows)},
+    return audited_attachment(
+        request,
+        write(table, stem.split("-")[0]),
+        content_type=content_type,
+        filename=f"{stem}.{kind}",
+        detail={"rows": len(table.rows)},
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{stem}.{kind}"
-    )
-    return response
 
 
 def _ascii(text: str, *, fallback: str) -> str:
@@ -377,8 +335,8 @@ def second_doses(request: HttpRequest) -> HttpResponse:
         sort = "overdue"
     window = second_dose_window(on=on)
     # A district lists its subdistricts, or all its committees with ?by=committee.
-    by_committee = area.kind == "subdistrict" or request.GET.get("by") == "committee"
-    committees = area_committees(area)
+    by_committee = not area.has_subdistricts or request.GET.get("by") == "committee"
+    committees = area.committees()
     subdistrict_rows: list[dict] = []
     committee_rows: list[Committee] = []
     if window is not None and by_committee:
@@ -399,11 +357,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
             "window": window,
             "subdistrict_rows": subdistrict_rows,
             "committee_rows": committee_rows,
-            "openable": (
-                {scope.committee_id}
-                if scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF
-                else None
-            ),
+            "openable": openable_committees(scope),
             "freshness": freshness(on),
             "campaign_day": campaign_day(on=on),
         },

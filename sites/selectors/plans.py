@@ -8,18 +8,12 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
+from campaign.access import can_plan, may_plan_past_days
 from campaign.clock import today
 from campaign.models import Campaign, StaffScope, Subdistrict
 from sites.models import Site, SitePlan
 from sites.selectors.capacity import KIND_ORDER, Period
 from sites.selectors.tallies import sites_visible_to
-
-WRITERS = (StaffScope.Role.ADMINISTRATOR, StaffScope.Role.SUBDISTRICT_STAFF)
-
-
-def can_plan(scope: StaffScope | None) -> bool:
-    """Administrators and subdistrict staff enter plans and mobile visits."""
-    return scope is not None and scope.role in WRITERS
 
 
 def sites_plannable_by(scope: StaffScope | None):
@@ -33,7 +27,7 @@ def in_campaign(day: date, campaigns: Sequence[Campaign]) -> bool:
 def plans_editable_from(scope: StaffScope) -> date | None:
     """The first day whose plan the scope may still change: today for staff (a plan is made
     before its day), None (any day) for administrators."""
-    return None if scope.role == StaffScope.Role.ADMINISTRATOR else today()
+    return None if may_plan_past_days(scope) else today()
 
 
 @dataclass

@@ -6,8 +6,14 @@ from datetime import date
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
+from campaign.access import (
+    can_enter_tallies,
+    is_committee_staff,
+    reads_all_imports,
+    subdistricts_visible_to,
+)
+from campaign.areas import Area
 from campaign.models import Committee, StaffScope
-from campaign.selectors import subdistricts_visible_to
 from sites.models import DailyTally, MobileVisit, Site, TallyImport
 
 
@@ -17,9 +23,9 @@ def sites_visible_to(scope: StaffScope | None) -> QuerySet[Site]:
     )
 
 
-def can_enter_tallies(scope: StaffScope | None) -> bool:
-    """Everybody with a scope enters tallies, except district leaders, who only read."""
-    return scope is not None and scope.role != StaffScope.Role.DISTRICT_LEADER
+def sites_in_area(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
+    """The sites of ``area`` that the scope may read."""
+    return sites_visible_to(scope).filter(area.site_filter)
 
 
 def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
@@ -31,7 +37,7 @@ def committees_enterable_at(scope: StaffScope, site: Site) -> tuple[QuerySet[Com
     """The rows of a site's entry grid for this scope: committees, and whether the
     non-resident row is there. Committee staff get their own committee only."""
     committees = Committee.objects.filter(subdistrict_id=site.subdistrict_id).order_by("code")
-    if scope.role == StaffScope.Role.COMMITTEE_STAFF:
+    if is_committee_staff(scope):
         return committees.filter(pk=scope.committee_id), False
     return committees, True
 
@@ -101,7 +107,7 @@ def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
     imports = TallyImport.objects.select_related("user", "subdistrict")
     if scope is None:
         return imports.none()
-    if scope.role == StaffScope.Role.ADMINISTRATOR:
+    if reads_all_imports(scope):
         return imports
     return imports.filter(
         Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)

@@ -30,9 +30,14 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from campaign.access import (
+    import_subdistrict_id,
+    may_correct_locked_days,
+    may_enter_committee,
+    staff_scope_for,
+)
 from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope
-from campaign.selectors import staff_scope_for
+from campaign.models import Campaign, Committee
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
@@ -300,9 +305,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
                 _("Committee %(code)s is not in the site's subdistrict.")
                 % {"code": committee_code},
             )
-        elif scope.role == StaffScope.Role.COMMITTEE_STAFF and (
-            committee is None or committee.pk != scope.committee_id
-        ):
+        elif not may_enter_committee(scope, committee.pk if committee else None):
             fail(
                 "committee_code",
                 _("Committee %(code)s is outside your scope.") % {"code": committee_code or "–"},
@@ -318,7 +321,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
                     "date",
                     _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": day},
                 )
-            elif site and _locked(site, day) and scope.role != StaffScope.Role.ADMINISTRATOR:
+            elif site and _locked(site, day) and not may_correct_locked_days(scope):
                 fail(
                     "date",
                     _("Tallies before %(lock)s are locked; only an administrator may change them.")
@@ -439,15 +442,10 @@ def _warn_unusual(checked: CheckedFile, stored: dict, lines: dict, sites: dict[i
 
 def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
     scope = staff_scope_for(user)
-    subdistrict_id = None
-    if scope is not None and scope.role == StaffScope.Role.SUBDISTRICT_STAFF:
-        subdistrict_id = scope.subdistrict_id
-    elif scope is not None and scope.role == StaffScope.Role.COMMITTEE_STAFF:
-        subdistrict_id = scope.committee.subdistrict_id
     return TallyImport(
         user=user,
         district_id=scope.district_id if scope else None,
-        subdistrict_id=subdistrict_id,
+        subdistrict_id=import_subdistrict_id(scope),
         file_name=file_name[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),

@@ -20,9 +20,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from campaign.access import staff_scope_for
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
-from campaign.selectors import staff_scope_for
 from sites.models import MobileVisit, Site, SitePlan
 from sites.selectors.plans import in_campaign, plans_editable_from, sites_plannable_by
 from sites.selectors.tallies import site_is_active

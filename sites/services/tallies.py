@@ -21,9 +21,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from campaign.access import (
+    is_committee_staff,
+    may_correct_locked_days,
+    may_enter_committee,
+    staff_scope_for,
+)
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
-from campaign.selectors import staff_scope_for
+from campaign.users import display_name
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
 from sites.models import DailyTally, Site
 from sites.selectors.outliers import Unusual, unusual_cells
@@ -288,10 +294,8 @@ def _check_committees(scope: StaffScope, sites: dict[int, Site], cells: Sequence
     )
     for cell in cells:
         site = sites[cell.site_id]
-        if cell.committee_id is None:
-            allowed = scope.role != StaffScope.Role.COMMITTEE_STAFF
-        elif scope.role == StaffScope.Role.COMMITTEE_STAFF:
-            allowed = cell.committee_id == scope.committee_id
+        if cell.committee_id is None or is_committee_staff(scope):
+            allowed = may_enter_committee(scope, cell.committee_id)
         else:
             allowed = committees.get(cell.committee_id) == site.subdistrict_id
         if not allowed:
@@ -337,7 +341,7 @@ def _date_problems(
                 _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
             )
         lock = site.subdistrict.lock_date
-        if lock and day < lock and scope.role != StaffScope.Role.ADMINISTRATOR:
+        if lock and day < lock and not may_correct_locked_days(scope):
             problems.append(
                 _("Tallies before %(lock)s are locked; only an administrator may change them.")
                 % {"lock": date_format(lock, "Y-m-d")}
@@ -454,7 +458,7 @@ def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
 def _user_name(user: AbstractBaseUser | None) -> str:
     if user is None:
         return _("file import")
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _write_history(

@@ -6,11 +6,10 @@ Views only check scope (404 outside it), read through ``sites.selectors.capacity
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,17 +17,19 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaign.access import can_plan, staff_scope_for, subdistricts_visible_to
+from campaign.areas import Area, area_picked
 from campaign.clock import today
-from campaign.models import Committee, StaffScope
-from campaign.selectors import staff_scope_for, subdistricts_visible_to
-from reports.selectors.ranking import Area, ranking_areas
+from campaign.models import Committee
+from campaign.request_params import area_param, day_param
 from sites.models import MobileVisit, Site
 from sites.plan_forms import MobileVisitForm, PlanGridForm
 from sites.selectors.capacity import Period, grouped_rows, site_rows
-from sites.selectors.plans import can_plan, plan_week, sites_plannable_by
+from sites.selectors.plans import plan_week, sites_plannable_by
 from sites.selectors.tallies import (
     latest_tally_day,
     mobile_teams_with_visits,
+    sites_in_area,
     sites_visible_to,
     visits_by_subdistrict,
 )
@@ -40,48 +41,18 @@ from sites.services.plans import (
 )
 
 
-def _asked_day(request: HttpRequest, name: str = "date") -> date | None:
-    try:
-        return date.fromisoformat(request.GET[name]) if request.GET.get(name) else None
-    except ValueError as error:
-        raise Http404 from error
-
-
-def _day(request: HttpRequest, name: str = "date") -> date:
-    return _asked_day(request, name) or today()
-
-
-def _area(request: HttpRequest, scope: StaffScope | None) -> tuple[list[Area], Area]:
-    """The areas the user may read and the one asked for (else the first); an area
-    outside the scope answers 404, like any other object outside it."""
-    areas = ranking_areas(scope)
-    asked = request.GET.get("area")
-    area = next((a for a in areas if a.key == asked), None) if asked else next(iter(areas), None)
-    if area is None:
-        raise Http404
-    return areas, area
-
-
-def _area_sites(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
-    sites = sites_visible_to(scope)
-    if area.kind == "district":
-        return sites.filter(subdistrict__district=area.obj)
-    return sites.filter(subdistrict=area.obj)
-
-
 def capacity(request: HttpRequest) -> HttpResponse:
     """Per site and summed by kind, subdistrict and district: capacity, doses,
     utilisation, plan vs actual, for one day or the week ending on it."""
     scope = staff_scope_for(request.user)
-    areas, area = _area(request, scope)
-    sites = _area_sites(scope, area)
+    areas, area = area_param(scope, request.GET.get("area"))
+    sites = sites_in_area(scope, area)
     # Without a date: the latest day with tallies, not a today nobody has reported yet.
-    on = _asked_day(request) or latest_tally_day(sites, today()) or today()
+    on = day_param(request.GET) or latest_tally_day(sites, today()) or today()
     week = request.GET.get("period") == "week"
     period = Period.week_ending(on) if week else Period.day(on)
     rows = site_rows(sites, period)
     kinds = grouped_rows(sites, period, by="kind")
-    total_level = "district" if area.kind == "district" else "subdistrict"
     return render(
         request,
         "sites/capacity.html",
@@ -94,11 +65,9 @@ def capacity(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "kinds": [{**row, "label": Site.Kind(row["kind"]).label} for row in kinds],
             "subdistricts": (
-                list(grouped_rows(sites, period, by="subdistrict"))
-                if area.kind == "district"
-                else []
+                list(grouped_rows(sites, period, by="subdistrict")) if area.has_subdistricts else []
             ),
-            "total": next(iter(grouped_rows(sites, period, by=total_level)), None),
+            "total": next(iter(grouped_rows(sites, period, by=area.kind)), None),
             "can_plan": can_plan(scope),
             "query": urlencode({"area": area.key, "date": on.isoformat()}),
         },
@@ -118,7 +87,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
     if wanted and subdistrict is None:  # outside the scope
         raise Http404
     subdistrict = subdistrict or subdistricts[0]
-    start = _day(request, "start")
+    start = day_param(request.GET, "start") or today()
     week = plan_week(scope, subdistrict, start)
     grid = {
         "sites": week.sites,
@@ -171,14 +140,14 @@ def visits(request: HttpRequest) -> HttpResponse:
     """Mobile teams' visits in an area, summed per team and per subdistrict; writers
     record new ones here."""
     scope = staff_scope_for(request.user)
-    areas, area = _area(request, scope)
+    areas, area = area_param(scope, request.GET.get("area"))
     chosen = None
     if request.GET.get("site", "").isdigit():  # one team: its subdistrict is the area
         chosen = get_object_or_404(
             sites_visible_to(scope).filter(kind=Site.Kind.MOBILE), pk=request.GET["site"]
         )
-        area = next(a for a in areas if a.kind == "subdistrict" and a.obj == chosen.subdistrict)
-    mobile = _area_sites(scope, area).filter(kind=Site.Kind.MOBILE)
+        area = area_picked(areas, Area(chosen.subdistrict).key)
+    mobile = sites_in_area(scope, area).filter(kind=Site.Kind.MOBILE)
     listed = MobileVisit.objects.filter(site__in=[chosen] if chosen else mobile)
     form = None
     writable = sites_plannable_by(scope).filter(pk__in=mobile.values("pk"))
@@ -221,7 +190,7 @@ def visits(request: HttpRequest) -> HttpResponse:
             "area": area,
             "chosen": chosen,
             "teams": mobile_teams_with_visits(mobile),
-            "by_subdistrict": visits_by_subdistrict(mobile) if area.kind == "district" else [],
+            "by_subdistrict": visits_by_subdistrict(mobile) if area.has_subdistricts else [],
             "visits": listed.select_related("site", "committee", "entered_by").order_by(
                 "-date", "site__code", "-pk"
             )[:VISITS_SHOWN],

@@ -5,8 +5,6 @@ Views only check scope (404 outside it), build the form and call the service.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from campaign.access import can_enter_tallies, staff_scope_for
 from campaign.clock import today
-from campaign.selectors import staff_scope_for
+from campaign.request_params import day_param, parse_day
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
 from sites.selectors.tallies import (
-    can_enter_tallies,
     committees_enterable_at,
     entry_overview,
     sites_enterable_by,
@@ -38,19 +36,12 @@ from sites.services.tallies import (
 )
 
 
-def _day_from(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise Http404 from error
-
-
 def entry_index(request: HttpRequest) -> HttpResponse:
     """The sites the user may enter for, with each one's report for the chosen day."""
     scope = staff_scope_for(request.user)
     if not can_enter_tallies(scope):
         raise Http404
-    day = _day_from(request.GET["date"]) if request.GET.get("date") else today()
+    day = day_param(request.GET) or today()
     sites = entry_overview(sites_enterable_by(scope), day)
     return render(request, "sites/entry_index.html", {"sites": sites, "day": day, "today": today()})
 
@@ -58,7 +49,7 @@ def entry_index(request: HttpRequest) -> HttpResponse:
 def tally_entry(request: HttpRequest, site_id: int, day: str) -> HttpResponse:
     scope = staff_scope_for(request.user)
     site = get_object_or_404(sites_enterable_by(scope), pk=site_id)
-    on = _day_from(day)
+    on = parse_day(day)
     committees, with_non_residents = committees_enterable_at(scope, site)
     grid = {
         "site": site,
@@ -158,7 +149,7 @@ def tally_history_page(request: HttpRequest, site_id: int, day: str) -> HttpResp
     """Every change of one site's day: who, when, old → new, why."""
     scope = staff_scope_for(request.user)
     site = get_object_or_404(sites_visible_to(scope), pk=site_id)
-    on = _day_from(day)
+    on = parse_day(day)
     return render(
         request,
         "sites/history.html",

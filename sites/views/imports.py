@@ -9,11 +9,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from campaign.selectors import staff_scope_for
+from campaign.access import can_enter_tallies, staff_scope_for
 from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS
-from sites.selectors.tallies import can_enter_tallies, imports_visible_to
+from sites.selectors.tallies import imports_visible_to
 from sites.services.imports import tally_import_check, tally_import_confirm
 
 

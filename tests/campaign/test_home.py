@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from campaign.access import committees_visible_to, staff_scope_for
 from campaign.models import StaffScope
-from campaign.selectors import campaign_day, committees_visible_to, staff_scope_for
+from campaign.selectors import campaign_day
 from tests.factories import (
     CampaignFactory,
     CommitteeFactory,

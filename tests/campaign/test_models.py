@@ -82,7 +82,7 @@ def test_target_has_exactly_one_scope(scopes, committee):
 
 
 @pytest.mark.parametrize("level", ["district", "subdistrict", "committee"])
-def test_target_with_one_scope_of_any_level_is_stored(level, committee):
+def test_target_with_one_area_of_any_level_is_stored(level, committee):
     area = {
         "district": committee.subdistrict.district,
         "subdistrict": committee.subdistrict,
@@ -90,7 +90,7 @@ def test_target_with_one_scope_of_any_level_is_stored(level, committee):
     }[level]
     empty = {"district": None, "subdistrict": None, "committee": None}
     target = TargetFactory(**{**empty, level: area})
-    assert target.scope == area
+    assert target.area == area
 
 
 def test_target_value_must_be_above_zero():

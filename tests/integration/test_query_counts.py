@@ -27,11 +27,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
+from campaign.areas import Area
 from campaign.models import Building, Committee, District, StaffScope, Subdistrict, Target
 from campaign.services import building_count_record, building_create
 from reports.builders import snapshots_build_date
 from reports.models import Bulletin, QualityFlag, StaleDate
-from reports.selectors.ranking import Area
 from reports.services.bulletins import bulletin_publish
 from reports.services.milestones import milestone_note_create
 from reports.services.snapshots import snapshots_rebuild, snapshots_rebuild_stale
@@ -263,7 +263,7 @@ def _grow_the_rest(world: World, size: Size, committees: list, sites: list) -> N
     bulletin_publish(user=staff, subdistrict=subdistrict, on=day, unreported_confirmed=True)
     milestone_note_create(
         user=staff,
-        area=Area("subdistrict", subdistrict),
+        area=Area(subdistrict),
         on=TODAY,
         text=f"{size.committees} 个居委",
     )

@@ -410,11 +410,11 @@ def test_scope_matrix_for_capacity_plans_and_visits(
 def test_capacity_pages_answer_404_for_an_area_outside_the_scope(
     client, request, role, mobile_teams
 ):
-    from reports.selectors.ranking import Area
+    from campaign.areas import Area
 
     client.force_login(request.getfixturevalue(role))
     far = mobile_teams["far"].subdistrict
-    for area in [Area("subdistrict", far), Area("district", far.district)]:
+    for area in [Area(far), Area(far.district)]:
         for name in ["sites:capacity", "sites:visits"]:
             response = client.get(reverse(name), {"area": area.key})
             assert response.status_code == 404, (name, area.key)

@@ -24,9 +24,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from campaign.areas import Area
 from reports.models import MilestoneNote
 from reports.selectors.milestones import milestones
-from reports.selectors.ranking import Area
 from reports.services.milestones import NoteRejected, milestone_note_create
 from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
@@ -116,7 +116,7 @@ def timeline(area, on=TODAY):
 
 
 def test_timeline_of_the_subdistrict_as_computed_by_hand(campaign, subdistrict):
-    assert timeline(Area("subdistrict", subdistrict)) == [
+    assert timeline(Area(subdistrict)) == [
         (d(4, 20), "site_opened", "东片区固定接种点开始接种", "固定接种点"),
         (d(4, 25), "site_opened", "家乐福临时接种点开始接种", "临时接种点"),
         (d(4, 25), "coverage", "第一剂接种率首次达到 50%", ""),
@@ -137,7 +137,7 @@ def test_timeline_of_the_subdistrict_as_computed_by_hand(campaign, subdistrict):
 
 
 def test_timeline_up_to_an_earlier_day_shows_only_what_had_happened(campaign, subdistrict):
-    assert timeline(Area("subdistrict", subdistrict), on=d(4, 28)) == [
+    assert timeline(Area(subdistrict), on=d(4, 28)) == [
         (d(4, 20), "site_opened", "东片区固定接种点开始接种", "固定接种点"),
         (d(4, 25), "site_opened", "家乐福临时接种点开始接种", "临时接种点"),
         (d(4, 25), "coverage", "第一剂接种率首次达到 50%", ""),
@@ -156,7 +156,7 @@ def test_a_target_reached_on_its_last_day_says_so(campaign, subdistrict):
         period_end=d(4, 29),
     )
     snapshots_rebuild(start=d(4, 29))
-    events = [e for e in timeline(Area("subdistrict", subdistrict)) if e[2] == "4月29日任务完成"]
+    events = [e for e in timeline(Area(subdistrict)) if e[2] == "4月29日任务完成"]
     assert events == [(d(4, 29), "target_reached", "4月29日任务完成", "最后一天完成")]
 
 
@@ -164,7 +164,7 @@ def test_district_timeline_adds_up_its_subdistricts(campaign, district, subdistr
     sister = SubdistrictFactory(district=district, name="长风新村街道")
     SiteFactory(subdistrict=sister, name="长风接种点", active_from=d(4, 22))
     SiteFactory(subdistrict=SubdistrictFactory(name="远方街道"), name="远方接种点")
-    events = timeline(Area("district", district))
+    events = timeline(Area(district))
     names = [text for _day, kind, text, _detail in events if kind.startswith("site")]
     assert names == [
         "东片区固定接种点开始接种",
@@ -182,7 +182,7 @@ def test_district_timeline_adds_up_its_subdistricts(campaign, district, subdistr
 def test_timeline_takes_six_queries_however_much_there_is(
     campaign, subdistrict, committee, django_assert_num_queries
 ):
-    area = Area("subdistrict", subdistrict)
+    area = Area(subdistrict)
     # Sites, targets, the record, coverage, notes, and the committee targets reached late.
     with django_assert_num_queries(6):
         milestones(area, on=TODAY)
@@ -257,7 +257,7 @@ def test_bad_notes_are_refused_in_chinese_and_nothing_is_written(
 def test_note_text_is_shown_as_text(client, campaign, subdistrict, subdistrict_staff):
     milestone_note_create(
         user=subdistrict_staff,
-        area=Area("subdistrict", subdistrict),
+        area=Area(subdistrict),
         on=d(4, 26),
         text="<script>alert(1)</script>",
     )
@@ -273,9 +273,7 @@ def test_leaders_and_committee_staff_add_no_notes(
 ):
     user = request.getfixturevalue(user_fixture)
     with pytest.raises(PermissionDenied):
-        milestone_note_create(
-            user=user, area=Area("subdistrict", subdistrict), on=d(4, 26), text="x"
-        )
+        milestone_note_create(user=user, area=Area(subdistrict), on=d(4, 26), text="x")
     client.force_login(user)
     for area in (f"subdistrict:{subdistrict.pk}", f"district:{district.pk}"):
         response = client.post(
@@ -289,9 +287,7 @@ def test_leaders_and_committee_staff_add_no_notes(
 def test_staff_add_no_notes_elsewhere(client, campaign, subdistrict_staff):
     far = SubdistrictFactory(district=DistrictFactory(name="二七区"), name="五里堡街道")
     with pytest.raises(PermissionDenied):
-        milestone_note_create(
-            user=subdistrict_staff, area=Area("subdistrict", far), on=d(4, 26), text="x"
-        )
+        milestone_note_create(user=subdistrict_staff, area=Area(far), on=d(4, 26), text="x")
     client.force_login(subdistrict_staff)
     response = client.post(
         reverse("reports:milestone_note_add"),
@@ -304,27 +300,19 @@ def test_staff_add_no_notes_elsewhere(client, campaign, subdistrict_staff):
 def test_administrators_note_a_district_and_its_timeline_shows_it(
     client, campaign, district, subdistrict, administrator, subdistrict_staff
 ):
+    milestone_note_create(user=administrator, area=Area(district), on=d(4, 22), text="全区动员会")
     milestone_note_create(
-        user=administrator, area=Area("district", district), on=d(4, 22), text="全区动员会"
+        user=subdistrict_staff, area=Area(subdistrict), on=d(4, 23), text="街道走访"
     )
-    milestone_note_create(
-        user=subdistrict_staff, area=Area("subdistrict", subdistrict), on=d(4, 23), text="街道走访"
-    )
-    district_notes = [
-        e for e in milestones(Area("district", district), on=TODAY) if e.kind == "note"
-    ]
+    district_notes = [e for e in milestones(Area(district), on=TODAY) if e.kind == "note"]
     assert [(e.text, e.detail) for e in district_notes] == [
         ("全区动员会", ""),
         ("街道走访", "万里街道"),
     ]
-    street = [
-        e.text for e in milestones(Area("subdistrict", subdistrict), on=TODAY) if e.kind == "note"
-    ]
+    street = [e.text for e in milestones(Area(subdistrict), on=TODAY) if e.kind == "note"]
     assert street == ["街道走访"]
     with pytest.raises(NoteRejected):
-        milestone_note_create(
-            user=administrator, area=Area("district", district), on=d(4, 22), text=""
-        )
+        milestone_note_create(user=administrator, area=Area(district), on=d(4, 22), text="")
 
 
 def test_leader_reads_the_timeline_of_the_district(client, campaign, district, district_leader):
@@ -356,7 +344,7 @@ def test_demo_adds_its_timeline_notes_once(subdistrict, committee):
 
 
 def test_a_note_outlives_its_authors_account(campaign, subdistrict, subdistrict_staff):
-    area = Area("subdistrict", subdistrict)
+    area = Area(subdistrict)
     milestone_note_create(user=subdistrict_staff, area=area, on=d(4, 26), text="区领导走访")
     subdistrict_staff.delete()
     notes = [(e.text, e.author) for e in milestones(area, on=TODAY) if e.kind == "note"]
@@ -372,7 +360,7 @@ def test_timeline_page_query_count_does_not_grow(
     for n in range(20):
         SiteFactory(subdistrict=subdistrict, code=f"S{n}", active_from=d(4, 21))
         milestone_note_create(
-            user=subdistrict_staff, area=Area("subdistrict", subdistrict), on=d(4, 21), text=f"{n}"
+            user=subdistrict_staff, area=Area(subdistrict), on=d(4, 21), text=f"{n}"
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("reports:milestones"))
@@ -382,7 +370,7 @@ def test_a_future_day_shows_the_timeline_up_to_today(
     client, campaign, subdistrict, subdistrict_staff
 ):
     """The mobile team opens 05-10: asked up to 05-20 on 05-05, it is not on the timeline."""
-    assert "移动疫苗接种车" not in str(milestones(Area("subdistrict", subdistrict), on=d(5, 20)))
+    assert "移动疫苗接种车" not in str(milestones(Area(subdistrict), on=d(5, 20)))
     client.force_login(subdistrict_staff)
     html = client.get(
         reverse("reports:milestones"),

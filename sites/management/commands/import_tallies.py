@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from campaign.access import superuser_accounts
 from sites.models import TallyImport
 from sites.services.imports import tally_import_check, tally_import_run
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         account = (
             users.filter(username=user).first()
             if user
-            else users.filter(is_superuser=True).order_by("pk").first()
+            else users.filter(superuser_accounts()).order_by("pk").first()
         )
         if account is None:
             raise CommandError(f"No active user {user!r}." if user else "No active superuser.")
