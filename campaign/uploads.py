@@ -31,8 +31,8 @@ def decode_upload(raw: bytes) -> tuple[str, str]:
 class TranscodingImportMixin:
     """For django-import-export admin classes: accept GBK uploads too.
 
-    The stock admin decodes text uploads as UTF-8 only (STACK.md trap 1), so the upload is
-    decoded here and handed on as UTF-8. An undecodable file is passed through unchanged
+    django-import-export decodes text uploads as UTF-8 only, so a GBK file would fail; the
+    upload is decoded here and handed on as UTF-8. An undecodable file is passed through unchanged
     and the admin then refuses it with its read error.
     """
 

@@ -185,7 +185,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
-# A down broker must not hang a save (STACK.md trap 9): fail fast, the sweep catches up.
+# A down broker can block task.delay() for minutes, and a save must not hang on it: fail
+# fast, the stale mark stays and the sweep catches up (docs/operations.md, Known traps).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # visibility_timeout: a task taken by a worker that died without acknowledging it (the
 # machine lost power, the worker got SIGKILL) goes back to the queue after this long; it

@@ -1,7 +1,8 @@
 """Settings for the test suite: the production settings with a throwaway key.
 
 ``DATABASE_URL`` still decides the database, so the same suite runs on SQLite and on
-PostgreSQL. Plain static storage avoids needing a collectstatic manifest (STACK.md trap 5).
+PostgreSQL. Plain static storage: the manifest storage fails under pytest for want of a
+collectstatic manifest.
 """
 
 import os

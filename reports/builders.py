@@ -12,7 +12,7 @@ The SQL is written by hand, once, in the dialect SQLite and PostgreSQL share (CT
 window functions, ``CAST(... AS DOUBLE PRECISION)``); the ORM cannot express the grid of
 dates × areas. Both engines run it in CI against figures computed by hand.
 
-Definitions (also in the README):
+Definitions (also in docs/user-guide.md, "Figures shown"):
 - coverage = cumulative doses ÷ eligible population, for first doses and for the full
   course; the full course is completed by the first, second or booster dose when the
   campaign needs 1, 2 or 3 doses;

@@ -1,6 +1,7 @@
 """Vaccination sites and the daily tallies entered or imported for them.
 
-A tally is saved only by ``sites.services``; see DESIGN.md §3 for the one write path.
+A tally is saved only by ``sites.services`` (``record_tallies``), the one write path for the
+grid, the import and the command alike (docs/architecture.md).
 """
 
 from django.conf import settings

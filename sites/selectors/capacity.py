@@ -1,6 +1,6 @@
 """Reads for the capacity page: utilisation and plan vs actual, per site and summed.
 
-Definitions (also in the README):
+Definitions (also in docs/user-guide.md, "Figures shown"):
 
 - **daily capacity** (日接种能力) is ``Site.daily_capacity``, the most doses the site can
   give in a day, as registered for the site. It is the one capacity figure: the entry

@@ -6,7 +6,8 @@ import os
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
-# make around it are still synchronous and safe (STACK.md trap 4).
+# make around it are still synchronous and safe, but Django refuses them with
+# SynchronousOnlyOperation unless told so.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -1,8 +1,8 @@
 """pip-audit in CI (issue 8, item 7): a known vulnerability in requirements.txt fails it.
 
-The real vulnerability services cannot be reached from this machine (see the README), so
-these tests run the same script CI runs against a stand-in OSV service on 127.0.0.1 that
-knows one made-up vulnerability of the pinned Django.
+The real vulnerability services cannot be reached from this machine (docs/architecture.md,
+"Tests and CI"), so these tests run the same script CI runs against a stand-in OSV service
+on 127.0.0.1 that knows one made-up vulnerability of the pinned Django.
 """
 
 import json
