@@ -10,7 +10,7 @@ RUN_ENV := DJANGO_DEBUG=true STREETVAX_DEMO_DATE=2021-06-30
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test lint format clean bench
+.PHONY: run test lint typecheck format clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: $(VENV)/.installed $(CHROMIUM) $(CJK_FONT)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Types, with Django's plugin (settings in pyproject.toml): strict on services, selectors
+# and the snapshot builders.
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .

@@ -9,13 +9,26 @@ pages write only with the change permission."""
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+
+if TYPE_CHECKING:  # the admin classes these go before, for the checker
+    from django.db.models import Model
+    from django.template.response import TemplateResponse
+    from import_export.admin import ExportMixin, ImportMixin
+
+    _ImportBase = ImportMixin[Any]
+    _ExportBase = ExportMixin[Any]
+else:
+    _ImportBase = _ExportBase = object
+
 
 # Labels of values an event's detail holds, given by the app that writes them (the tally
 # import's outcome is a ``sites`` choice): the audit imports no app above it.
@@ -67,20 +80,26 @@ def _counts(result) -> dict:
     }
 
 
-class AuditedImportMixin:
+class AuditedImportMixin(_ImportBase):
     """Put before ``ImportMixin`` in an admin class's bases."""
 
-    def import_action(self, request: HttpRequest, **kwargs) -> HttpResponse:
+    model: type[Model]  # the ModelAdmin's
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> TemplateResponse:
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         form = context.get("form")
         upload = (
             form.cleaned_data.get("import_file") if form is not None and form.is_bound else None
         )
-        if request.method == "POST" and upload is not None:
+        if request.method == "POST" and form is not None and upload is not None:
             result = context.get("result")
-            refused = form.errors or result is None or result.has_errors()
-            refused = refused or result.has_validation_errors()
+            refused = (
+                form.errors
+                or result is None
+                or result.has_errors()
+                or result.has_validation_errors()
+            )
             audit_record(
                 kind=AuditEvent.Kind.IMPORT_CHECKED,
                 request=request,
@@ -100,13 +119,14 @@ class AuditedImportMixin:
         """After the confirmed import (in its transaction): the hash is the checked file's,
         found by the name the file was stored under between check and confirmation."""
         stored = request.POST.get("import_file_name", "")
+        user = request.user if isinstance(request.user, User) else None  # the admin's: signed in
         checked = (
             AuditEvent.objects.filter(
-                kind=AuditEvent.Kind.IMPORT_CHECKED, user=request.user, detail__stored_as=stored
+                kind=AuditEvent.Kind.IMPORT_CHECKED, user=user, detail__stored_as=stored
             )
             .order_by("-pk")
             .first()
-            if stored
+            if stored and user
             else None
         )
         audit_record(
@@ -139,7 +159,7 @@ class HistoryRevertGuardMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class AuditedExportMixin:
+class AuditedExportMixin(_ExportBase):
     """For django-import-export admin classes that export: each file is an export event,
     with its name and row count, as the portal's own exports are. Put before
     ``ExportMixin``."""

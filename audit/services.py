@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import date, datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
 from audit.models import AuditEvent, SnapshotBuild
@@ -22,10 +23,10 @@ def audit_record(
     *,
     kind: str,
     request: HttpRequest | None = None,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
     username: str = "",
     status: int | None = None,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one event. The user defaults to the request's; the address is the
     connection's (REMOTE_ADDR), never a header the client could forge. Without a request,

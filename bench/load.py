@@ -28,6 +28,7 @@ from datetime import date
 from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -38,6 +39,7 @@ from django.db.models import Count
 from django.middleware.csrf import _get_new_csrf_string
 from psycopg2.extras import execute_values
 
+from campaign.clock import today
 from campaign.models import Campaign, Committee, District, StaffScope, Subdistrict
 from reports.builders import snapshots_build_date
 from reports.models import CommitteeDay, DistrictDay, StaleDate, SubdistrictDay, TargetProgress
@@ -106,7 +108,7 @@ def _server_env() -> dict[str, str]:
         "DJANGO_SECURE_COOKIES": "false",
         "DJANGO_LOG_LEVEL": "WARNING",
         "CELERY_BROKER_URL": BROKER_URL,
-        "STREETVAX_DEMO_DATE": settings.STREETVAX_DEMO_DATE.isoformat(),
+        "STREETVAX_DEMO_DATE": today().isoformat(),
     }
 
 
@@ -436,11 +438,11 @@ def _lost_writes(day: date, result: dict, site_ids: list[int]) -> tuple[int, int
 def bench_rush(folder: Path, port: int, campaign: Campaign) -> list[Row]:
     """200 clerks of 200 subdistricts enter the evening's grid of their own site at once,
     then correct it: saves/s, errors, and every cell compared with what they sent."""
-    day = min(campaign.end_date, settings.STREETVAX_DEMO_DATE)
+    day = min(campaign.end_date, today())
     sites = _rush_sites(day)
     site_ids = [site.pk for site in sites]
     before = _state(day, site_ids)
-    clients = []
+    clients: list[dict[str, Any]] = []
     for site in sites:
         clerk = _bench_user(
             f"{BENCH_USER_PREFIX}clerk-{site.subdistrict_id}",

@@ -17,6 +17,7 @@ import os
 import random
 import time
 from html.parser import HTMLParser
+from typing import Any
 
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
@@ -110,7 +111,7 @@ class StaticUser(_BoundedUser):
 RUSH_CLIENTS = itertools.count()
 SENT: dict[str, int] = {}  # "site|date|field" → the last value a save acknowledged
 UNANSWERED: dict[str, int] = {}  # the same for a save that failed: it may have been stored
-RUSH = {"first": None, "last": None, "saves": 0, "errors": []}
+RUSH: dict[str, Any] = {"first": None, "last": None, "saves": 0, "errors": []}
 
 
 class RushUser(_BoundedUser):

@@ -414,19 +414,23 @@ def backfill_after_a_correction(campaign: Campaign) -> tuple[float, int]:
 def import_file(path: Path, campaign: Campaign) -> list[tuple]:
     """100,000 new tallies, as a district system would send them: booster doses of every
     committee at its subdistrict's first open site, day by day to the campaign's end."""
-    sites = {}
+    sites: dict[int, Site] = {}
     for site in Site.objects.order_by("active_from", "code"):
         sites.setdefault(site.subdistrict_id, site)
     committees = list(Committee.objects.order_by("code").values_list("code", "subdistrict_id"))
     rng = random.Random("streetvax-bench")
-    rows = []
+    rows: list[tuple[str, str, str, str, int]] = []
     day = campaign.end_date
     while len(rows) < IMPORT_ROWS:
         for code, subdistrict_id in committees:
-            site = sites.get(subdistrict_id)
-            if site is None or site.active_from > day or (site.active_to and site.active_to < day):
+            first = sites.get(subdistrict_id)
+            if (
+                first is None
+                or first.active_from > day
+                or (first.active_to and first.active_to < day)
+            ):
                 continue
-            rows.append((day.isoformat(), site.code, code, "加强针", rng.randint(0, 40)))
+            rows.append((day.isoformat(), first.code, code, "加强针", rng.randint(0, 40)))
             if len(rows) == IMPORT_ROWS:
                 break
         day -= timedelta(days=1)
@@ -472,6 +476,7 @@ def bench_import(campaign: Campaign) -> list:
                 stdout=subprocess.PIPE,
                 text=True,
             )
+            assert process.stdout is not None  # piped above
             output = process.stdout.read()
             _pid, status, usage = os.wait4(process.pid, 0)
             if status != 0:
@@ -566,7 +571,7 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")  # "load": only the load tests, while developing
     print(f"StreetVax bench · {machine()}\n{scale()}\n")
     rows: list[Row] = []
-    day = None
+    day: date | None = None
     if only in ("", "rebuild"):
         timed_rows, day = bench_rebuild(campaign)
         rows += [timed_row(*row) for row in timed_rows]
@@ -581,6 +586,7 @@ def main() -> None:
     if only:
         print(f"\nBENCH_ONLY={only}: BENCHMARKS.md left as it was")
         return
+    assert day is not None  # the rebuild ran: nothing was left out
     notes = (
         "# StreetVax benchmarks\n\n"
         f"Measured by `make bench` on {date.today().isoformat()}: {machine()}.\n"  # noqa: DTZ011

@@ -10,9 +10,10 @@ compares roles (a test fails if one does).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
 from django.db.models import Q, QuerySet
 
 from campaign.models import Committee, StaffScope, Subdistrict
@@ -20,7 +21,9 @@ from campaign.models import Committee, StaffScope, Subdistrict
 if TYPE_CHECKING:
     from campaign.areas import Area
 
-User = AbstractBaseUser | AnonymousUser
+User = Account | AnonymousUser
+# The user's scope is kept on the user object under this name (see staff_scope_for).
+_SCOPE_CACHE = "_staff_scope"
 Role = StaffScope.Role
 
 # Roles that may change the plans of the capacity pages, publish bulletins and add notes
@@ -35,8 +38,9 @@ def staff_scope_for(user: User) -> StaffScope | None:
     """
     if not user.is_authenticated:
         return None
-    if hasattr(user, "_staff_scope"):
-        return user._staff_scope
+    if hasattr(user, _SCOPE_CACHE):
+        cached: StaffScope | None = getattr(user, _SCOPE_CACHE)
+        return cached
     scope = (
         StaffScope.objects.select_related("district", "subdistrict__district", "committee")
         .filter(user=user)
@@ -44,7 +48,7 @@ def staff_scope_for(user: User) -> StaffScope | None:
     )
     if scope is None and user.is_superuser:
         scope = StaffScope(user=user, role=Role.ADMINISTRATOR)
-    user._staff_scope = scope
+    setattr(user, _SCOPE_CACHE, scope)
     return scope
 
 
@@ -91,11 +95,11 @@ def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
     match scope.role:
         case Role.ADMINISTRATOR:
             return subdistricts
-        case Role.DISTRICT_LEADER:
+        case Role.DISTRICT_LEADER if scope.district_id is not None:
             return subdistricts.filter(district_id=scope.district_id)
-        case Role.SUBDISTRICT_STAFF:
+        case Role.SUBDISTRICT_STAFF if scope.subdistrict_id is not None:
             return subdistricts.filter(pk=scope.subdistrict_id)
-        case Role.COMMITTEE_STAFF:
+        case Role.COMMITTEE_STAFF if scope.committee is not None:
             return subdistricts.filter(pk=scope.committee.subdistrict_id)
     return subdistricts.none()
 
@@ -103,6 +107,8 @@ def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
 def committees_visible_to(scope: StaffScope | None) -> QuerySet[Committee]:
     committees = Committee.objects.select_related("subdistrict__district")
     if is_committee_staff(scope):
+        if scope.committee_id is None:
+            return committees.none()
         return committees.filter(pk=scope.committee_id)
     return committees.filter(subdistrict__in=subdistricts_visible_to(scope))
 
@@ -113,7 +119,7 @@ def reads_whole_districts(scope: StaffScope | None) -> bool:
     return scope is not None and scope.role in (Role.ADMINISTRATOR, Role.DISTRICT_LEADER)
 
 
-def is_committee_staff(scope: StaffScope | None) -> bool:
+def is_committee_staff(scope: StaffScope | None) -> TypeGuard[StaffScope]:
     """Committee staff enter, export and open only their own committee."""
     return scope is not None and scope.role == Role.COMMITTEE_STAFF
 
@@ -121,7 +127,9 @@ def is_committee_staff(scope: StaffScope | None) -> bool:
 def openable_committees(scope: StaffScope | None) -> set[int] | None:
     """The committees whose pages a ranking may link to: committee staff their own, the
     others every committee they read (None)."""
-    return {scope.committee_id} if is_committee_staff(scope) else None
+    if is_committee_staff(scope):
+        return {scope.committee_id} if scope.committee_id is not None else set()
+    return None
 
 
 def reads_all_imports(scope: StaffScope | None) -> bool:
@@ -135,7 +143,7 @@ def import_subdistrict_id(scope: StaffScope | None) -> int | None:
         return None
     if scope.role == Role.SUBDISTRICT_STAFF:
         return scope.subdistrict_id
-    if scope.role == Role.COMMITTEE_STAFF:
+    if scope.role == Role.COMMITTEE_STAFF and scope.committee is not None:
         return scope.committee.subdistrict_id
     return None
 
@@ -149,7 +157,7 @@ def can_enter_tallies(scope: StaffScope | None) -> bool:
     return scope is not None and scope.role != Role.DISTRICT_LEADER
 
 
-def may_enter_committee(scope: StaffScope, committee_id: int | None) -> bool:
+def may_enter_committee(scope: StaffScope | None, committee_id: int | None) -> bool:
     """Whether the scope may enter a row of this committee (None: the non-residents' row)
     at a site it may enter; committee staff their own committee only."""
     if is_committee_staff(scope):
@@ -157,9 +165,9 @@ def may_enter_committee(scope: StaffScope, committee_id: int | None) -> bool:
     return True
 
 
-def may_correct_locked_days(scope: StaffScope) -> bool:
+def may_correct_locked_days(scope: StaffScope | None) -> bool:
     """Tallies before a subdistrict's lock date are final except for administrators."""
-    return scope.role == Role.ADMINISTRATOR
+    return scope is not None and scope.role == Role.ADMINISTRATOR
 
 
 # Plans, bulletins, notes, buildings ---------------------------------------------------------
@@ -170,9 +178,9 @@ def can_plan(scope: StaffScope | None) -> bool:
     return scope is not None and scope.role in _ORGANISERS
 
 
-def may_plan_past_days(scope: StaffScope) -> bool:
+def may_plan_past_days(scope: StaffScope | None) -> bool:
     """A plan is made before its day: only administrators change a past day's."""
-    return scope.role == Role.ADMINISTRATOR
+    return scope is not None and scope.role == Role.ADMINISTRATOR
 
 
 def can_publish_bulletins(scope: StaffScope | None) -> bool:
@@ -189,7 +197,7 @@ def can_write_notes(scope: StaffScope | None) -> bool:
 def may_note_area(scope: StaffScope | None, area: Area) -> bool:
     """Whether the scope may add a note to ``area``'s timeline: administrators anywhere,
     subdistrict staff to their own subdistrict."""
-    if not can_write_notes(scope):
+    if scope is None or not can_write_notes(scope):
         return False
     if scope.role == Role.ADMINISTRATOR:
         return True

@@ -28,7 +28,7 @@ class Area:
     def kind(self) -> str:
         """``district``, ``subdistrict`` or ``committee``: also the name of the foreign key
         the snapshot rows and ``AreaOfOneLevel`` models use for this level."""
-        return self.obj._meta.model_name
+        return self.obj._meta.model_name or ""  # always set for a model class
 
     @property
     def key(self) -> str:

@@ -362,7 +362,7 @@ class StaffScope(AreaOfOneLevel, TimeStampedModel):
     @property
     def role_description(self) -> str:
         """What the role may do, in the user's language."""
-        return str(self.ROLE_DESCRIPTIONS[self.role])
+        return str(self.ROLE_DESCRIPTIONS[self.Role(self.role)])
 
 
 class Building(TimeStampedModel):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     BooleanField,
@@ -23,6 +25,9 @@ from django.db.models.functions import Cast, Coalesce
 
 from campaign.access import can_record_buildings, committees_visible_to, subdistricts_visible_to
 from campaign.models import Building, BuildingCount, Campaign, Committee, StaffScope, Subdistrict
+
+if TYPE_CHECKING:  # a development requirement: annotations only
+    from django_stubs_ext import WithAnnotations
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,8 @@ def golden_shield_threshold(*, on: date) -> Decimal:
     """The threshold of the campaign of ``on`` (else the latest), else the default."""
     found = campaign_day(on=on)
     if found is None:
-        return Campaign._meta.get_field("golden_shield_threshold").default
+        default: Decimal = Campaign._meta.get_field("golden_shield_threshold").default
+        return default
     return found.campaign.golden_shield_threshold
 
 
@@ -97,9 +103,20 @@ def _threshold_tenths(threshold: Decimal) -> int:
     return int(threshold * 10)
 
 
+class BuildingCoverage(TypedDict):
+    """What buildings_with_coverage adds to each building."""
+
+    vaccinated: int | None
+    counted_on: date | None
+    golden_margin: int | None
+    coverage_percent: float | None
+    is_golden: bool
+    golden_since: date | None
+
+
 def buildings_with_coverage(
     buildings: QuerySet[Building], *, on: date, threshold: Decimal
-) -> QuerySet[Building]:
+) -> QuerySet[WithAnnotations[Building, BuildingCoverage]]:
     """Buildings with their latest count on or before ``on`` (``vaccinated``,
     ``counted_on``; empty when never counted), ``coverage_percent``, ``is_golden`` and
     ``golden_since`` (the first count at or above the threshold). One query."""
@@ -134,9 +151,14 @@ def buildings_with_coverage(
     )
 
 
+class GoldenShieldCounts(TypedDict):
+    building_count: int
+    golden_count: int
+
+
 def golden_shield_by_committee(
     committees: QuerySet[Committee], *, on: date, threshold: Decimal
-) -> QuerySet[Committee]:
+) -> QuerySet[WithAnnotations[Committee, GoldenShieldCounts]]:
     """Committees with ``building_count`` and ``golden_count`` (buildings at or above the
     threshold on ``on``), in one query however many committees."""
     golden = (
@@ -157,7 +179,7 @@ def golden_shield_by_committee(
 
 def golden_shield_by_subdistrict(
     subdistricts: QuerySet[Subdistrict], *, on: date, threshold: Decimal
-) -> list[dict]:
+) -> list[Mapping[str, Any]]:
     """Per subdistrict: ``building_count`` registered and ``golden_count`` golden shield
     buildings on ``on``, in one query for all the subdistricts."""
     return list(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -72,7 +72,7 @@ def building_count_record(
     building: Building,
     on: date,
     vaccinated: int,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> BuildingCount:
     """Record that ``vaccinated`` residents of ``building`` had been vaccinated as counted
     on ``on``. A second count for the same day replaces the first one.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from campaign.access import can_record_buildings, committees_visible_to, staff_scope_for
 from campaign.clock import today
 from campaign.forms import BuildingCountForm, BuildingForm, add_service_errors
+from campaign.http import AuthenticatedHttpRequest
 from campaign.selectors import (
     buildings_visible_to,
     buildings_with_coverage,
@@ -80,7 +81,7 @@ def building_committee(request: HttpRequest, committee_id: int) -> HttpResponse:
     )
 
 
-def building_detail(request: HttpRequest, building_id: int) -> HttpResponse:
+def building_detail(request: AuthenticatedHttpRequest, building_id: int) -> HttpResponse:
     """One building: its latest coverage, every count, and the forms to count or correct."""
     scope = staff_scope_for(request.user)
     context = _golden_context(today())
@@ -103,7 +104,9 @@ def building_detail(request: HttpRequest, building_id: int) -> HttpResponse:
         if not writable:
             raise Http404
         editing = request.POST.get("action") == "edit"
-        form = BuildingForm(request.POST) if editing else BuildingCountForm(request.POST)
+        form: BuildingForm | BuildingCountForm = (
+            BuildingForm(request.POST) if editing else BuildingCountForm(request.POST)
+        )
         if form.is_valid():
             try:
                 if editing:
@@ -125,7 +128,7 @@ def building_detail(request: HttpRequest, building_id: int) -> HttpResponse:
             else:
                 messages.success(request, done)
                 return redirect("campaign:building", building.pk)
-        if editing:
+        if isinstance(form, BuildingForm):
             edit_form = form
         else:
             count_form = form

@@ -128,11 +128,12 @@ def city_districts(*, size: CitySize) -> tuple[DistrictSpec, ...]:
     planned = []  # (district code, name, population, demo subdistricts, [(name, population)])
     for code, name, population, names in SHANGHAI:
         known = demo[code].subdistricts if code in demo else ()
-        new = [n for n in names.split() if n not in demo_names][: size.subdistricts_per_district]
+        unknown = [n for n in names.split() if n not in demo_names]
+        unknown = unknown[: size.subdistricts_per_district]
         rng = random.Random(f"{SEED}:city:{code}")  # noqa: S311 - demo data, not secrets
         left = population - sum(s.eligible_population for s in known)
-        shares = _split(left, [rng.uniform(0.6, 1.4) for _ in new], rng.random())
-        planned.append((code, name, population, known, list(zip(new, shares, strict=True))))
+        shares = _split(left, [rng.uniform(0.6, 1.4) for _ in unknown], rng.random())
+        planned.append((code, name, population, known, list(zip(unknown, shares, strict=True))))
     populations = [share for *_, new in planned for _, share in new]
     demo_subdistricts = [s for d in DEMO_DISTRICTS for s in d.subdistricts]
     committees = iter(

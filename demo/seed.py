@@ -39,6 +39,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import reset_queries, transaction
@@ -154,7 +155,7 @@ def demo_seed(
     if scale not in ("demo", "city"):
         raise ValueError(f"Unknown scale {scale!r}: use 'demo' or 'city'.")
     say = progress or (lambda _message: None)
-    districts = DEMO_DISTRICTS
+    districts: tuple[DistrictSpec, ...] = DEMO_DISTRICTS
     if scale == "city":
         districts = city_districts(size=city_size or CitySize())
     result = DemoSeedResult(scale=scale)
@@ -340,7 +341,7 @@ class _Ids:
 
 
 def _insert_missing(
-    model: type[Model], rows: Sequence[Model], result: DemoSeedResult, label: str
+    model: type[Model], rows: Sequence[Any], result: DemoSeedResult, label: str
 ) -> dict[str, int]:
     """Insert the rows whose ``code`` is not stored yet (with a "created" history row
     each); return code -> id of every stored row of the model."""

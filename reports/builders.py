@@ -31,14 +31,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from campaign.models import Campaign, Target
+from campaign.models import Campaign, Committee, District, Subdistrict, Target
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
-from sites.bulk import insert_rows
+from sites.bulk import insert_rows, quoted_column, quoted_table
+from sites.models import DailyTally, Site
 
 DOSE_KINDS = ("first", "second", "booster")
 FULL_COURSE_DOSE = {1: "first", 2: "second", 3: "booster"}
@@ -57,53 +59,79 @@ class RunningLevel:
     """A level whose running totals chain from the snapshot of the day before the range:
     committees and subdistricts. (A district adds up its subdistricts' rows.)"""
 
-    snapshot: type
+    snapshot: type[CommitteeDay] | type[SubdistrictDay]
+    area: type[Committee] | type[Subdistrict]
     areas: str  # the area table, aliased "a", with any join its parent ids need
-    area_column: str  # the area's column on the snapshot
-    parents: tuple[str, ...]  # parent ids each row carries, as "alias.column"
+    area_column: str  # the area's field on the snapshot (its attname)
+    parents: dict[str, str]  # parent id each row carries (a snapshot attname) -> its SQL
     tallies: str  # the tally table "t", with any join the tally's area needs
     tally_area: str  # the area of a tally row
-    ranks: dict[str, str]  # rank column -> the parent id it is ranked within
+    ranks: dict[str, str]  # rank field -> the parent id it is ranked within
     # Coverage: a committee's doses are its residents'; a subdistrict's residents are the
     # committee rows of the day, built just before (the doses at its sites also count
     # non-residents).
     residents: bool
 
 
-COMMITTEES = RunningLevel(
-    snapshot=CommitteeDay,
-    areas="campaign_committee a JOIN campaign_subdistrict parent ON parent.id = a.subdistrict_id",
-    area_column="committee_id",
-    parents=("a.subdistrict_id", "parent.district_id"),
-    tallies="sites_dailytally t",
-    tally_area="t.committee_id",  # NULL for non-residents, who count for no committee
-    ranks={"rank_in_subdistrict": "subdistrict_id", "rank_in_district": "district_id"},
-    residents=False,
-)
-SUBDISTRICTS = RunningLevel(
-    snapshot=SubdistrictDay,
-    areas="campaign_subdistrict a",
-    area_column="subdistrict_id",
-    parents=("a.district_id",),
-    tallies="sites_dailytally t JOIN sites_site site ON site.id = t.site_id",
-    tally_area="site.subdistrict_id",
-    ranks={"rank_in_district": "district_id"},
-    residents=True,
-)
+def _committees() -> RunningLevel:
+    parent_id = quoted_column(Committee, "subdistrict_id")
+    return RunningLevel(
+        snapshot=CommitteeDay,
+        area=Committee,
+        areas=(
+            f"{quoted_table(Committee)} a JOIN {quoted_table(Subdistrict)} parent "
+            f"ON parent.{quoted_column(Subdistrict, 'id')} = a.{parent_id}"
+        ),
+        area_column="committee_id",
+        parents={
+            "subdistrict_id": f"a.{parent_id}",
+            "district_id": f"parent.{quoted_column(Subdistrict, 'district_id')}",
+        },
+        tallies=f"{quoted_table(DailyTally)} t",
+        # NULL for non-residents, who count for no committee
+        tally_area=f"t.{quoted_column(DailyTally, 'committee_id')}",
+        ranks={"rank_in_subdistrict": "subdistrict_id", "rank_in_district": "district_id"},
+        residents=False,
+    )
 
-# The committee rows of the range, added up per area and date: the residents' doses.
-RESIDENTS_SQL = (
-    "SELECT date, {area} AS area_id, SUM(first_cumulative) AS first, "
-    "SUM(full_course_cumulative) AS full_course FROM reports_committeeday "
-    "WHERE {dates} GROUP BY date, {area}"
-)
+
+def _subdistricts() -> RunningLevel:
+    return RunningLevel(
+        snapshot=SubdistrictDay,
+        area=Subdistrict,
+        areas=f"{quoted_table(Subdistrict)} a",
+        area_column="subdistrict_id",
+        parents={"district_id": f"a.{quoted_column(Subdistrict, 'district_id')}"},
+        tallies=(
+            f"{quoted_table(DailyTally)} t JOIN {quoted_table(Site)} site "
+            f"ON site.{quoted_column(Site, 'id')} = t.{quoted_column(DailyTally, 'site_id')}"
+        ),
+        tally_area=f"site.{quoted_column(Site, 'subdistrict_id')}",
+        ranks={"rank_in_district": "district_id"},
+        residents=True,
+    )
+
+
+def _residents_sql(area: str, *, one_day: bool) -> str:
+    """The committee rows of the range, added up per area (a CommitteeDay attname) and
+    date: the residents' doses."""
+    day, area_id = quoted_column(CommitteeDay, "date"), quoted_column(CommitteeDay, area)
+    return (
+        f"SELECT {day} AS date, {area_id} AS area_id, "  # noqa: S608 - names from the models
+        f"SUM({quoted_column(CommitteeDay, 'first_cumulative')}) AS first, "
+        f"SUM({quoted_column(CommitteeDay, 'full_course_cumulative')}) AS full_course "
+        f"FROM {quoted_table(CommitteeDay)} WHERE {_in_range(day, one_day=one_day)} "
+        f"GROUP BY {day}, {area_id}"
+    )
 
 
 def _doses_by_kind() -> str:
-    """Each kind's doses, as aggregates over the tally rows ``t``."""
+    """Each kind's doses, as aggregates over the tally rows ``t`` (the kinds are the
+    parameters ``kind_first``, ...)."""
+    kind, count = quoted_column(DailyTally, "dose_kind"), quoted_column(DailyTally, "count")
     return ", ".join(
-        f"SUM(CASE WHEN t.dose_kind = '{kind}' THEN t.count ELSE 0 END) AS {kind}"
-        for kind in DOSE_KINDS
+        f"SUM(CASE WHEN t.{kind} = %(kind_{dose})s THEN t.{count} ELSE 0 END) AS {dose}"
+        for dose in DOSE_KINDS
     )
 
 
@@ -122,21 +150,28 @@ def _running_level_sql(
     exists and holds the running totals; otherwise every earlier tally is added up.
     ``dose`` is the dose kind that completes the course. A range of ``one_day`` needs no
     window over the dates: the running total is the day before's plus the day's.
+    Inside the statement the figures go by their field names; the snapshot's columns
+    are named only where it is read or written.
     """
-    table = level.snapshot._meta.db_table
+    snapshot = level.snapshot
+
+    def stored(name: str) -> str:
+        return quoted_column(snapshot, name)
+
+    tally_date = f"t.{quoted_column(DailyTally, 'date')}"
     tallies = f"FROM {level.tallies} WHERE {level.tally_area} IS NOT NULL AND"
     if chained:
         before = (
-            f"SELECT {level.area_column} AS area_id, first_cumulative AS first, "  # noqa: S608
-            "second_cumulative AS second, booster_cumulative AS booster"
-            f"{''.join(f', {rank}' for rank in level.ranks)} "
-            f"FROM {table} WHERE date = %(before)s"
+            f"SELECT {stored(level.area_column)} AS area_id, "  # noqa: S608
+            + ", ".join(f"{stored(f'{kind}_cumulative')} AS {kind}" for kind in DOSE_KINDS)
+            + "".join(f", {stored(rank)} AS {rank}" for rank in level.ranks)
+            + f" FROM {quoted_table(snapshot)} WHERE {stored('date')} = %(before)s"
         )
     else:
         before = (
             f"SELECT {level.tally_area} AS area_id, {_doses_by_kind()}"
             f"{''.join(f', CAST(NULL AS INTEGER) AS {rank}' for rank in level.ranks)} "
-            f"{tallies} t.date < %(start)s GROUP BY {level.tally_area}"
+            f"{tallies} {tally_date} < %(start)s GROUP BY {level.tally_area}"
         )
     to_date = "{}" if one_day else "SUM({}) OVER running"
     running = ", ".join(
@@ -144,28 +179,27 @@ def _running_level_sql(
         f"{to_date.format(f'COALESCE(day.{kind}, 0)')} AS {kind}_cumulative"
         for kind in DOSE_KINDS
     )
+    area_id = f"a.{quoted_column(level.area, 'id')}"
     residents = residents_join = residents_figures = ""
     numerators = ("first_cumulative", f"{dose}_cumulative")
     if level.residents:
-        residents = RESIDENTS_SQL.format(
-            area=level.area_column, dates=_in_range("date", one_day=one_day)
-        )
-        residents = f", residents AS ({residents})"
+        residents = f", residents AS ({_residents_sql(level.area_column, one_day=one_day)})"
         residents_join = (
-            "LEFT JOIN residents ON residents.area_id = a.id AND residents.date = days.on_date"
+            f"LEFT JOIN residents ON residents.area_id = {area_id} "
+            "AND residents.date = days.on_date"
         )
         residents_figures = (
             ", COALESCE(residents.first, 0) AS residents_first, "
             "COALESCE(residents.full_course, 0) AS residents_full_course"
         )
         numerators = ("residents_first", "residents_full_course")
-    parents = [parent.split(".")[1] for parent in level.parents]
+    parents = list(level.parents)
     previous_ranks = "".join(f", before.{rank} AS {rank}_before" for rank in level.ranks)
     ranks = ", ".join(
         f"RANK() OVER (PARTITION BY on_date, {parent} ORDER BY first_coverage DESC) AS {name}"
         for name, parent in level.ranks.items()
     )
-    columns = ["date", "computed_at", level.area_column, *FIGURES, *level.ranks]
+    fields = ["date", "computed_at", level.area_column, *FIGURES, *level.ranks]
     values = [
         "on_date AS date",
         "%(now)s AS computed_at",
@@ -173,30 +207,32 @@ def _running_level_sql(
         *FIGURES,
         *level.ranks,
     ]
-    if level.snapshot is CommitteeDay:  # its parents, to read a subdistrict's rows fast;
+    if snapshot is CommitteeDay:  # its parents, to read a subdistrict's rows fast;
         # yesterday's rank minus today's, NULL on the first day
-        columns += [*parents, "rank_change", "district_rank_change"]
+        fields += [*parents, "rank_change", "district_rank_change"]
         values += parents
         previous = "{}_before" if one_day else "COALESCE(LAG({}) OVER by_area, {}_before)"
         values += [
             f"{previous.format(rank, rank, rank)} - {rank} AS {change}"
-            for rank, change in zip(level.ranks, columns[-2:], strict=True)
+            for rank, change in zip(level.ranks, fields[-2:], strict=True)
         ]
     return f"""
 WITH days (on_date) AS ({days}),
 day AS (
-    SELECT t.date, {level.tally_area} AS area_id, {_doses_by_kind()}
-    {tallies} {_in_range("t.date", one_day=one_day)} GROUP BY t.date, {level.tally_area}
+    SELECT {tally_date} AS date, {level.tally_area} AS area_id, {_doses_by_kind()}
+    {tallies} {_in_range(tally_date, one_day=one_day)} GROUP BY {tally_date}, {level.tally_area}
 ),
 before AS ({before}){residents},
 totals AS (
-    SELECT days.on_date, a.id AS area_id, {", ".join(level.parents)},
-           a.eligible_population AS population, {running}{previous_ranks}{residents_figures}
+    SELECT days.on_date, {area_id} AS area_id,
+           {", ".join(f"{sql} AS {parent}" for parent, sql in level.parents.items())},
+           a.{quoted_column(level.area, "eligible_population")} AS population,
+           {running}{previous_ranks}{residents_figures}
     FROM days CROSS JOIN {level.areas}
-    LEFT JOIN day ON day.area_id = a.id AND day.date = days.on_date
-    LEFT JOIN before ON before.area_id = a.id
+    LEFT JOIN day ON day.area_id = {area_id} AND day.date = days.on_date
+    LEFT JOIN before ON before.area_id = {area_id}
     {residents_join}
-    {"" if one_day else "WINDOW running AS (PARTITION BY a.id ORDER BY days.on_date)"}
+    {"" if one_day else f"WINDOW running AS (PARTITION BY {area_id} ORDER BY days.on_date)"}
 ),
 covered AS (
     SELECT totals.*, {dose}_cumulative AS full_course_cumulative,
@@ -204,19 +240,21 @@ covered AS (
            CAST({numerators[1]} AS DOUBLE PRECISION) / population AS full_course_coverage
     FROM totals
 )
-INSERT INTO {table} ({", ".join(columns)})
-SELECT {", ".join(f"computed.{column}" for column in columns)} FROM (
+INSERT INTO {quoted_table(snapshot)} ({", ".join(stored(field) for field in fields)})
+SELECT {", ".join(f"computed.{field}" for field in fields)} FROM (
     SELECT {", ".join(values)} FROM (SELECT covered.*, {ranks} FROM covered) ranked
     {"" if one_day else "WINDOW by_area AS (PARTITION BY area_id ORDER BY on_date)"}
 ) computed
-{_changed_only(table, key=(level.area_column, "date"), columns=columns, one_day=one_day)}
-"""  # noqa: S608 - only names from this module are formatted in; values are parameters
+{_changed_only(snapshot, key=(level.area_column, "date"), fields=fields, one_day=one_day)}
+"""  # noqa: S608 - only names from the models are formatted in; values are parameters
 
 
-def _changed_only(table: str, *, key: tuple[str, str], columns: list[str], one_day: bool) -> str:
-    """The end of an INSERT ... SELECT of ``computed`` rows: only those that are new or
-    differ from the stored row in a figure, stamped with this build's ``computed_at``.
-    An unchanged row keeps the build that wrote it.
+def _changed_only(
+    snapshot: type[Model], *, key: tuple[str, str], fields: list[str], one_day: bool
+) -> str:
+    """The end of an INSERT ... SELECT of ``computed`` rows (``fields`` by name): only those
+    that are new or differ from the stored row in a figure, stamped with this build's
+    ``computed_at``. An unchanged row keeps the build that wrote it.
 
     A correction or a backfill recomputes every row from its date on, but changes few:
     writing only those spares the indexes and the WAL a million rewritten rows (most of a
@@ -224,38 +262,61 @@ def _changed_only(table: str, *, key: tuple[str, str], columns: list[str], one_d
     is a join, before the upsert: ``ON CONFLICT DO UPDATE ... WHERE`` alone would lock
     every row it meets, which costs more than rewriting them.
     """
-    figures = [column for column in columns if column not in (*key, "computed_at")]
+
+    def stored(name: str) -> str:
+        return quoted_column(snapshot, name)
+
+    figures = [field for field in fields if field not in (*key, "computed_at")]
+    updated = [stored(field) for field in [*figures, "computed_at"]]
+    stored_date = f"stored.{stored('date')}"
     return (
-        f"LEFT JOIN {table} stored ON {_in_range('stored.date', one_day=one_day)} AND "
-        + " AND ".join(f"stored.{column} = computed.{column}" for column in key)
-        + f" WHERE stored.id IS NULL OR ({', '.join(f'stored.{c}' for c in figures)}) "
-        f"IS DISTINCT FROM ({', '.join(f'computed.{c}' for c in figures)}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-        + ", ".join(f"{column} = excluded.{column}" for column in [*figures, "computed_at"])
+        f"LEFT JOIN {quoted_table(snapshot)} stored "
+        f"ON {_in_range(stored_date, one_day=one_day)} AND "
+        + " AND ".join(f"stored.{stored(field)} = computed.{field}" for field in key)
+        + f" WHERE stored.{stored('id')} IS NULL OR "
+        f"({', '.join(f'stored.{stored(field)}' for field in figures)}) "
+        f"IS DISTINCT FROM ({', '.join(f'computed.{field}' for field in figures)}) "
+        f"ON CONFLICT ({', '.join(stored(field) for field in key)}) DO UPDATE SET "
+        + ", ".join(f"{column} = excluded.{column}" for column in updated)
     )
 
 
 def _district_sql(*, days: str, one_day: bool) -> str:
     """A district's rows are the sums of its subdistricts' rows of the same date (built
     just before); its coverage counts the residents of its committees."""
-    sums = ", ".join(f"SUM(x.{figure}) AS {figure}" for figure in FIGURES[:7])
+    part_date, part_parent = (
+        quoted_column(SubdistrictDay, "date"),
+        quoted_column(Subdistrict, "district_id"),
+    )
+    sums = ", ".join(
+        f"SUM(x.{quoted_column(SubdistrictDay, figure)}) AS {figure}" for figure in FIGURES[:7]
+    )
     figures = ", ".join(f"COALESCE(parts.{figure}, 0)" for figure in FIGURES[:7])
+    columns = ", ".join(
+        quoted_column(DistrictDay, field)
+        for field in ("date", "computed_at", "district_id", *FIGURES)
+    )
+    area_id, population = (
+        quoted_column(District, "id"),
+        quoted_column(District, "eligible_population"),
+    )
     return f"""
 WITH days (on_date) AS ({days}),
 parts AS (
-    SELECT x.date, s.district_id AS area_id, {sums}
-    FROM reports_subdistrictday x JOIN campaign_subdistrict s ON s.id = x.subdistrict_id
-    WHERE {_in_range("x.date", one_day=one_day)} GROUP BY x.date, s.district_id
+    SELECT x.{part_date} AS date, s.{part_parent} AS area_id, {sums}
+    FROM {quoted_table(SubdistrictDay)} x JOIN {quoted_table(Subdistrict)} s
+    ON s.{quoted_column(Subdistrict, "id")} = x.{quoted_column(SubdistrictDay, "subdistrict_id")}
+    WHERE {_in_range(f"x.{part_date}", one_day=one_day)} GROUP BY x.{part_date}, s.{part_parent}
 ),
-residents AS ({RESIDENTS_SQL.format(area="district_id", dates=_in_range("date", one_day=one_day))})
-INSERT INTO reports_districtday (date, computed_at, district_id, {", ".join(FIGURES)})
-SELECT days.on_date, %(now)s, a.id, {figures},
-       CAST(COALESCE(residents.first, 0) AS DOUBLE PRECISION) / a.eligible_population,
-       CAST(COALESCE(residents.full_course, 0) AS DOUBLE PRECISION) / a.eligible_population
-FROM days CROSS JOIN campaign_district a
-LEFT JOIN parts ON parts.area_id = a.id AND parts.date = days.on_date
-LEFT JOIN residents ON residents.area_id = a.id AND residents.date = days.on_date
-"""  # noqa: S608 - only names from this module are formatted in; values are parameters
+residents AS ({_residents_sql("district_id", one_day=one_day)})
+INSERT INTO {quoted_table(DistrictDay)} ({columns})
+SELECT days.on_date, %(now)s, a.{area_id}, {figures},
+       CAST(COALESCE(residents.first, 0) AS DOUBLE PRECISION) / a.{population},
+       CAST(COALESCE(residents.full_course, 0) AS DOUBLE PRECISION) / a.{population}
+FROM days CROSS JOIN {quoted_table(District)} a
+LEFT JOIN parts ON parts.area_id = a.{area_id} AND parts.date = days.on_date
+LEFT JOIN residents ON residents.area_id = a.{area_id} AND residents.date = days.on_date
+"""  # noqa: S608 - only names from the models are formatted in; values are parameters
 
 
 def _full_course_doses(days: Sequence[date]) -> dict[date, str]:
@@ -290,7 +351,7 @@ def snapshots_build_dates(*, start: date, end: date) -> None:
     for snapshot in (DistrictDay, TargetProgress):
         snapshot.objects.filter(date__range=(start, end)).delete()
     # A campaign's days in one run: the dose completing the course is the same for them.
-    for dose, run in groupby(days, key=doses.get):
+    for dose, run in groupby(days, key=doses.__getitem__):
         _build_range(list(run), dose=dose, now=now)
     _build_target_progress(days=days, now=now, doses=doses)
 
@@ -308,6 +369,7 @@ def _build_range(days: list[date], *, dose: str, now: datetime) -> None:
         "before": adapt(days[0] - timedelta(days=1)),
         "now": connection.ops.adapt_datetimefield_value(now),
         **{f"day{n}": adapt(day) for n, day in enumerate(days)},
+        **{f"kind_{kind}": kind for kind in DOSE_KINDS},
     }
     dates = " UNION ALL ".join(f"SELECT %(day{n})s" for n in range(len(days)))
     chained = CommitteeDay.objects.filter(date=days[0] - timedelta(days=1)).exists()
@@ -320,7 +382,7 @@ def _build_range(days: list[date], *, dose: str, now: datetime) -> None:
         statements += ["SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'"]
     statements += [
         _running_level_sql(level, days=dates, one_day=one_day, chained=chained, dose=dose)
-        for level in (COMMITTEES, SUBDISTRICTS)  # committees first: the others read them
+        for level in (_committees(), _subdistricts())  # committees first: the others read them
     ]
     statements.append(_district_sql(days=dates, one_day=one_day))
     with connection.cursor() as cursor:
@@ -329,7 +391,7 @@ def _build_range(days: list[date], *, dose: str, now: datetime) -> None:
 
 
 # Which cumulative figure a target's metric counts.
-METRIC_FIELDS = {
+METRIC_FIELDS: dict[str, tuple[str, ...]] = {
     Target.Metric.ALL_DOSES: ("first_cumulative", "second_cumulative", "booster_cumulative"),
     Target.Metric.FIRST: ("first_cumulative",),
     Target.Metric.FULL_COURSE: ("full_course_cumulative",),
@@ -367,7 +429,13 @@ TARGET_FIELDS = (
     "period_start",
     "period_end",
 )
-TARGET_SCOPES = {"committee": CommitteeDay, "subdistrict": SubdistrictDay, "district": DistrictDay}
+TARGET_SCOPES: dict[str, type[CommitteeDay] | type[SubdistrictDay] | type[DistrictDay]] = {
+    "committee": CommitteeDay,
+    "subdistrict": SubdistrictDay,
+    "district": DistrictDay,
+}
+# A snapshot row's figures, by field name (``values()``).
+Figures = dict[str, Any]
 
 
 def _target_area(target: TargetRow) -> tuple[str, int]:
@@ -396,7 +464,7 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
     targets = list(  # plain rows: a city has hundreds of targets, rebuilt every save
         Target.objects.filter(period_start__lte=end).values_list(*TARGET_FIELDS, named=True)
     )
-    cumulative: dict[tuple[str, int, date], dict] = {}
+    cumulative: dict[tuple[str, int, date], Figures] = {}
     for area, snapshot in TARGET_SCOPES.items():
         scoped = [t for t in targets if getattr(t, f"{area}_id")]
         if not scoped:
@@ -441,7 +509,11 @@ def _build_target_progress(*, days: list[date], now: datetime, doses: dict[date,
 
 
 def _achieved(
-    target: TargetRow, cumulative: dict, key: tuple[str, int], on: date, day_fields: dict
+    target: TargetRow,
+    cumulative: dict[tuple[str, int, date], Figures],
+    key: tuple[str, int],
+    on: date,
+    day_fields: dict[str, str],
 ) -> int:
     """The metric from the period start to ``on`` (or the period end)."""
     fields = METRIC_FIELDS[target.metric]
@@ -451,8 +523,9 @@ def _achieved(
     # Everything before the period: the start day's running total less that day's doses
     # (nothing when the period starts before the first snapshot).
     start = cumulative.get((*key, target.period_start))
-    before = sum(start[f] - start[day_fields[f]] for f in fields) if start else 0
-    return max(sum(end[f] for f in fields) - before, 0)
+    before: int = sum(start[f] - start[day_fields[f]] for f in fields) if start else 0
+    reached: int = sum(end[f] for f in fields)
+    return max(reached - before, 0)
 
 
 def _progress(
@@ -462,7 +535,7 @@ def _progress(
     on: date,
     reached_before: date | None,
     achieved_week_ago: int | None,
-) -> dict:
+) -> dict[str, Any]:
     """One TargetProgress row's figures; ``reached_before``: the day it was reached, if
     before ``on``; ``achieved_week_ago``: its value 7 days earlier, if it had started."""
     remaining = max(target.value - achieved, 0)

@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from typing import TypedDict
 
 from celery import shared_task
 from django.db import DatabaseError
@@ -11,7 +12,16 @@ from campaign.clock import today
 from reports.services import snapshots
 
 logger = logging.getLogger(__name__)
-RETRY = {
+
+
+class RetryOptions(TypedDict):
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: bool
+    retry_backoff_max: int
+    max_retries: int
+
+
+RETRY: RetryOptions = {
     "autoretry_for": (DatabaseError,),
     "retry_backoff": True,
     "retry_backoff_max": 300,

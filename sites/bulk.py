@@ -7,10 +7,25 @@ from __future__ import annotations
 import csv
 import io
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 
 # Above this many rows PostgreSQL's COPY is the quicker way in.
 COPY_FROM = 1_000
+
+
+def quoted_table(model: type[models.Model]) -> str:
+    """The model's table, quoted for the database: hand-written SQL names no table or
+    column itself, so renaming a model or a field cannot leave it behind."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def quoted_column(model: type[models.Model], name: str) -> str:
+    """The column of a field of ``model`` (by name or attname, "committee_id"), quoted."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:  # a reverse relation
+        raise FieldDoesNotExist(f"{model.__name__}.{name} has no column")
+    return connection.ops.quote_name(field.column)
 
 
 def copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
@@ -32,7 +47,7 @@ def copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
     ]
     options = f"FORMAT csv, FORCE_NULL ({', '.join(nullable)})" if nullable else "FORMAT csv"
     sql = (
-        f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"COPY {quoted_table(model)} ({', '.join(quote(c) for c in columns)}) "
         f"FROM STDIN WITH ({options})"
     )
     with connection.cursor() as cursor, connection.wrap_database_errors:
@@ -62,7 +77,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], returning: str | N
 
     quote = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
+        f"INSERT INTO {quoted_table(model)} "  # noqa: S608 - names from the model
         f"({', '.join(quote(column) for column in columns)}) VALUES %s"
         + (f" RETURNING {quote(returning)}" if returning else "")
     )

@@ -343,7 +343,7 @@ class MobileVisit(TimeStampedModel):
         return f"{self.date} {self.site}: {self.compound or self.committee}"
 
 
-class TallyChange(DailyTally.history.model):
+class TallyChange(DailyTally.history.model):  # type: ignore[name-defined] # built at run time by simple_history
     """A tally's history row, read in the audit: the same table, not a copy."""
 
     class Meta:

@@ -13,11 +13,11 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
 
 if TYPE_CHECKING:  # openpyxl keeps the write-only sheet class in a private module
@@ -38,13 +38,17 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
-    rows: list[tuple[CellValue, ...]]
+    rows: Sequence[Sequence[CellValue]]
 
 
 class ExportTooLarge(Exception):
     """More rows than one file may hold; the message says what to do."""
 
 
+@overload
+def neutralise(value: str) -> str: ...
+@overload
+def neutralise(value: CellValue) -> CellValue: ...
 def neutralise(value: CellValue) -> CellValue:
     """Text that a spreadsheet would run as a formula, made plain text.
 
@@ -77,7 +81,9 @@ def _csv_text(value: CellValue) -> str | int | float:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
-    return neutralise(value)
+    if isinstance(value, str):
+        return neutralise(value)
+    return value
 
 
 def to_xlsx(
@@ -112,7 +118,7 @@ def to_xlsx_book(sheets: Sequence[tuple[str, Table]]) -> bytes:
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> WriteOnlyCell | CellValue:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> Cell | CellValue:
     if not isinstance(value, str):
         return value
     # Control characters are not allowed in the XML; drop them before looking at the start.
@@ -123,7 +129,7 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: CellValue) -> WriteOnlyCell | C
 
 def _column_widths(headers: Sequence[str], rows: Sequence[Sequence[CellValue]]) -> list[float]:
     """Wide enough for the header and the first rows; a Chinese character counts twice."""
-    widths = []
+    widths: list[float] = []
     for column, header in enumerate(headers):
         sample = [row[column] for row in rows[:500]]
         longest = max((_display_width(value) for value in [header, *sample]), default=8)

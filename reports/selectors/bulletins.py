@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy
@@ -37,7 +37,17 @@ FIGURES_VERSION = 2
 # Who may do what ------------------------------------------------------------------------
 
 
-def bulletins_visible_to(scope: StaffScope | None) -> QuerySet[Bulletin]:
+class BulletinState(TypedDict):
+    restated: bool
+
+
+if TYPE_CHECKING:  # A bulletin as bulletins_visible_to reads it.
+    from django_stubs_ext import WithAnnotations
+
+    VisibleBulletin = WithAnnotations[Bulletin, BulletinState]
+
+
+def bulletins_visible_to(scope: StaffScope | None) -> QuerySet[VisibleBulletin]:
     """Published bulletins of the subdistricts the scope may read (committee staff read
     their subdistrict's: the bulletin is published to every committee), each with
     ``restated``: whether a tally it counts changed after publication (see
@@ -106,7 +116,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
         {
             "id": p.target_id,
             "name": p.target.name,
-            "area": p.target.area.name,
+            "area": p.target.area.name if p.target.area else "",
             "metric": p.target.metric,
             "value": p.target.value,
             "achieved": p.achieved,
@@ -173,10 +183,10 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
 # Reading a bulletin ----------------------------------------------------------------------
 
 
-def bulletin_corrections(bulletin: Bulletin):
+def bulletin_corrections(bulletin: Bulletin) -> QuerySet[Any]:
     """Tally changes saved after publication that alter its figures: any change of the
     subdistrict's tallies dated on or before the bulletin's day, newest first."""
-    return (
+    corrections: QuerySet[Any] = (
         DailyTally.history.filter(
             site__subdistrict_id=bulletin.subdistrict_id,
             date__lte=bulletin.date,
@@ -185,6 +195,7 @@ def bulletin_corrections(bulletin: Bulletin):
         .select_related("history_user", "committee", "site")
         .order_by("-history_date", "-history_id")
     )
+    return corrections
 
 
 DIFFERENCE_LABELS = {
@@ -229,11 +240,13 @@ def _same(key: str, then: Any, now: Any) -> bool:
     """Percentages compare to two decimals: bulletins published before they were stored
     unrounded hold them rounded so."""
     if key in PERCENT_KEYS and then is not None and now is not None:
-        return round(then, 2) == round(now, 2)
-    return then == now
+        return bool(round(then, 2) == round(now, 2))
+    return bool(then == now)
 
 
-def figure_differences(published: dict, current: dict | None) -> list[Difference]:
+def figure_differences(
+    published: dict[str, Any], current: dict[str, Any] | None
+) -> list[Difference]:
     """The totals that differ between the published and the current figures; a figure
     the published copy did not carry yet (an older version) is not a difference."""
     if current is None:
@@ -246,7 +259,7 @@ def figure_differences(published: dict, current: dict | None) -> list[Difference
     ]
 
 
-def bulletin_restatement(bulletin: Bulletin) -> tuple[bool, dict | None]:
+def bulletin_restatement(bulletin: VisibleBulletin) -> tuple[bool, dict[str, Any] | None]:
     """Whether ``bulletin`` (from ``bulletins_visible_to``) is restated, and the day's
     current figures. Restated when a tally it counts changed after publication, or when
     the current totals differ from the frozen ones anyway: a correction saved while the

@@ -7,7 +7,9 @@ in ``reports.presentation.exports`` turn a table into a CSV or XLSX file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone, translation
@@ -17,7 +19,7 @@ from campaign.access import is_committee_staff
 from campaign.areas import Area
 from campaign.models import StaffScope
 from campaign.users import name_from
-from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table
+from reports.presentation.exports import ROW_LIMITS, CellValue, ExportTooLarge, Table
 from reports.selectors.ranking import committee_ranking, targets_in_scope
 from sites.models import DailyTally, Site
 from sites.resources import TEMPLATE_COLUMNS, TEMPLATE_HEADERS
@@ -51,8 +53,8 @@ def tally_export(
     tallies = DailyTally.objects.filter(
         site__in=sites_visible_to(scope), date__gte=start, date__lte=end
     )
-    if is_committee_staff(scope):
-        tallies = tallies.filter(committee_id=scope.committee_id)  # what they may enter
+    if is_committee_staff(scope):  # what they may enter
+        tallies = tallies.filter(committee_id__in=[scope.committee_id])
     if site is not None:
         tallies = tallies.filter(site=site)
     records = list(
@@ -151,7 +153,7 @@ def ranking_export(area: Area, *, on: date, metric: str) -> Table:
         ],
         _("target completion (%)"),
     ]
-    ranking = committee_ranking(area, on=on, metric=metric).values_list(
+    ranking: Iterable[tuple[Any, ...]] = committee_ranking(area, on=on, metric=metric).values_list(
         "rank",
         "committee__code",
         "committee__name",
@@ -163,7 +165,7 @@ def ranking_export(area: Area, *, on: date, metric: str) -> Table:
         "change",
         "target_percent",
     )
-    rows = [
+    rows: list[tuple[CellValue, ...]] = [
         (*columns, _round(first_pc), _round(full_pc), change, _round(target_pc))
         for *columns, first_pc, full_pc, change, target_pc in ranking
     ]

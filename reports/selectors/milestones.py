@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -93,7 +94,7 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
     """Targets of the area and of its parts (its committees; a district's subdistricts)."""
     scoped = area.set_within("target__")
     # The progress row of the day it was reached, or of the period's last day when missed.
-    rows = (
+    reached_or_ended = (
         TargetProgress.objects.filter(scoped, date__lte=on)
         .filter(
             Q(date=F("reached_on"))
@@ -101,7 +102,7 @@ def _target_milestones(area: Area, on: date) -> list[Milestone]:
         )
         .select_related("target__district", "target__subdistrict", "target__committee")
     )
-    rows = list(rows)
+    rows = list(reached_or_ended)
     late = _reached_late([p for p in rows if p.reached_on is None], on)
     events = []
     for progress in rows:
@@ -157,7 +158,7 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
     """The day each missed target's metric, counted from its period start, reached the
     target value after the period ended (by ``on``), read from the running totals: one
     query per level of the geography that has missed targets, none per target."""
-    levels = {
+    levels: dict[str, type[CommitteeDay] | type[SubdistrictDay] | type[DistrictDay]] = {
         "committee": CommitteeDay,
         "subdistrict": SubdistrictDay,
         "district": DistrictDay,
@@ -168,7 +169,7 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
         if not targets:
             continue
         fields = {f for p in targets for f in METRIC_FIELDS[p.target.metric]}
-        series: dict[int, list[dict]] = {}
+        series: dict[int, list[dict[str, Any]]] = {}
         for row in (
             snapshot.objects.filter(
                 **{f"{level}_id__in": {getattr(p.target, f"{level}_id") for p in targets}},
@@ -201,10 +202,13 @@ def _reached_late(missed: list[TargetProgress], on: date) -> dict[int, date]:
 
 
 # The snapshot of a whole area's day, per kind of area.
-DAY_ROWS = {"subdistrict": SubdistrictDay, "district": DistrictDay}
+DAY_ROWS: dict[str, type[SubdistrictDay] | type[DistrictDay]] = {
+    "subdistrict": SubdistrictDay,
+    "district": DistrictDay,
+}
 
 
-def _day_rows(area: Area, on: date):
+def _day_rows(area: Area, on: date) -> QuerySet[SubdistrictDay] | QuerySet[DistrictDay]:
     return DAY_ROWS[area.kind].objects.filter(area.own_rows(), date__lte=on)
 
 
@@ -249,7 +253,7 @@ def _coverage_milestones(area: Area, on: date) -> list[Milestone]:
     ]
 
 
-def notes_of(area: Area, on: date):
+def notes_of(area: Area, on: date) -> QuerySet[MilestoneNote]:
     """Staff notes of the area (a district's include its subdistricts'), up to ``on``."""
     scoped = area.set_within(levels=("district", "subdistrict"))
     return MilestoneNote.objects.filter(scoped, date__lte=on).select_related(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -20,6 +22,7 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Abs, Coalesce, Greatest, Rank
 
 from campaign.access import is_committee_staff, subdistricts_visible_to
@@ -28,8 +31,11 @@ from campaign.models import Committee, StaffScope, Target
 from campaign.selectors import campaign_day
 from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
 
+if TYPE_CHECKING:  # a development requirement: annotations only
+    from django_stubs_ext import WithAnnotations
+
 # Ranking metrics a page may ask for; the first is the official daily ranking.
-RANKING_METRICS = {
+RANKING_METRICS: dict[str, F | CombinedExpression] = {
     "first_coverage": F("first_coverage"),
     "full_course_coverage": F("full_course_coverage"),
     "doses_today": F("first_doses") + F("second_doses") + F("booster_doses"),
@@ -38,10 +44,28 @@ RANKING_METRICS = {
 
 
 def latest_snapshot_date(on: date) -> date | None:
-    return CommitteeDay.objects.filter(date__lte=on).aggregate(last=Max("date"))["last"]
+    last: date | None = CommitteeDay.objects.filter(date__lte=on).aggregate(last=Max("date"))[
+        "last"
+    ]
+    return last
 
 
-def committee_ranking(area: Area, *, on: date, metric: str) -> QuerySet[CommitteeDay]:
+class RankedFigures(TypedDict):
+    """What committee_ranking adds to each CommitteeDay."""
+
+    target_percent: float  # None when the committee has no target (as the plugin types it)
+    change: int | None
+    change_size: int | None
+    rank: int
+    metric_value: float
+    doses_today: int
+    first_percent: float
+    full_course_percent: float
+
+
+def committee_ranking(
+    area: Area, *, on: date, metric: str
+) -> QuerySet[WithAnnotations[CommitteeDay, RankedFigures]]:
     """The committees of an area on a date, ranked (1, 2, 2, 4) by ``metric``."""
     target_percent = Subquery(
         TargetProgress.objects.filter(
@@ -92,7 +116,21 @@ def freshness(on: date) -> Freshness:
     )
 
 
-def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
+class TargetFigures(TypedDict):
+    """What targets_in_scope adds to each Target: its latest progress by the date."""
+
+    achieved: int | None
+    percent: float | None
+    remaining: int | None
+    pace_needed: int | None
+    projected_on: date | None
+    reached_on: date | None
+    days_early: int | None
+
+
+def targets_in_scope(
+    scope: StaffScope | None, *, on: date
+) -> QuerySet[WithAnnotations[Target, TargetFigures]]:
     """Targets of the areas the user may see, with their progress on ``on``."""
     subdistricts = subdistricts_visible_to(scope)
     visible = (
@@ -100,7 +138,7 @@ def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
         | Q(committee__subdistrict__in=subdistricts)
         | Q(district__subdistricts__in=subdistricts)
     )
-    if is_committee_staff(scope):
+    if is_committee_staff(scope) and scope.committee is not None:
         visible = Q(committee=scope.committee_id) | Q(subdistrict=scope.committee.subdistrict_id)
     progress = TargetProgress.objects.filter(target=OuterRef("pk"), date__lte=on).order_by("-date")
     return (
@@ -120,7 +158,7 @@ def targets_in_scope(scope: StaffScope | None, *, on: date) -> QuerySet[Target]:
     )
 
 
-def target_series(target: Target, *, on: date) -> list[dict]:
+def target_series(target: Target, *, on: date) -> list[Mapping[str, Any]]:
     return list(
         TargetProgress.objects.filter(target=target, date__lte=on)
         .order_by("date")
@@ -128,7 +166,7 @@ def target_series(target: Target, *, on: date) -> list[dict]:
     )
 
 
-def committee_series(committee_id: int, *, on: date) -> list[dict]:
+def committee_series(committee_id: int, *, on: date) -> list[Mapping[str, Any]]:
     """One committee's days up to ``on``: doses, running totals, coverage in %, ranks."""
     return list(
         CommitteeDay.objects.filter(committee_id=committee_id, date__lte=on)
@@ -222,14 +260,16 @@ def second_dose_window(*, on: date) -> SecondDoseWindow | None:
     )
 
 
-def _waiting(alias: str):
+def _waiting(alias: str) -> Greatest:
     """W(x) = max(0, F(x) − S) over the CommitteeDay joined as ``alias`` (day x)."""
     first = Coalesce(F(f"{alias}__first_cumulative"), Value(0))
     second = Coalesce(F("sd_now__second_cumulative"), Value(0))
     return Greatest(first - second, Value(0))
 
 
-def second_dose_due(committees: QuerySet[Committee], window: SecondDoseWindow) -> QuerySet:
+def second_dose_due(
+    committees: QuerySet[Committee], window: SecondDoseWindow
+) -> QuerySet[WithAnnotations[Committee]]:
     """Each committee with ``first_given``, ``second_given``, ``overdue``, ``due_now`` and
     ``due_next_7_days`` (definitions above). One query: every committee joins its
     snapshot rows of four days (T, T − max − 1, T − min, T + 7 − min) by the unique
@@ -272,7 +312,7 @@ def second_dose_committees(
 
 def second_dose_subdistricts(
     committees: QuerySet[Committee], window: SecondDoseWindow, *, sort: str = "overdue"
-) -> list[dict]:
+) -> list[Mapping[str, Any]]:
     """The same figures summed per subdistrict of ``committees``, in one query."""
     sort = sort if sort in SECOND_DOSE_SORTS else "overdue"
     rows = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,7 +32,7 @@ class BulletinRejected(Exception):
 @transaction.atomic
 def bulletin_publish(
     *,
-    user: AbstractBaseUser,
+    user: User,
     subdistrict: Subdistrict,
     on: date,
     unreported_confirmed: bool = False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
@@ -31,9 +31,7 @@ class NoteRejected(Exception):
 
 
 @transaction.atomic
-def milestone_note_create(
-    *, user: AbstractBaseUser, area: Area, on: date, text: str
-) -> MilestoneNote:
+def milestone_note_create(*, user: User, area: Area, on: date, text: str) -> MilestoneNote:
     """Add a note to the timeline of ``area`` (a subdistrict or a district).
 
     ``PermissionDenied`` outside the user's scope; ``NoteRejected`` for an empty or too
@@ -69,7 +67,7 @@ def milestone_note_create(
 
 
 @transaction.atomic
-def milestone_notes_delete(*, user: AbstractBaseUser, notes: Iterable[MilestoneNote]) -> int:
+def milestone_notes_delete(*, user: User, notes: Iterable[MilestoneNote]) -> int:
     """Remove wrong notes (the admin's delete, for administrators). The removal is one
     event of the audit trail listing every note with its text, so the timeline's past
     stays known; pass the notes with their areas (``select_related``)."""
@@ -85,8 +83,10 @@ def milestone_notes_delete(*, user: AbstractBaseUser, notes: Iterable[MilestoneN
     return len(notes)
 
 
-def _note_detail(note: MilestoneNote) -> dict:
+def _note_detail(note: MilestoneNote) -> dict[str, object]:
     area = note.subdistrict or note.district
+    if area is None:  # the database requires one of the two
+        raise ValueError(f"milestone note {note.pk} has no area")
     return {
         "note_id": note.pk,
         "area": "subdistrict" if note.subdistrict_id else "district",

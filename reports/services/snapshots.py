@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Min
@@ -123,16 +124,22 @@ def snapshots_rebuild(
 def _latest_tally_change() -> datetime | None:
     """The newest tally change committed so far (the history's date is indexed): every
     change up to it is in the figures of a build that reads it first."""
-    return DailyTally.history.aggregate(latest=Max("history_date"))["latest"]
+    latest: datetime | None = DailyTally.history.aggregate(latest=Max("history_date"))["latest"]
+    return latest
 
 
 def _computed_at(day: date) -> datetime | None:
     """The time this build stamped on the day's rows: every build writes the districts'
     rows anew (committee rows only where a figure changed)."""
-    return DistrictDay.objects.filter(date=day).aggregate(at=Max("computed_at"))["at"]
+    at: datetime | None = DistrictDay.objects.filter(date=day).aggregate(at=Max("computed_at"))[
+        "at"
+    ]
+    return at
 
 
-def _log_failed_build(dates: list[date], began: datetime, ran_by: dict, error: Exception) -> None:
+def _log_failed_build(
+    dates: list[date], began: datetime, ran_by: dict[str, Any], error: Exception
+) -> None:
     """The build rolled back; say so in the log, unless the database itself is gone."""
     try:
         with transaction.atomic():

@@ -7,6 +7,7 @@ Views check scope (404 outside it), parse the request and call ``reports.service
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
 from campaign.areas import Area
 from campaign.clock import today
+from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
 from campaign.request_params import area_param, day_param
 from campaign.users import display_name
@@ -29,6 +31,7 @@ from reports.forms import MilestoneNoteForm
 from reports.models import Bulletin, StaleDate
 from reports.presentation.bulletin_image import bulletin_png
 from reports.presentation.bulletins import bulletin_sections, bulletin_xlsx
+from reports.presentation.exports import CellValue
 from reports.selectors.bulletins import (
     bulletin_corrections,
     bulletin_figures,
@@ -43,6 +46,9 @@ from reports.selectors.ranking import latest_snapshot_date
 from reports.services.bulletins import BulletinRejected, bulletin_publish
 from reports.services.milestones import NoteRejected, milestone_note_create
 from reports.views.downloads import audited_attachment
+
+if TYPE_CHECKING:
+    from reports.selectors.bulletins import VisibleBulletin
 
 CORRECTIONS_SHOWN = 50
 
@@ -108,7 +114,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
+def bulletin_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     subdistrict = _visible_subdistrict(request, request.POST.get("subdistrict"))
     on = day_param(request.POST) or today()
     try:
@@ -128,7 +134,7 @@ def bulletin_publish_view(request: HttpRequest) -> HttpResponse:
     return redirect("reports:bulletin", bulletin_id=bulletin.pk)
 
 
-def _bulletin(request: HttpRequest, bulletin_id: int) -> Bulletin:
+def _bulletin(request: HttpRequest, bulletin_id: int) -> VisibleBulletin:
     return get_object_or_404(bulletins_visible_to(staff_scope_for(request.user)), pk=bulletin_id)
 
 
@@ -205,7 +211,7 @@ def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
 def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
     restated, _current = bulletin_restatement(bulletin)
-    published = [
+    published: list[tuple[str, CellValue]] = [
         (_("published by"), _publisher(bulletin)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),
@@ -253,7 +259,7 @@ def milestone_timeline(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def milestone_note_add(request: HttpRequest) -> HttpResponse:
+def milestone_note_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     areas, area = area_param(staff_scope_for(request.user), request.POST.get("area"))
     if area.key != request.POST.get("area") or not may_note_area(
         staff_scope_for(request.user), area

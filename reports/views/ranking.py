@@ -6,8 +6,9 @@ The dashboards read snapshots only; the tally export reads the tallies themselve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from campaign.access import committees_visible_to, openable_committees, staff_scope_for
 from campaign.areas import Area
 from campaign.clock import today
-from campaign.models import Committee, Subdistrict
+from campaign.models import Committee, Subdistrict, Target
 from campaign.request_params import area_param, day_param
 from campaign.selectors import campaign_day, golden_shield_summary
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
@@ -141,7 +142,7 @@ def targets(request: HttpRequest) -> HttpResponse:
         if not asked.isdigit():
             raise Http404
         # A target outside the scope answers 404; one not started by ``on`` too.
-        chosen = get_object_or_404(visible, pk=asked)
+        chosen: Target | None = get_object_or_404(visible, pk=asked)
     else:
         chosen = visible.first()
     series = target_series(chosen, on=on) if chosen else []
@@ -337,7 +338,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
     # A district lists its subdistricts, or all its committees with ?by=committee.
     by_committee = not area.has_subdistricts or request.GET.get("by") == "committee"
     committees = area.committees()
-    subdistrict_rows: list[dict] = []
+    subdistrict_rows: list[Mapping[str, Any]] = []
     committee_rows: list[Committee] = []
     if window is not None and by_committee:
         committee_rows = list(second_dose_committees(committees, window, sort=sort))

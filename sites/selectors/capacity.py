@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
@@ -48,6 +49,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.expressions import Combinable, CombinedExpression
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 from sites.models import DailyTally, Site, SitePlan
 
@@ -84,7 +90,9 @@ class DaysThrough(Func):
     arity = 2
     output_field = IntegerField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override] # the keyword arguments Func.as_sql takes, passed on
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> _AsSqlType:
         # PostgreSQL subtracts dates into whole days.
         return super().as_sql(
             compiler,
@@ -94,7 +102,9 @@ class DaysThrough(Func):
             **extra_context,
         )
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> _AsSqlType:
         # SQLite keeps dates as text: count the days between their Julian day numbers.
         return super().as_sql(
             compiler,
@@ -117,14 +127,18 @@ def _open_in(period: Period) -> Q:
     )
 
 
-def _sum_of(queryset: QuerySet, field: str, *, empty=None) -> Subquery | Coalesce:
+def _sum_of(
+    queryset: QuerySet[Any], field: str, *, empty: int | None = None
+) -> Subquery[Any] | Coalesce:
     """Correlated sum of ``field`` over ``queryset`` (rows of one site)."""
     total = queryset.order_by().values("site").annotate(total=Sum(field)).values("total")[:1]
     subquery = Subquery(total, output_field=IntegerField())
     return subquery if empty is None else Coalesce(subquery, Value(empty))
 
 
-def _percent(numerator, denominator):
+def _percent(
+    numerator: Combinable, denominator: Combinable
+) -> ExpressionWrapper[CombinedExpression]:
     """100 × numerator ÷ denominator as a float, NULL when the denominator is 0 or NULL."""
     return ExpressionWrapper(
         Value(100.0) * Cast(numerator, FloatField()) / NullIf(Cast(denominator, FloatField()), 0.0),
@@ -179,15 +193,16 @@ def site_days(sites: QuerySet[Site], period: Period) -> QuerySet[Site]:
     )
 
 
-def _with_rates(rows: QuerySet) -> QuerySet:
+def _with_rates(rows: QuerySet[Any]) -> QuerySet[Any]:
     """Utilisation and variance. Without a plan ``planned`` is NULL, and so are the
     variance and its percent."""
     variance = F("actual_on_plan_days") - F("planned")
-    return rows.annotate(
+    rated: QuerySet[Any] = rows.annotate(
         utilisation=_percent(F("doses"), F("capacity")),
         variance=ExpressionWrapper(variance, output_field=IntegerField()),
         variance_percent=_percent(variance, F("planned")),
     )
+    return rated
 
 
 # Fixed sites first, then temporary ones, then mobile teams: the order of Site.Kind.
@@ -211,7 +226,7 @@ GROUPS = {
 }
 
 
-def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet:
+def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet[Any]:
     """The same figures summed by site kind, by subdistrict or for the district: one query,
     grouping the per-site figures in the database."""
     keys = GROUPS[by]
@@ -230,8 +245,9 @@ def grouped_rows(sites: QuerySet[Site], period: Period, *, by: str) -> QuerySet:
         actual_on_plan_total=Sum("actual_on_plan_days"),
     )
     variance = F("actual_on_plan_total") - F("planned_total")  # NULL without any plan
-    return summed.annotate(
+    totals: QuerySet[Any] = summed.annotate(
         utilisation=_percent(F("doses_total"), F("capacity_total")),
         variance=ExpressionWrapper(variance, output_field=IntegerField()),
         variance_percent=_percent(variance, F("planned_total")),
     ).order_by(KIND_ORDER if by == "kind" else keys[-1])
+    return totals

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from campaign.access import can_plan, may_plan_past_days
 from campaign.clock import today
@@ -16,7 +16,7 @@ from sites.selectors.capacity import KIND_ORDER, Period
 from sites.selectors.tallies import sites_visible_to
 
 
-def sites_plannable_by(scope: StaffScope | None):
+def sites_plannable_by(scope: StaffScope | None) -> QuerySet[Site]:
     return sites_visible_to(scope) if can_plan(scope) else Site.objects.none()
 
 
@@ -24,7 +24,7 @@ def in_campaign(day: date, campaigns: Sequence[Campaign]) -> bool:
     return any(c.start_date <= day <= c.end_date for c in campaigns)
 
 
-def plans_editable_from(scope: StaffScope) -> date | None:
+def plans_editable_from(scope: StaffScope | None) -> date | None:
     """The first day whose plan the scope may still change: today for staff (a plan is made
     before its day), None (any day) for administrators."""
     return None if may_plan_past_days(scope) else today()
@@ -44,7 +44,7 @@ class PlanWeek:
     day_totals: dict[date, int]
 
 
-def plan_week(scope: StaffScope, subdistrict: Subdistrict, start: date) -> PlanWeek:
+def plan_week(scope: StaffScope | None, subdistrict: Subdistrict, start: date) -> PlanWeek:
     """The seven days from ``start``: three queries, however many sites."""
     period = Period(start, start + timedelta(days=6))
     sites = list(

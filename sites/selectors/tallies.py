@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
@@ -33,11 +35,15 @@ def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
     return sites_visible_to(scope) if can_enter_tallies(scope) else Site.objects.none()
 
 
-def committees_enterable_at(scope: StaffScope, site: Site) -> tuple[QuerySet[Committee], bool]:
+def committees_enterable_at(
+    scope: StaffScope | None, site: Site
+) -> tuple[QuerySet[Committee], bool]:
     """The rows of a site's entry grid for this scope: committees, and whether the
     non-resident row is there. Committee staff get their own committee only."""
     committees = Committee.objects.filter(subdistrict_id=site.subdistrict_id).order_by("code")
     if is_committee_staff(scope):
+        if scope.committee_id is None:
+            return committees.none(), False
         return committees.filter(pk=scope.committee_id), False
     return committees, True
 
@@ -52,9 +58,10 @@ def sites_active_on(on: date) -> Q:
 
 def latest_tally_day(sites: QuerySet[Site], on: date) -> date | None:
     """The latest day on or before ``on`` on which any of ``sites`` reported (one query)."""
-    return DailyTally.objects.filter(site__in=sites, date__lte=on).aggregate(last=Max("date"))[
-        "last"
-    ]
+    last: date | None = DailyTally.objects.filter(site__in=sites, date__lte=on).aggregate(
+        last=Max("date")
+    )["last"]
+    return last
 
 
 def tallies_of(site: Site, on: date) -> QuerySet[DailyTally]:
@@ -93,13 +100,14 @@ def entry_overview(sites: QuerySet[Site], on: date) -> QuerySet[Site]:
     )
 
 
-def tally_history(site: Site, on: date):
+def tally_history(site: Site, on: date) -> QuerySet[Any]:
     """Changes of one site's day, newest first, with who made them."""
-    return (
+    changes: QuerySet[Any] = (
         DailyTally.history.filter(site_id=site.pk, date=on)
         .select_related("history_user", "committee")
         .order_by("-history_date", "-history_id")
     )
+    return changes
 
 
 def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
@@ -124,7 +132,7 @@ def mobile_teams_with_visits(teams: QuerySet[Site]) -> QuerySet[Site]:
     ).order_by("subdistrict__code", "code")
 
 
-def visits_by_subdistrict(teams: QuerySet[Site]) -> QuerySet:
+def visits_by_subdistrict(teams: QuerySet[Site]) -> QuerySet[Any, Mapping[str, Any]]:
     """The visits of ``teams`` summed per subdistrict: visits, doses, teams; one query."""
     return (
         MobileVisit.objects.filter(site__in=teams)

@@ -16,10 +16,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -43,7 +45,13 @@ from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
 from sites.selectors.outliers import LOOKBACK_DAYS, site_day_totals, unusual_site_days
 from sites.selectors.tallies import site_is_active, sites_enterable_by
-from sites.services.tallies import TallyCell, TallyConflicts, TallySaveError, record_tallies
+from sites.services.tallies import (
+    TallyCell,
+    TallyConflicts,
+    TallyKey,
+    TallySaveError,
+    record_tallies,
+)
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -57,7 +65,7 @@ class RowError:
     column: str
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
@@ -71,12 +79,12 @@ class CheckedFile:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    preview: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)  # unusual site days, not errors
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # unusual site days
 
 
 def tally_import_check(
-    *, user: AbstractBaseUser, file_name: str, content: bytes, store: bool = True
+    *, user: User, file_name: str, content: bytes, store: bool = True
 ) -> TallyImport:
     """The dry run: check the whole file, count new / updated / unchanged rows, keep the
     file for the confirmation and log the attempt. Writes no tally."""
@@ -221,7 +229,7 @@ def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int
                 raise
 
 
-def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
+def check_file(*, user: User, content: bytes) -> CheckedFile:
     """Decode, parse and validate every row; nothing is written."""
     checked = CheckedFile()
     if len(content) > MAX_UPLOAD_BYTES:
@@ -253,7 +261,7 @@ def check_file(*, user: AbstractBaseUser, content: bytes) -> CheckedFile:
     return checked
 
 
-def _rows(text: str):
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every non-blank line; comma or tab separated."""
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
@@ -263,14 +271,21 @@ def _rows(text: str):
             yield reader.line_num, [cell.strip() for cell in cells]
 
 
-def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> None:
+def _check_rows(
+    user: User,
+    columns: list[str | None],
+    rows: Iterable[tuple[int, list[str]]],
+    checked: CheckedFile,
+) -> None:
     scope = staff_scope_for(user)
+    if scope is None:  # refused before: tally_import_check asks first
+        return
     sites = {site.code: site for site in Site.objects.select_related("subdistrict")}
     enterable = set(sites_enterable_by(scope).values_list("pk", flat=True))
     committees = {c.code: c for c in Committee.objects.all()}
     campaigns = list(Campaign.objects.all())
     last_day = today()
-    first_line: dict[tuple, int] = {}
+    first_line: dict[TallyKey, int] = {}
     errors = checked.errors
 
     for line, cells in rows:
@@ -280,7 +295,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
         def fail(column: str, message: str, line: int = line) -> None:
             errors.append(RowError(line, column, message))
 
-        parsed = {}
+        parsed: dict[str, Any] = {}  # date, dose and count, each parsed by its parser
         for column, parse in (
             ("date", parse_date),
             ("dose", parse_dose),
@@ -327,7 +342,7 @@ def _check_rows(user, columns: list[str | None], rows, checked: CheckedFile) -> 
                     _("Tallies before %(lock)s are locked; only an administrator may change them.")
                     % {"lock": site.subdistrict.lock_date},
                 )
-        if len(errors) > row_errors or site is None:
+        if len(errors) > row_errors or site is None or day is None:
             continue
         key = (day, site.pk, committee.pk if committee else None, parsed["dose"])
         if key in first_line:
@@ -363,14 +378,17 @@ def _locked(site: Site, day: date) -> bool:
 
 
 def _classify(
-    checked: CheckedFile, lines: dict, site_codes: dict[int, str], committee_codes: dict[int, str]
-) -> None:
+    checked: CheckedFile,
+    lines: dict[TallyKey, int],
+    site_codes: dict[int, str],
+    committee_codes: dict[int, str],
+) -> dict[TallyKey, int]:
     """How many rows are new, would change a stored value, or are already there; the
     first rows of each kind are kept for the preview, changes with their old value.
     Returns the stored values of the file's cells."""
     if not checked.cells:
         return {}
-    stored = {
+    stored: dict[TallyKey, int] = {
         (day, site_id, committee_id, dose): count
         for day, site_id, committee_id, dose, count in DailyTally.objects.filter(
             date__in={cell.date for cell in checked.cells},
@@ -398,7 +416,7 @@ def _classify(
                     "line": lines[cell.key],
                     "date": cell.date.isoformat(),
                     "site": site_codes[cell.site_id],
-                    "committee": committee_codes.get(cell.committee_id, ""),
+                    "committee": committee_codes.get(cell.committee_id or 0, ""),
                     "dose": cell.dose_kind,
                     "old": count,
                     "new": cell.count,
@@ -407,7 +425,12 @@ def _classify(
     return stored
 
 
-def _warn_unusual(checked: CheckedFile, stored: dict, lines: dict, sites: dict[int, Site]) -> None:
+def _warn_unusual(
+    checked: CheckedFile,
+    stored: dict[TallyKey, int],
+    lines: dict[TallyKey, int],
+    sites: dict[int, Site],
+) -> None:
     """Site days the file makes far above the site's recent days (``sites.selectors.outliers``):
     warnings to look at before confirming, not errors. Each day's total is what it will
     be after the import: the stored cells the file leaves, plus the file's. One query."""
@@ -440,7 +463,7 @@ def _warn_unusual(checked: CheckedFile, stored: dict, lines: dict, sites: dict[i
     ]
 
 
-def _new_log(user: AbstractBaseUser, file_name: str, content: bytes) -> TallyImport:
+def _new_log(user: User, file_name: str, content: bytes) -> TallyImport:
     scope = staff_scope_for(user)
     return TallyImport(
         user=user,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
@@ -58,7 +58,7 @@ def _shown(day: date) -> str:
 
 
 @transaction.atomic
-def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> PlanSaveResult:
+def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
     """Set (never add to) each cell's plan; an empty cell removes a stored plan.
 
     Refused: a site outside the user's scope (``PermissionDenied``); with ``PlanRejected``,
@@ -103,7 +103,8 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
             messages.append(problem)
             continue
         if cell.planned_doses is None:
-            to_delete.append(plan.pk)
+            if plan is not None:  # always: an empty cell without a plan is unchanged
+                to_delete.append(plan.pk)
         elif plan is None:
             to_create.append(
                 SitePlan(
@@ -129,14 +130,14 @@ def site_plans_set(*, user: AbstractBaseUser, cells: Sequence[PlanCell]) -> Plan
         )
     if to_delete:
         for plan in SitePlan.objects.filter(pk__in=to_delete):
-            plan._history_user = user
+            plan._history_user = user  # type: ignore[attr-defined] # simple_history reads it
             plan.delete()
     result.created, result.updated, result.deleted = len(to_create), len(to_update), len(to_delete)
     return result
 
 
 def _cell_problem(
-    scope: StaffScope, site: Site, day: date, campaigns: Sequence[Campaign]
+    scope: StaffScope | None, site: Site, day: date, campaigns: Sequence[Campaign]
 ) -> str | None:
     shown = _shown(day)
     if not site_is_active(site, day):
@@ -154,7 +155,7 @@ def _cell_problem(
 @transaction.atomic
 def mobile_visit_record(
     *,
-    user: AbstractBaseUser,
+    user: User,
     site: Site,
     on: date,
     committee: Committee | None = None,
@@ -198,16 +199,16 @@ def mobile_visit_record(
         messages.extend(error.messages)
     if messages:
         raise PlanRejected(messages)
-    visit._history_user = user
+    visit._history_user = user  # type: ignore[attr-defined] # simple_history reads it
     visit.save()
     return visit
 
 
 @transaction.atomic
-def mobile_visit_delete(*, user: AbstractBaseUser, visit: MobileVisit) -> None:
+def mobile_visit_delete(*, user: User, visit: MobileVisit) -> None:
     """Remove a visit recorded by mistake (its history row keeps what it was)."""
     scope = staff_scope_for(user)
     if not sites_plannable_by(scope).filter(pk=visit.site_id).exists():
         raise PermissionDenied(_("You may not record visits for this site."))
-    visit._history_user = user
+    visit._history_user = user  # type: ignore[attr-defined] # simple_history reads it
     visit.delete()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -30,7 +30,7 @@ from campaign.access import (
 from campaign.clock import today
 from campaign.models import Campaign, Committee, StaffScope
 from campaign.users import display_name
-from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows
+from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
 from sites.selectors.outliers import Unusual, unusual_cells
 from sites.selectors.tallies import site_is_active, sites_enterable_by
@@ -119,7 +119,7 @@ class CapacityExceeded(UnusualFigures):
 @transaction.atomic
 def record_tallies(
     *,
-    user: AbstractBaseUser,
+    user: User,
     cells: Sequence[TallyCell],
     source: str = DailyTally.Source.ENTRY,
     reason: str = "",
@@ -174,7 +174,7 @@ def record_tallies(
             raise UnusualFigures(unusual)
 
     now = timezone.now()
-    history: list[tuple[DailyTally, int | None, str]] = []
+    history: list[tuple[DailyTally | NewTally, int | None, str]] = []
     updated = _update_checked(
         to_update, source=source, user=user, now=now, check_versions=check_versions
     )
@@ -204,7 +204,7 @@ def record_tallies(
 
 
 def record_nobody_came(
-    *, user: AbstractBaseUser, site: Site, on: date, committee: Committee | None
+    *, user: User, site: Site, on: date, committee: Committee | None
 ) -> TallySaveResult:
     """ "Nobody came": one explicit 0, so the day reads "reported 0", not "not reported"."""
     if DailyTally.objects.filter(site=site, date=on).exists():
@@ -226,7 +226,7 @@ def _update_checked(
     rows: Sequence[tuple[DailyTally, int]],
     *,
     source: str,
-    user,
+    user: User,
     now: datetime,
     check_versions: bool,
 ) -> list[tuple[DailyTally, int]]:
@@ -255,20 +255,25 @@ def _update_checked(
 
 
 def _update_batch(
-    rows: Sequence[tuple[DailyTally, int]], *, source: str, user, now: datetime
+    rows: Sequence[tuple[DailyTally, int]], *, source: str, user: User, now: datetime
 ) -> set[int]:
     """One UPDATE ... FROM (VALUES ...) for these cells; the ids it changed."""
-    table = DailyTally._meta.db_table
-    quote = connection.ops.quote_name
+    table = quoted_table(DailyTally)
+    pk, count, version, source_, entered_by, updated_at = (
+        quoted_column(DailyTally, name)
+        for name in ("id", "count", "version", "source", "entered_by", "updated_at")
+    )
     values = ", ".join(["(%s, %s, %s)"] * len(rows))
     sql = (
         f"WITH new (tally_id, new_count, seen_version) AS (VALUES {values}) "  # noqa: S608
-        f"UPDATE {table} SET {quote('count')} = new.new_count, "
-        f"version = {table}.version + 1, source = %s, entered_by_id = %s, updated_at = %s "
-        f"FROM new WHERE {table}.id = new.tally_id AND {table}.version = new.seen_version "
-        "RETURNING id"
+        f"UPDATE {table} SET {count} = new.new_count, {version} = {table}.{version} + 1, "
+        f"{source_} = %s, {entered_by} = %s, {updated_at} = %s FROM new "
+        f"WHERE {table}.{pk} = new.tally_id AND {table}.{version} = new.seen_version "
+        f"RETURNING {table}.{pk}"
     )
-    params = [value for row, count in rows for value in (row.pk, count, row.version)]
+    params: list[int | str | datetime | None] = [
+        value for row, count in rows for value in (row.pk, count, row.version)
+    ]
     stamp = DailyTally._meta.get_field("updated_at").get_db_prep_value(now, connection)
     params += [source, user.pk, stamp]
     with connection.cursor() as cursor:
@@ -286,12 +291,13 @@ def _sites_in_scope(scope: StaffScope | None, site_ids: set[int]) -> dict[int, S
     return sites
 
 
-def _check_committees(scope: StaffScope, sites: dict[int, Site], cells: Sequence[TallyCell]):
-    """Each committee belongs to the site's subdistrict and, for committee staff, is theirs."""
-    wanted = {cell.committee_id for cell in cells}
-    committees = dict(
-        Committee.objects.filter(pk__in=wanted - {None}).values_list("pk", "subdistrict_id")
-    )
+def _check_committees(
+    scope: StaffScope | None, sites: dict[int, Site], cells: Sequence[TallyCell]
+) -> None:
+    """Each committee belongs to the site's subdistrict and, for committee staff, is theirs.
+    (Without a scope there are no sites, hence no cells to check.)"""
+    wanted = {cell.committee_id for cell in cells if cell.committee_id is not None}
+    committees = dict(Committee.objects.filter(pk__in=wanted).values_list("pk", "subdistrict_id"))
     for cell in cells:
         site = sites[cell.site_id]
         if cell.committee_id is None or is_committee_staff(scope):
@@ -324,7 +330,7 @@ def _existing_rows(
 
 
 def _date_problems(
-    scope: StaffScope, sites: dict[int, Site], pairs: set[tuple[date, int]]
+    scope: StaffScope | None, sites: dict[int, Site], pairs: set[tuple[date, int]]
 ) -> list[str]:
     """Why tallies for these (date, site) pairs may not be saved, in the user's language."""
     problems = []
@@ -394,7 +400,7 @@ class NewTally:
     id: int | None = None
 
 
-def _new_row(cell: TallyCell, *, user: AbstractBaseUser, source: str) -> NewTally:
+def _new_row(cell: TallyCell, *, user: User, source: str) -> NewTally:
     return NewTally(
         date=cell.date,
         site_id=cell.site_id,
@@ -441,7 +447,8 @@ def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
         .filter(
             date=row.date,
             site_id=row.site_id,
-            committee_id=row.committee_id,
+            # None looks up the non-residents' row (IS NULL), which the stubs do not allow
+            committee_id=row.committee_id,  # type: ignore[misc]
             dose_kind=row.dose_kind,
         )
         .first()
@@ -455,16 +462,16 @@ def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
     )
 
 
-def _user_name(user: AbstractBaseUser | None) -> str:
+def _user_name(user: User | None) -> str:
     if user is None:
         return _("file import")
     return display_name(user)
 
 
 def _write_history(
-    rows: Sequence[tuple[DailyTally, int | None, str]],
+    rows: Sequence[tuple[DailyTally | NewTally, int | None, str]],
     *,
-    user: AbstractBaseUser,
+    user: User,
     reason: str,
     when: datetime,
 ) -> None:

@@ -7,6 +7,7 @@ Views only check scope (404 outside it), read through ``sites.selectors.capacity
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 from campaign.access import can_plan, staff_scope_for, subdistricts_visible_to
 from campaign.areas import Area, area_picked
 from campaign.clock import today
+from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Committee
 from campaign.request_params import area_param, day_param
 from sites.models import MobileVisit, Site
@@ -74,7 +76,7 @@ def capacity(request: HttpRequest) -> HttpResponse:
     )
 
 
-def plan_grid(request: HttpRequest) -> HttpResponse:
+def plan_grid(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A week of daily plans for one subdistrict's sites: sites × days."""
     scope = staff_scope_for(request.user)
     if not can_plan(scope):
@@ -89,7 +91,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
     subdistrict = subdistrict or subdistricts[0]
     start = day_param(request.GET, "start") or today()
     week = plan_week(scope, subdistrict, start)
-    grid = {
+    grid: dict[str, Any] = {  # the form's arguments
         "sites": week.sites,
         "days": week.days,
         "stored": week.stored,
@@ -115,7 +117,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
                     "deleted": result.deleted,
                 },
             )
-            query = urlencode({"subdistrict": subdistrict.pk, "start": start.isoformat()})
+            query = urlencode({"subdistrict": str(subdistrict.pk), "start": start.isoformat()})
             return redirect(f"{reverse('sites:plans')}?{query}")
     return render(
         request,
@@ -136,7 +138,7 @@ def plan_grid(request: HttpRequest) -> HttpResponse:
 VISITS_SHOWN = 200
 
 
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mobile teams' visits in an area, summed per team and per subdistrict; writers
     record new ones here."""
     scope = staff_scope_for(request.user)
@@ -146,7 +148,10 @@ def visits(request: HttpRequest) -> HttpResponse:
         chosen = get_object_or_404(
             sites_visible_to(scope).filter(kind=Site.Kind.MOBILE), pk=request.GET["site"]
         )
-        area = area_picked(areas, Area(chosen.subdistrict).key)
+        picked = area_picked(areas, Area(chosen.subdistrict).key)
+        if picked is None:  # the team's subdistrict is outside the scope
+            raise Http404
+        area = picked
     mobile = sites_in_area(scope, area).filter(kind=Site.Kind.MOBILE)
     listed = MobileVisit.objects.filter(site__in=[chosen] if chosen else mobile)
     form = None
@@ -203,7 +208,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def visit_delete(request: HttpRequest, visit_id: int) -> HttpResponse:
+def visit_delete(request: AuthenticatedHttpRequest, visit_id: int) -> HttpResponse:
     scope = staff_scope_for(request.user)
     visit = get_object_or_404(
         MobileVisit.objects.filter(site__in=sites_plannable_by(scope)), pk=visit_id

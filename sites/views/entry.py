@@ -5,15 +5,18 @@ Views only check scope (404 outside it), build the form and call the service.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from campaign.access import can_enter_tallies, staff_scope_for
 from campaign.clock import today
+from campaign.http import AuthenticatedHttpRequest
 from campaign.request_params import day_param, parse_day
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
@@ -46,12 +49,14 @@ def entry_index(request: HttpRequest) -> HttpResponse:
     return render(request, "sites/entry_index.html", {"sites": sites, "day": day, "today": today()})
 
 
-def tally_entry(request: HttpRequest, site_id: int, day: str) -> HttpResponse:
+def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> HttpResponse:
     scope = staff_scope_for(request.user)
     site = get_object_or_404(sites_enterable_by(scope), pk=site_id)
     on = parse_day(day)
+    if on is None:
+        raise Http404
     committees, with_non_residents = committees_enterable_at(scope, site)
-    grid = {
+    grid: dict[str, Any] = {  # the form's arguments
         "site": site,
         "on": on,
         "committees": list(committees),
@@ -62,7 +67,7 @@ def tally_entry(request: HttpRequest, site_id: int, day: str) -> HttpResponse:
         form = TallyGridForm(stored=stored, **grid)
         return _render_grid(request, form, stored)
 
-    data = request.POST
+    data: QueryDict = request.POST
     form = TallyGridForm(data, stored=stored, **grid)
     if "report_zero" not in data and not form.is_valid():
         return _render_grid(request, form, stored)
@@ -88,7 +93,7 @@ def tally_entry(request: HttpRequest, site_id: int, day: str) -> HttpResponse:
         fresh = list(tallies_of(site, on))
         for row in fresh:
             name = form.field_name_for(row.committee_id, row.dose_kind)
-            data[name.replace("count-", "version-", 1)] = row.version
+            data[name.replace("count-", "version-", 1)] = str(row.version)
         form = TallyGridForm(data, stored=fresh, **grid)
         form.is_valid()
         return _render_grid(request, form, fresh, conflicts=conflicts.conflicts)
@@ -150,6 +155,8 @@ def tally_history_page(request: HttpRequest, site_id: int, day: str) -> HttpResp
     scope = staff_scope_for(request.user)
     site = get_object_or_404(sites_visible_to(scope), pk=site_id)
     on = parse_day(day)
+    if on is None:
+        raise Http404
     return render(
         request,
         "sites/history.html",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from campaign.access import can_enter_tallies, staff_scope_for
+from campaign.http import AuthenticatedHttpRequest
 from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS
@@ -34,7 +35,7 @@ def _importer_scope(request: HttpRequest):
     return scope
 
 
-def import_index(request: HttpRequest) -> HttpResponse:
+def import_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = _importer_scope(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -8,15 +8,18 @@ Day 1 (01-08): A 10 first, B 20 first, C 5 first, Z 0, non-residents 7 first; F 
 Day 2 (01-09): A 5 first + 10 second, C 15 first, non-residents 3 second.
 """
 
+import contextlib
 import datetime
 
 import pytest
+from django.db import connection
 
+from campaign.models import Committee, District, Subdistrict
 from reports.builders import snapshots_build_date, snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
 from reports.selectors.ranking import freshness
 from reports.services.snapshots import snapshots_rebuild
-from sites.models import DailyTally
+from sites.models import DailyTally, Site
 from tests.factories import (
     CampaignFactory,
     CommitteeFactory,
@@ -344,3 +347,86 @@ def test_a_committee_moved_to_another_subdistrict_is_ranked_there(town):
     # F 30/100 and A 15/100 in S2; C 20/100 now leads S1.
     assert (day2["F"].rank_in_subdistrict, day2["A"].rank_in_subdistrict) == (1, 2)
     assert day2["C"].rank_in_subdistrict == 1
+
+
+# Every table the builders read or write, and a column of each kind they name: a figure
+# they add up, a figure they write and a parent id they join on.
+RENAMED_TABLES = (
+    District,
+    Subdistrict,
+    Committee,
+    Site,
+    DailyTally,
+    CommitteeDay,
+    SubdistrictDay,
+    DistrictDay,
+    TargetProgress,
+)
+RENAMED_COLUMNS = (
+    (DailyTally, "count"),
+    (CommitteeDay, "first_cumulative"),
+    (Subdistrict, "district"),
+)
+
+
+def forget_compiled_columns(models):
+    # A field keeps the column it compiled last ("cached_col", with its table's name).
+    for model in models:
+        for field in model._meta.concrete_fields:
+            field.__dict__.pop("cached_col", None)
+
+
+@contextlib.contextmanager
+def tables_and_columns_renamed():
+    """The models and the database both renamed, as a migration renaming them would;
+    the test's transaction puts the database back, this puts the models back."""
+    quote = connection.ops.quote_name
+    tables = {model: model._meta.db_table for model in RENAMED_TABLES}
+    fields = [model._meta.get_field(name) for model, name in RENAMED_COLUMNS]
+    columns = {field: field.column for field in fields}
+    try:
+        with connection.cursor() as cursor:
+            for model, table in tables.items():
+                cursor.execute(f"ALTER TABLE {quote(table)} RENAME TO {quote('x_' + table)}")
+                model._meta.db_table = "x_" + table
+            for field, column in columns.items():
+                table = quote(field.model._meta.db_table)
+                renamed = quote(f"x_{column}")
+                cursor.execute(f"ALTER TABLE {table} RENAME COLUMN {quote(column)} TO {renamed}")
+                field.column = f"x_{column}"
+        forget_compiled_columns(tables)
+        yield
+    finally:
+        for model, table in tables.items():
+            model._meta.db_table = table
+        for field, column in columns.items():
+            field.column = column
+        forget_compiled_columns(tables)
+
+
+def build_every_way():
+    """A range from scratch, a range chained to the day before, and one chained day."""
+    snapshots_build_dates(start=DAY2, end=DAY2)
+    snapshots_build_dates(start=DAY1, end=DAY2)
+    snapshots_build_date(on=DAY2)
+    return all_snapshot_rows()
+
+
+def test_the_builders_follow_renamed_tables_and_columns(town):
+    """The SQL takes its names from the models: renaming a model's table or a field's
+    column (and the database with it) changes no figure."""
+    TargetFactory(
+        campaign=town["campaign"],
+        subdistrict=town["s1"],
+        metric="first",
+        value=40,
+        period_start=DAY1,
+        period_end=datetime.date(2021, 1, 31),
+    )
+    expected = build_every_way()
+    for model in (CommitteeDay, SubdistrictDay, DistrictDay, TargetProgress):
+        model.objects.all().delete()
+    with tables_and_columns_renamed():
+        assert build_every_way() == expected
+        assert committee_days(DAY2)["A"].first_cumulative == 15
+        assert DistrictDay.objects.get(date=DAY2).first_cumulative == 92

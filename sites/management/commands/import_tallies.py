@@ -48,9 +48,9 @@ class Command(BaseCommand):
             f"{log.rows_total} rows: {log.rows_new} new, {log.rows_updated} updated, "
             f"{log.rows_unchanged} unchanged, {log.rows_rejected} rejected"
         )
-        for error in log.errors:
-            where = f"line {error['line']}" if error["line"] else "file"
-            column = f", {error['column']}" if error["column"] else ""
-            self.stdout.write(f"  {where}{column}: {error['message']}")
+        for problem in log.errors:
+            where = f"line {problem['line']}" if problem["line"] else "file"
+            column = f", {problem['column']}" if problem["column"] else ""
+            self.stdout.write(f"  {where}{column}: {problem['message']}")
         if log.status in (TallyImport.Status.REFUSED, TallyImport.Status.FAILED):
             raise CommandError("Nothing was imported.")
