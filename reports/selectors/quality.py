@@ -5,11 +5,12 @@ queries, however many committees, sites or flags."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, overload
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -20,9 +21,12 @@ from campaign.access import (
     subdistricts_visible_to,
 )
 from campaign.models import Campaign, StaffScope, Subdistrict
-from reports.models import QualityFlag
+from reports.models import CommitteeDay, QualityFlag
 from sites.models import DailyTally, Site
-from sites.selectors.outliers import Unusual
+from sites.selectors.outliers import unusual_reason
+
+if TYPE_CHECKING:
+    from reports.presentation.bulletins import BulletinSections
 
 Rule = QualityFlag.Rule
 REPORTING_WEEK = 7  # days of the short reporting rate
@@ -42,7 +46,7 @@ def quality_flags_visible_to(scope: StaffScope | None) -> QuerySet[QualityFlag]:
     return QualityFlag.objects.filter(_in_areas(subdistricts_visible_to(scope)))
 
 
-def quality_flags_reviewable_by(user: AbstractBaseUser) -> QuerySet[QualityFlag]:
+def quality_flags_reviewable_by(user: User) -> QuerySet[QualityFlag]:
     """The flags ``user`` may verify."""
     scope = staff_scope_for(user)
     if not may_verify_quality(scope):
@@ -77,16 +81,12 @@ def flag_reason(flag: QualityFlag) -> str:
     detail = flag.detail
     match flag.rule:
         case Rule.UNUSUAL_DAY:
-            return Unusual(
-                flag.site_id,
-                flag.date,
-                None,
-                None,
+            return unusual_reason(
                 flag.figure,
                 detail.get("median"),
                 detail.get("ceiling"),
                 detail.get("capacity_limit"),
-            ).reason()
+            )
         case Rule.ABOVE_POPULATION:
             return _(
                 "%(figure)s first doses, above the eligible population of %(population)s: "
@@ -257,19 +257,22 @@ class MarkedRows:
     """Ranking rows, each with ``mark`` (its committee's open flags, or None), read only
     when first used: a page whose table comes from the cache runs neither query."""
 
-    def __init__(self, rows: QuerySet, marks: Callable[[], dict[int, FlagMark]]):
-        self._query, self._marks, self._rows = rows, marks, None
+    def __init__(
+        self, rows: QuerySet[CommitteeDay], marks: Callable[[], dict[int, FlagMark]]
+    ) -> None:
+        self._query, self._marks = rows, marks
+        self._rows: list[CommitteeDay] | None = None
 
-    def _load(self) -> list:
+    def _load(self) -> list[CommitteeDay]:
         if self._rows is None:
             rows = list(self._query)
             marks = self._marks() if rows else {}
             for row in rows:
-                row.mark = marks.get(row.committee_id)
+                setattr(row, "mark", marks.get(row.committee_id))  # noqa: B010 - not a field
             self._rows = rows
         return self._rows
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[CommitteeDay]:
         return iter(self._load())
 
     def __len__(self) -> int:
@@ -278,11 +281,15 @@ class MarkedRows:
     def __bool__(self) -> bool:
         return bool(self._load())
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> CommitteeDay: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[CommitteeDay]: ...
+    def __getitem__(self, index: int | slice) -> CommitteeDay | list[CommitteeDay]:
         return self._load()[index]
 
 
-def bulletin_marks(sections, subdistrict: Subdistrict) -> FlagMark | None:
+def bulletin_marks(sections: BulletinSections, subdistrict: Subdistrict) -> FlagMark | None:
     """Put the open flags' marks on a bulletin's committee rows (``mark``) and return the
     mark of its totals (flags at its sites up to the day): two queries."""
     marks = committee_marks(Q(committee__subdistrict=subdistrict))

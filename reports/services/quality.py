@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +55,7 @@ class Found:
     figure: int
     committee_id: int | None = None
     site_id: int | None = None
-    detail: dict = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 def _unusual_days(start: date, end: date) -> list[Found]:
@@ -171,8 +172,8 @@ def quality_flags_refresh(*, start: date, end: date) -> None:
     _store(found, QualityFlag.objects.filter(in_scope))
 
 
-def _store(found: Iterable[Found], stored_scope) -> None:
-    found = {flag.key: flag for flag in found}
+def _store(flags: Iterable[Found], stored_scope: QuerySet[QualityFlag]) -> None:
+    found = {flag.key: flag for flag in flags}
     stored = {flag.key: flag for flag in stored_scope}
     gone = [
         flag.pk for key, flag in stored.items() if key not in found and flag.verified_at is None
@@ -214,7 +215,7 @@ def _store(found: Iterable[Found], stored_scope) -> None:
 
 
 @transaction.atomic
-def quality_flag_verify(*, user: AbstractBaseUser, flag: QualityFlag, reason: str) -> None:
+def quality_flag_verify(*, user: User, flag: QualityFlag, reason: str) -> None:
     """Close ``flag``: somebody checked the figure and says why it is right. Audited.
 
     ``PermissionDenied`` outside the user's scope; ``ValidationError`` without a reason or

@@ -22,6 +22,7 @@ from campaign.access import (
     subdistricts_visible_to,
 )
 from campaign.clock import today
+from campaign.http import AuthenticatedHttpRequest
 from reports.selectors.quality import (
     flag_reason,
     open_quality_flags,
@@ -76,7 +77,7 @@ def data_quality(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def quality_flag_verify_view(request: HttpRequest, flag_id: int) -> HttpResponse:
+def quality_flag_verify_view(request: AuthenticatedHttpRequest, flag_id: int) -> HttpResponse:
     flag = get_object_or_404(quality_flags_reviewable_by(request.user), pk=flag_id)
     try:
         quality_flag_verify(user=request.user, flag=flag, reason=request.POST.get("reason", ""))

@@ -29,12 +29,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db import models
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign
 from sites.models import DailyTally, Site
+
+if TYPE_CHECKING:
+    from sites.services.tallies import TallyCell
 
 MIN_REPORTED_DAYS = 5  # fewer recent days than this say nothing about a site's usual day
 MIN_SPREAD = 5  # doses: the smallest spread, for sites whose days hardly vary
@@ -83,16 +88,16 @@ class OutlierRule:
         return int(self.capacity_multiple * daily_capacity)
 
 
-def _default_rule() -> OutlierRule:
-    field = Campaign._meta.get_field
-    return OutlierRule(
-        mad_multiple=field("outlier_mad_multiple").default,
-        reported_days=field("outlier_reported_days").default,
-        capacity_multiple=field("outlier_capacity_multiple").default,
-    )
+def _default(name: str) -> Any:
+    field = Campaign._meta.get_field(name)
+    return field.default if isinstance(field, models.Field) else None
 
 
-DEFAULT_RULE = _default_rule()
+DEFAULT_RULE = OutlierRule(
+    mad_multiple=_default("outlier_mad_multiple"),
+    reported_days=_default("outlier_reported_days"),
+    capacity_multiple=_default("outlier_capacity_multiple"),
+)
 
 
 def rules_by_date(days: Iterable[date]) -> dict[date, OutlierRule]:
@@ -125,19 +130,29 @@ class Unusual:
         return self.dose_kind is None
 
     def reason(self) -> str:
-        """Why it is unusual, in the user's language."""
-        if self.capacity_limit is not None:
-            return _("%(value)s doses, above %(limit)s (a multiple of the daily capacity)") % {
-                "value": self.value,
-                "limit": self.capacity_limit,
-            }
-        return _(
-            "%(value)s doses, far above the site's recent days (median %(median)s, "
-            "usual up to %(ceiling)s)"
-        ) % {"value": self.value, "median": self.median, "ceiling": self.ceiling}
+        return unusual_reason(self.value, self.median, self.ceiling, self.capacity_limit)
 
 
-SeriesKey = Hashable  # a site id, or (site id, committee id, dose kind) for a cell
+def unusual_reason(
+    value: int, median: int | None, ceiling: int | None, capacity_limit: int | None
+) -> str:
+    """Why a value is unusual, in the user's language."""
+    if capacity_limit is not None:
+        return _("%(value)s doses, above %(limit)s (a multiple of the daily capacity)") % {
+            "value": value,
+            "limit": capacity_limit,
+        }
+    return _(
+        "%(value)s doses, far above the site's recent days (median %(median)s, "
+        "usual up to %(ceiling)s)"
+    ) % {"value": value, "median": median, "ceiling": ceiling}
+
+
+# A series of values: a site id (its days' totals), or a cell (site id, committee id or
+# None, dose kind).
+SeriesKey = TypeVar("SeriesKey", bound=Hashable)
+CellKey = tuple[int, int | None, str]
+Figures = tuple[int | None, int | None, int | None]  # median, ceiling, capacity limit
 
 
 def unusual_values(
@@ -146,11 +161,11 @@ def unusual_values(
     *,
     rules: Mapping[date, OutlierRule],
     capacities: Mapping[SeriesKey, int] | None = None,
-) -> dict[tuple[SeriesKey, date], tuple[int | None, int | None, int | None]]:
+) -> dict[tuple[SeriesKey, date], Figures]:
     """Which ``checked`` values (series, day) → value are unusual, against the series'
     values on earlier days in ``recent``. ``capacities`` (site series only) adds the
     capacity rule. Returns (series, day) → (median, ceiling, capacity limit)."""
-    found = {}
+    found: dict[tuple[SeriesKey, date], Figures] = {}
     ordered = {key: sorted(days.items()) for key, days in recent.items()}
     for (key, day), value in checked.items():
         rule = rules.get(day, DEFAULT_RULE)
@@ -166,7 +181,9 @@ def unusual_values(
     return found
 
 
-def site_day_totals(site_ids: Iterable[int], *, start: date, end: date) -> dict[int, dict]:
+def site_day_totals(
+    site_ids: Iterable[int], *, start: date, end: date
+) -> dict[int, dict[date, int]]:
     """Each site's total of each reported day from ``start`` to ``end``: one query."""
     rows = (
         DailyTally.objects.filter(site_id__in=set(site_ids), date__range=(start, end))
@@ -175,7 +192,7 @@ def site_day_totals(site_ids: Iterable[int], *, start: date, end: date) -> dict[
         .annotate(total=Sum("count"))
         .values_list("site_id", "date", "total")
     )
-    totals: dict[int, dict] = defaultdict(dict)
+    totals: dict[int, dict[date, int]] = defaultdict(dict)
     for site_id, day, total in rows:
         totals[site_id][day] = total
     return totals
@@ -210,7 +227,7 @@ def unusual_site_days(
     ]
 
 
-def unusual_cells(cells: Sequence, *, sites: Mapping[int, Site]) -> list[Unusual]:
+def unusual_cells(cells: Sequence[TallyCell], *, sites: Mapping[int, Site]) -> list[Unusual]:
     """For the entry grid: the unusual values among ``cells`` (``TallyCell``s), each site's
     day with the stored cells it keeps, and each cell against the same cell's recent days.
     One query reads the sites' recent tallies."""
@@ -221,10 +238,12 @@ def unusual_cells(cells: Sequence, *, sites: Mapping[int, Site]) -> list[Unusual
         site_id__in={cell.site_id for cell in cells},
         date__range=(first - timedelta(days=LOOKBACK_DAYS), max(cell.date for cell in cells)),
     ).values_list("site_id", "date", "committee_id", "dose_kind", "count")
-    values = {(site, day, committee, dose): count for site, day, committee, dose, count in stored}
+    values: dict[tuple[int, date, int | None, str], int] = {
+        (site, day, committee, dose): count for site, day, committee, dose, count in stored
+    }
     values.update({(c.site_id, c.date, c.committee_id, c.dose_kind): c.count for c in cells})
-    days: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    by_cell: dict[tuple, dict] = defaultdict(dict)
+    days: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    by_cell: dict[CellKey, dict[date, int]] = defaultdict(dict)
     for (site, day, committee, dose), count in values.items():
         days[site][day] += count
         by_cell[(site, committee, dose)][day] = count
@@ -232,9 +251,10 @@ def unusual_cells(cells: Sequence, *, sites: Mapping[int, Site]) -> list[Unusual
     found = unusual_site_days(
         {(site, day): days[site][day] for site, day in checked_days}, sites=sites, recent=days
     )
-    checked = {((c.site_id, c.committee_id, c.dose_kind), c.date): c.count for c in cells}
+    checked: dict[tuple[CellKey, date], int] = {
+        ((c.site_id, c.committee_id, c.dose_kind), c.date): c.count for c in cells
+    }
     rules = rules_by_date(c.date for c in cells)
     for (key, day), figures in unusual_values(checked, by_cell, rules=rules).items():
-        site, committee, dose = key
-        found.append(Unusual(site, day, committee, dose, checked[(key, day)], *figures))
+        found.append(Unusual(key[0], day, key[1], key[2], checked[(key, day)], *figures))
     return found
