@@ -4,6 +4,7 @@ The rules that must always hold are database constraints, so the admin, the entr
 the CSV import and the demo seeder cannot store a row that breaks them.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -199,6 +200,10 @@ class Campaign(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` is one of the campaign's days (both ends included)."""
+        return self.start_date <= day <= self.end_date
 
 
 class AreaOfOneLevel(models.Model):

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from campaign.access import can_record_buildings, committees_visible_to, subdistricts_visible_to
+from campaign.calendar import campaign_covering
 from campaign.models import Building, BuildingCount, Campaign, Committee, StaffScope, Subdistrict
 
 if TYPE_CHECKING:  # a development requirement: annotations only
@@ -43,10 +44,7 @@ class CampaignDay:
 
 def campaign_day(*, on: date) -> CampaignDay | None:
     """The campaign running on ``on``, else the latest one, with the day number."""
-    campaign = (
-        Campaign.objects.filter(start_date__lte=on, end_date__gte=on).first()
-        or Campaign.objects.order_by("-end_date").first()
-    )
+    campaign = campaign_covering(on) or Campaign.objects.order_by("-end_date").first()
     if campaign is None:
         return None
     return CampaignDay(

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from campaign.clock import today
+from campaign.calendar import is_future
 from campaign.models import Building, BuildingCount, Committee
 
 
@@ -86,7 +86,7 @@ def building_count_record(
     count.recorded_by = user if user is not None and user.is_authenticated else None
     count.full_clean()
     errors = {}
-    if on > today():
+    if is_future(on):
         errors["date"] = _("%(day)s is in the future: record a count once it is made.") % {
             "day": on.isoformat()
         }

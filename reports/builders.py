@@ -37,7 +37,8 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from campaign.models import Campaign, Committee, District, Subdistrict, Target
+from campaign.calendar import CampaignCalendar
+from campaign.models import Committee, District, Subdistrict, Target
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
 from sites.bulk import insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
@@ -321,14 +322,10 @@ LEFT JOIN residents ON residents.area_id = a.{area_id} AND residents.date = days
 
 def _full_course_doses(days: Sequence[date]) -> dict[date, str]:
     """The dose that completes the course on each day: one query for the whole range."""
-    campaigns = list(
-        Campaign.objects.filter(start_date__lte=days[-1], end_date__gte=days[0]).order_by(
-            "start_date"
-        )
-    )
+    calendar = CampaignCalendar.load(days[0], days[-1])
     doses = {}
     for day in days:
-        campaign = next((c for c in campaigns if c.start_date <= day <= c.end_date), None)
+        campaign = calendar.campaign_on(day)
         needed = campaign.doses_for_full_course if campaign else 2
         doses[day] = FULL_COURSE_DOSE.get(needed, "second")
     return doses

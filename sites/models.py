@@ -4,6 +4,8 @@ A tally is saved only by ``sites.services`` (``record_tallies``), the one write 
 grid, the import and the command alike (docs/architecture.md).
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
@@ -66,6 +68,10 @@ class Site(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_open_on(self, day: date) -> bool:
+        """Whether the site works on ``day``: from ``active_from``, until ``active_to`` if set."""
+        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
 
 
 class TallyHistoryFields(models.Model):

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from campaign.models import Committee
 from sites.counts import parse_count
 from sites.models import Site, SitePlan
-from sites.selectors.tallies import site_is_active
 from sites.services.plans import PlanCell
 
 
@@ -44,7 +43,7 @@ class PlanGridForm(forms.Form):
         self.stored = {(plan.site_id, plan.date): plan.planned_doses for plan in stored}
         for site in self.sites:
             for day in self.days:
-                if not site_is_active(site, day):
+                if not site.is_open_on(day):
                     continue
                 if campaign_days is not None and day not in campaign_days:
                     continue

@@ -8,33 +8,24 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
 from campaign.areas import Area
-from campaign.clock import today
-from campaign.models import Campaign, District, Subdistrict
+from campaign.calendar import CampaignCalendar
+from campaign.models import District, Subdistrict
 from reports.models import (
     MilestoneNote,
 )
-
-
-class NoteRejected(Exception):
-    """Nothing was saved; ``messages`` say why, in the user's language."""
-
-    def __init__(self, messages: list[str]):
-        super().__init__("; ".join(messages))
-        self.messages = messages
 
 
 @transaction.atomic
 def milestone_note_create(*, user: User, area: Area, on: date, text: str) -> MilestoneNote:
     """Add a note to the timeline of ``area`` (a subdistrict or a district).
 
-    ``PermissionDenied`` outside the user's scope; ``NoteRejected`` for an empty or too
+    ``PermissionDenied`` outside the user's scope; ``ValidationError`` for an empty or too
     long text or a day in the future or outside the campaign.
     """
     scope = staff_scope_for(user)
@@ -42,12 +33,8 @@ def milestone_note_create(*, user: User, area: Area, on: date, text: str) -> Mil
     in_scope = visible.filter(area.through_subdistrict("")).exists()
     if not in_scope or not may_note_area(scope, area):
         raise PermissionDenied(_("You may not add notes to this timeline."))
-    shown = date_format(on, "Y-m-d")
-    messages = []
-    if on > today():
-        messages.append(_("%(date)s is in the future.") % {"date": shown})
-    elif not Campaign.objects.filter(start_date__lte=on, end_date__gte=on).exists():
-        messages.append(_("%(date)s is outside the campaign.") % {"date": shown})
+    day_problem = CampaignCalendar.load(on, on).day_problem(on)
+    messages = [day_problem] if day_problem else []
     note = MilestoneNote(
         district=area.obj if isinstance(area.obj, District) else None,
         subdistrict=area.obj if isinstance(area.obj, Subdistrict) else None,
@@ -60,7 +47,7 @@ def milestone_note_create(*, user: User, area: Area, on: date, text: str) -> Mil
     except ValidationError as error:
         messages += error.messages
     if messages:
-        raise NoteRejected(messages)
+        raise ValidationError(messages)
     note.save()
     audit_record(kind=AuditEvent.Kind.NOTE_ADDED, user=user, detail=_note_detail(note))
     return note

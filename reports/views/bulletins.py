@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +22,11 @@ from django.views.decorators.http import require_POST
 
 from campaign.access import may_note_area, staff_scope_for, subdistricts_visible_to
 from campaign.areas import Area
+from campaign.calendar import is_future
 from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
+from campaign.refusals import show_refusal
 from campaign.request_params import area_param, day_param
 from campaign.users import display_name
 from reports.forms import MilestoneNoteForm
@@ -43,8 +45,8 @@ from reports.selectors.bulletins import (
 from reports.selectors.milestones import milestones
 from reports.selectors.quality import bulletin_marks
 from reports.selectors.ranking import latest_snapshot_date
-from reports.services.bulletins import BulletinRejected, bulletin_publish
-from reports.services.milestones import NoteRejected, milestone_note_create
+from reports.services.bulletins import bulletin_publish
+from reports.services.milestones import milestone_note_create
 from reports.views.downloads import audited_attachment
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
             "can_publish": figures is not None
             and subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists(),
             "updating": StaleDate.objects.filter(date__lte=on).exists(),
-            "future": on > today(),
+            "future": is_future(on),
         },
     )
 
@@ -126,8 +128,8 @@ def bulletin_publish_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     except PermissionDenied as error:
         raise Http404 from error
-    except BulletinRejected as rejected:
-        messages.error(request, str(rejected))
+    except ValidationError as refusal:
+        show_refusal(request, refusal)
         query = urlencode({"subdistrict": subdistrict.pk, "date": on.isoformat()})
         return redirect(f"{reverse('reports:bulletin_preview')}?{query}")
     messages.success(request, _("Published. This copy will not change."))
@@ -276,9 +278,8 @@ def milestone_note_add(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         except PermissionDenied as error:
             raise Http404 from error
-        except NoteRejected as rejected:
-            for message in rejected.messages:
-                form.add_error(None, message)
+        except ValidationError as refusal:
+            show_refusal(request, refusal, form)
         else:
             messages.success(request, _("The note is on the timeline."))
             return redirect(f"{reverse('reports:milestones')}?{urlencode({'area': area.key})}")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 
 from campaign.access import can_plan, may_plan_past_days
+from campaign.calendar import CampaignCalendar
 from campaign.clock import today
-from campaign.models import Campaign, StaffScope, Subdistrict
+from campaign.models import StaffScope, Subdistrict
 from sites.models import Site, SitePlan
 from sites.selectors.capacity import KIND_ORDER, Period
 from sites.selectors.tallies import sites_visible_to
@@ -18,10 +18,6 @@ from sites.selectors.tallies import sites_visible_to
 
 def sites_plannable_by(scope: StaffScope | None) -> QuerySet[Site]:
     return sites_visible_to(scope) if can_plan(scope) else Site.objects.none()
-
-
-def in_campaign(day: date, campaigns: Sequence[Campaign]) -> bool:
-    return any(c.start_date <= day <= c.end_date for c in campaigns)
 
 
 def plans_editable_from(scope: StaffScope | None) -> date | None:
@@ -54,9 +50,7 @@ def plan_week(scope: StaffScope | None, subdistrict: Subdistrict, start: date) -
         .order_by(KIND_ORDER, "code")
     )
     stored = list(SitePlan.objects.filter(site__in=sites, date__range=(period.start, period.end)))
-    campaigns = list(
-        Campaign.objects.filter(start_date__lte=period.end, end_date__gte=period.start)
-    )
+    calendar = CampaignCalendar.load(period.start, period.end)
     day_totals: dict[date, int] = {}
     for plan in stored:
         day_totals[plan.date] = day_totals.get(plan.date, 0) + plan.planned_doses
@@ -65,6 +59,6 @@ def plan_week(scope: StaffScope | None, subdistrict: Subdistrict, start: date) -
         days=period.days,
         stored=stored,
         editable_from=plans_editable_from(scope),
-        campaign_days={day for day in period.days if in_campaign(day, campaigns)},
+        campaign_days={day for day in period.days if calendar.covers(day)},
         day_totals=day_totals,
     )

@@ -48,10 +48,6 @@ def committees_enterable_at(
     return committees, True
 
 
-def site_is_active(site: Site, on: date) -> bool:
-    return site.active_from <= on and (site.active_to is None or on <= site.active_to)
-
-
 def sites_active_on(on: date) -> Q:
     return Q(active_from__lte=on) & (Q(active_to__isnull=True) | Q(active_to__gte=on))
 

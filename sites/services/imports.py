@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -32,26 +32,16 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from campaign.access import (
-    import_subdistrict_id,
-    may_correct_locked_days,
-    may_enter_committee,
-    staff_scope_for,
-)
-from campaign.clock import today
-from campaign.models import Campaign, Committee
+from campaign.access import import_subdistrict_id, staff_scope_for
+from campaign.calendar import CampaignCalendar
+from campaign.models import Committee, StaffScope
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
 from sites.models import DailyTally, Site, TallyImport
 from sites.resources import REQUIRED, column_for, parse_date, parse_dose, parse_required_count
+from sites.rules import TallyRules
 from sites.selectors.outliers import LOOKBACK_DAYS, site_day_totals, unusual_site_days
-from sites.selectors.tallies import site_is_active, sites_enterable_by
-from sites.services.tallies import (
-    TallyCell,
-    TallyConflicts,
-    TallyKey,
-    TallySaveError,
-    record_tallies,
-)
+from sites.selectors.tallies import sites_enterable_by
+from sites.services.tallies import TallyCell, TallyConflicts, TallyKey, record_tallies
 
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
@@ -155,11 +145,11 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
             content = stored.read()
         checked = check_file(user=log.user, content=content)
         if checked.errors:
-            raise TallySaveError("the file no longer passes its checks")
+            raise ValidationError("the file no longer passes its checks")
         _record_with_retries(log, checked.cells)
     except Exception as error:
         _record_failure(log, error, checked)
-        if not isinstance(error, TallySaveError):
+        if not isinstance(error, ValidationError):
             raise
         return log
     log.status = TallyImport.Status.IMPORTED
@@ -252,12 +242,13 @@ def check_file(*, user: User, content: bytes) -> CheckedFile:
     if missing:
         checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
         return checked
-    if staff_scope_for(user) is None:
+    scope = staff_scope_for(user)
+    if scope is None:
         checked.errors.append(
             RowError(0, "", _("Your account has no scope: ask an administrator."))
         )
         return checked
-    _check_rows(user, columns, rows, checked)
+    _check_rows(scope, columns, rows, checked)
     return checked
 
 
@@ -271,80 +262,71 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
             yield reader.line_num, [cell.strip() for cell in cells]
 
 
+Parsed = TypeVar("Parsed")
+
+
+def _parse_cell(
+    parse: Callable[[str], Parsed],
+    values: dict[str | None, str],
+    column: str,
+    fail: Callable[[str, str], None],
+) -> Parsed | None:
+    """The column's value read by ``parse``, or None after reporting why it cannot be."""
+    try:
+        return parse(values.get(column) or "")
+    except ValidationError as error:
+        fail(column, error.messages[0])
+        return None
+
+
+# Which column of the file holds each part of a cell the rules may refuse.
+COLUMN_OF_PART = {"site": "site_code", "committee": "committee_code", "date": "date"}
+
+
 def _check_rows(
-    user: User,
+    scope: StaffScope,
     columns: list[str | None],
-    rows: Iterable[tuple[int, list[str]]],
+    rows: Iterator[tuple[int, list[str]]],
     checked: CheckedFile,
 ) -> None:
-    scope = staff_scope_for(user)
-    if scope is None:  # refused before: tally_import_check asks first
-        return
+    """Parse each row, look its codes up, and ask ``TallyRules`` about the cell; every
+    problem is reported at its line and column."""
     sites = {site.code: site for site in Site.objects.select_related("subdistrict")}
-    enterable = set(sites_enterable_by(scope).values_list("pk", flat=True))
     committees = {c.code: c for c in Committee.objects.all()}
-    campaigns = list(Campaign.objects.all())
-    last_day = today()
+    rules = TallyRules(
+        scope,
+        enterable_site_ids=set(sites_enterable_by(scope).values_list("pk", flat=True)),
+        calendar=CampaignCalendar.load(),
+    )
     first_line: dict[TallyKey, int] = {}
     errors = checked.errors
 
     for line, cells in rows:
         values = dict(zip(columns, cells, strict=False))
-        row_errors = len(errors)
+        errors_before = len(errors)
 
         def fail(column: str, message: str, line: int = line) -> None:
             errors.append(RowError(line, column, message))
 
-        parsed: dict[str, Any] = {}  # date, dose and count, each parsed by its parser
-        for column, parse in (
-            ("date", parse_date),
-            ("dose", parse_dose),
-            ("count", parse_required_count),
-        ):
-            try:
-                parsed[column] = parse(values.get(column) or "")
-            except ValidationError as error:
-                fail(column, error.messages[0])
+        day = _parse_cell(parse_date, values, "date", fail)
+        dose = _parse_cell(parse_dose, values, "dose", fail)
+        count = _parse_cell(parse_required_count, values, "count", fail)
         site = sites.get(values.get("site_code") or "")
         if site is None:
             fail("site_code", _("Unknown site code %(code)s.") % {"code": values.get("site_code")})
-        elif site.pk not in enterable:
-            fail("site_code", _("Site %(code)s is outside your scope.") % {"code": site.code})
         committee_code = values.get("committee_code") or ""
         committee = committees.get(committee_code) if committee_code else None
-        if committee_code and committee is None:
+        unknown_committee = bool(committee_code) and committee is None
+        if unknown_committee:
             fail("committee_code", _("Unknown committee code %(code)s.") % {"code": committee_code})
-        elif site and committee and committee.subdistrict_id != site.subdistrict_id:
-            fail(
-                "committee_code",
-                _("Committee %(code)s is not in the site's subdistrict.")
-                % {"code": committee_code},
-            )
-        elif not may_enter_committee(scope, committee.pk if committee else None):
-            fail(
-                "committee_code",
-                _("Committee %(code)s is outside your scope.") % {"code": committee_code or "–"},
-            )
-        day = parsed.get("date")
-        if day is not None:
-            if day > last_day:
-                fail("date", _("%(date)s is in the future.") % {"date": day})
-            elif not any(c.start_date <= day <= c.end_date for c in campaigns):
-                fail("date", _("%(date)s is outside the campaign.") % {"date": day})
-            elif site and not site_is_active(site, day):
-                fail(
-                    "date",
-                    _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": day},
-                )
-            elif site and _locked(site, day) and not may_correct_locked_days(scope):
-                fail(
-                    "date",
-                    _("Tallies before %(lock)s are locked; only an administrator may change them.")
-                    % {"lock": site.subdistrict.lock_date},
-                )
-        if len(errors) > row_errors or site is None or day is None:
+        for problem in rules.problems(site=site, committee=committee, day=day):
+            if not (problem.part == "committee" and unknown_committee):
+                fail(COLUMN_OF_PART[problem.part], problem.message)
+        if errors_before < len(errors):
             continue
-        key = (day, site.pk, committee.pk if committee else None, parsed["dose"])
+        if site is None or day is None or dose is None or count is None:
+            continue  # reported above
+        key = (day, site.pk, committee.pk if committee else None, dose)
         if key in first_line:
             fail(
                 "",
@@ -358,8 +340,8 @@ def _check_rows(
                 date=day,
                 site_id=site.pk,
                 committee_id=key[2],
-                dose_kind=parsed["dose"],
-                count=parsed["count"],
+                dose_kind=dose,
+                count=count,
             )
         )
     if not errors:
@@ -370,11 +352,6 @@ def _check_rows(
             {c.pk: c.code for c in committees.values()},
         )
         _warn_unusual(checked, stored, first_line, {site.pk: site for site in sites.values()})
-
-
-def _locked(site: Site, day: date) -> bool:
-    lock = site.subdistrict.lock_date
-    return bool(lock and day < lock)
 
 
 def _classify(

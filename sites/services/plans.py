@@ -3,7 +3,7 @@
 ``site_plans_set`` stores a week's grid of plans in one transaction; ``mobile_visit_record``
 and ``mobile_visit_delete`` keep the list of a mobile team's visits. Administrators and
 subdistrict staff write; district leaders and committee staff only read (the pages answer
-404 to them). Every refusal is a ``PlanRejected`` with messages in the user's language,
+404 to them). Every refusal is a ``ValidationError`` with messages in the user's language,
 and nothing is written.
 """
 
@@ -16,24 +16,21 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from campaign.access import staff_scope_for
-from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope
+from campaign.calendar import (
+    CampaignCalendar,
+    day_label,
+    future_day_message,
+    is_future,
+    outside_campaign_message,
+)
+from campaign.models import Committee, StaffScope
 from sites.models import MobileVisit, Site, SitePlan
-from sites.selectors.plans import in_campaign, plans_editable_from, sites_plannable_by
-from sites.selectors.tallies import site_is_active
-
-
-class PlanRejected(Exception):
-    """Nothing was saved."""
-
-    def __init__(self, messages: Sequence[str]):
-        super().__init__("; ".join(messages))
-        self.messages = list(messages)
+from sites.rules import site_closed_message
+from sites.selectors.plans import plans_editable_from, sites_plannable_by
 
 
 @dataclass(frozen=True)
@@ -53,15 +50,11 @@ class PlanSaveResult:
     unchanged: int = 0
 
 
-def _shown(day: date) -> str:
-    return date_format(day, "Y-m-d")
-
-
 @transaction.atomic
 def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
     """Set (never add to) each cell's plan; an empty cell removes a stored plan.
 
-    Refused: a site outside the user's scope (``PermissionDenied``); with ``PlanRejected``,
+    Refused: a site outside the user's scope (``PermissionDenied``); with ``ValidationError``,
     a day the site is closed, a day outside the campaign, a cell given twice, and a change
     to a plan of a day already past (a plan is made before the day; administrators may
     still correct it).
@@ -77,7 +70,7 @@ def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
             site_id__in=site_ids, date__in={cell.date for cell in cells}
         )
     }
-    campaigns = list(Campaign.objects.all())
+    calendar = CampaignCalendar.load()
     messages: list[str] = []
     seen: set[tuple[int, date]] = set()
     result = PlanSaveResult()
@@ -90,7 +83,7 @@ def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
         if key in seen:
             messages.append(
                 _("%(site)s, %(date)s is given twice.")
-                % {"site": site.name, "date": _shown(cell.date)}
+                % {"site": site.name, "date": day_label(cell.date)}
             )
             continue
         seen.add(key)
@@ -98,7 +91,7 @@ def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
         if (plan.planned_doses if plan else None) == cell.planned_doses:
             result.unchanged += 1
             continue
-        problem = _cell_problem(scope, site, cell.date, campaigns)
+        problem = _cell_problem(scope, site, cell.date, calendar)
         if problem:
             messages.append(problem)
             continue
@@ -121,7 +114,7 @@ def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
         except ValidationError as error:
             messages.extend(error.messages)
     if messages:
-        raise PlanRejected(messages)
+        raise ValidationError(messages)
     if to_create:
         bulk_create_with_history(to_create, SitePlan, default_user=user)
     if to_update:
@@ -137,18 +130,18 @@ def site_plans_set(*, user: User, cells: Sequence[PlanCell]) -> PlanSaveResult:
 
 
 def _cell_problem(
-    scope: StaffScope | None, site: Site, day: date, campaigns: Sequence[Campaign]
+    scope: StaffScope | None, site: Site, day: date, calendar: CampaignCalendar
 ) -> str | None:
-    shown = _shown(day)
-    if not site_is_active(site, day):
-        return _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
-    if not in_campaign(day, campaigns):
-        return _("%(date)s is outside the campaign.") % {"date": shown}
+    closed = site_closed_message(site, day)
+    if closed:
+        return closed
+    if not calendar.covers(day):
+        return outside_campaign_message(day)
     editable_from = plans_editable_from(scope)
     if editable_from is not None and day < editable_from:
         return _(
             "%(date)s has passed: only an administrator may change the plan of %(site)s for it."
-        ) % {"site": site.name, "date": shown}
+        ) % {"site": site.name, "date": day_label(day)}
     return None
 
 
@@ -165,7 +158,7 @@ def mobile_visit_record(
 ) -> MobileVisit:
     """Record one visit of a mobile team to a committee and/or a compound.
 
-    Refused: a site outside the user's scope (``PermissionDenied``); with ``PlanRejected``,
+    Refused: a site outside the user's scope (``PermissionDenied``); with ``ValidationError``,
     a site that is not a mobile team, a day in the future or when the team is not active,
     a committee of another subdistrict, neither committee nor compound.
     """
@@ -176,12 +169,10 @@ def mobile_visit_record(
     messages = []
     if site.kind != Site.Kind.MOBILE:
         messages.append(_("%(site)s is not a mobile team.") % {"site": site.name})
-    if on > today():
-        messages.append(_("%(date)s is in the future.") % {"date": _shown(on)})
-    elif not site_is_active(site, on):
-        messages.append(
-            _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": _shown(on)}
-        )
+    if is_future(on):
+        messages.append(future_day_message(on))
+    elif closed := site_closed_message(site, on):
+        messages.append(closed)
     if committee is not None and committee.subdistrict_id != site.subdistrict_id:
         messages.append(_("The committee is not in the subdistrict of %(site)s.") % {"site": site})
     visit = MobileVisit(
@@ -198,7 +189,7 @@ def mobile_visit_record(
     except ValidationError as error:
         messages.extend(error.messages)
     if messages:
-        raise PlanRejected(messages)
+        raise ValidationError(messages)
     visit._history_user = user  # type: ignore[attr-defined] # simple_history reads it
     visit.save()
     return visit

@@ -15,25 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from campaign.access import (
-    is_committee_staff,
-    may_correct_locked_days,
-    may_enter_committee,
-    staff_scope_for,
-)
+from campaign.access import staff_scope_for
+from campaign.calendar import CampaignCalendar
 from campaign.clock import today
-from campaign.models import Campaign, Committee, StaffScope
+from campaign.models import Committee, StaffScope
 from campaign.users import display_name
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
+from sites.rules import TallyRules
 from sites.selectors.outliers import Unusual, unusual_cells
-from sites.selectors.tallies import site_is_active, sites_enterable_by
+from sites.selectors.tallies import sites_enterable_by
 from sites.signals import tallies_changed
 
 TallyKey = tuple[
@@ -77,33 +73,34 @@ class TallySaveResult:
     dates: set[date] = field(default_factory=set)
 
 
-class TallySaveError(Exception):
-    """Nothing was saved."""
+class TallyConflicts(ValidationError):
+    """Nothing was saved: ``conflicts`` are the cells somebody else changed meanwhile."""
 
-
-class TallyRejected(TallySaveError):
-    def __init__(self, messages: Sequence[str]):
-        super().__init__("; ".join(messages))
-        self.messages = list(messages)
-
-
-class TallyConflicts(TallySaveError):
     def __init__(self, conflicts: Sequence[Conflict]):
-        super().__init__(f"{len(conflicts)} conflicting cells")
         self.conflicts = list(conflicts)
-        self.messages = [
+        super().__init__(
             _("%(count)s cells were changed by somebody else at the same time; nothing was saved.")
-            % {"count": len(self.conflicts)}
-        ]
+            % {"count": len(self.conflicts)},
+            code="conflict",
+        )
 
 
-class UnusualFigures(TallySaveError):
-    """Figures far above the site's recent days (``sites.selectors.outliers``): saved once the user
-    confirms them, with the same confirmation as a day above capacity."""
+class UnusualFigures(ValidationError):
+    """Figures far above the site's recent days (``sites.selectors.outliers``): saved once
+    the user confirms them, with the same confirmation as a day above capacity."""
 
-    def __init__(self, unusual: Sequence[Unusual]):
-        super().__init__(f"{len(unusual)} unusual figures")
+    def __init__(
+        self, unusual: Sequence[Unusual], message: str | None = None, code: str = "unusual"
+    ):
         self.unusual = list(unusual)
+        super().__init__(
+            message
+            or _(
+                "These figures are far above this site's usual days. Check them for a "
+                "typing error (an extra zero?). Nothing was saved yet."
+            ),
+            code=code,
+        )
 
 
 class CapacityExceeded(UnusualFigures):
@@ -111,9 +108,16 @@ class CapacityExceeded(UnusualFigures):
     the unusual figures too, so one confirmation answers both questions."""
 
     def __init__(self, site: Site, on: date, total: int, unusual: Sequence[Unusual] = ()):
-        TallySaveError.__init__(self, f"{site.code} {on}: {total} > {site.daily_capacity}")
         self.site, self.date, self.total = site, on, total
-        self.unusual = list(unusual)
+        super().__init__(
+            unusual,
+            _(
+                "The day's total would be %(over_capacity)s doses, above the site's capacity "
+                "of %(capacity)s. Nothing was saved yet."
+            )
+            % {"over_capacity": total, "capacity": site.daily_capacity},
+            code="over_capacity",
+        )
 
 
 @transaction.atomic
@@ -128,19 +132,21 @@ def record_tallies(
 ) -> TallySaveResult:
     """Set each cell's count (set, never add), keeping who, when, old → new and why.
 
-    Refused with ``TallyRejected`` (a future date, a date outside the campaign, a closed
-    site, a locked date, a correction without a reason, a duplicate cell),
-    ``PermissionDenied`` (outside the user's scope), ``TallyConflicts`` (a cell changed by
-    somebody else since the user loaded it), ``CapacityExceeded`` or ``UnusualFigures``
-    (a day above capacity or figures far above the site's recent days, not yet confirmed).
+    Refused with ``ValidationError`` (a day the rules of ``sites.rules`` refuse, a
+    correction without a reason, a duplicate cell), ``PermissionDenied`` (a site or
+    committee the rules refuse: the grid never offers one), ``TallyConflicts`` (a cell
+    changed by somebody else since the user loaded it), ``CapacityExceeded`` or
+    ``UnusualFigures`` (a day above capacity, figures far above the site's recent days:
+    not yet confirmed), all ``ValidationError`` too.
     """
     scope = staff_scope_for(user)
+    if scope is None:
+        raise PermissionDenied(_("You may not enter tallies for this site."))
     reason = reason.strip()
-    sites = _sites_in_scope(scope, {cell.site_id for cell in cells})
-    _check_committees(scope, sites, cells)
+    sites, enterable = _cell_sites(scope, {cell.site_id for cell in cells})
+    messages = _rule_problems(scope, sites, enterable, cells)
     existing = _existing_rows(cells, whole_days=not capacity_confirmed)
 
-    messages = _date_problems(scope, sites, {(cell.date, cell.site_id) for cell in cells})
     duplicates = _duplicate_keys(cells)
     messages += [_("The same cell appears twice: %(cell)s.") % {"cell": key} for key in duplicates]
 
@@ -164,7 +170,7 @@ def record_tallies(
     if corrected_past and not reason:
         messages.append(_("Changing a value of an earlier day needs a reason."))
     if messages:
-        raise TallyRejected(messages)
+        raise ValidationError(messages)
     if conflicts:
         raise TallyConflicts(conflicts)
     if not capacity_confirmed:
@@ -208,7 +214,9 @@ def record_nobody_came(
 ) -> TallySaveResult:
     """ "Nobody came": one explicit 0, so the day reads "reported 0", not "not reported"."""
     if DailyTally.objects.filter(site=site, date=on).exists():
-        raise TallyRejected([_("This day already has tallies; change them in the grid.")])
+        raise ValidationError(
+            _("This day already has tallies; change them in the grid."), code="already_reported"
+        )
     cell = TallyCell(
         date=on,
         site_id=site.pk,
@@ -281,31 +289,44 @@ def _update_batch(
         return {row_id for (row_id,) in cursor.fetchall()}
 
 
-def _sites_in_scope(scope: StaffScope | None, site_ids: set[int]) -> dict[int, Site]:
+def _cell_sites(scope: StaffScope, site_ids: set[int]) -> tuple[dict[int, Site], set[int]]:
+    """The cells' sites and the ids of those the user may enter for: one query, and one
+    more for the others only when there are some (for the rules to name them)."""
     sites = {
         site.pk: site
         for site in sites_enterable_by(scope).select_related("subdistrict").filter(pk__in=site_ids)
     }
+    enterable = set(sites)
     if len(sites) != len(site_ids):
-        raise PermissionDenied(_("You may not enter tallies for this site."))
-    return sites
+        others = Site.objects.select_related("subdistrict").in_bulk(site_ids - enterable)
+        if len(others) != len(site_ids - enterable):
+            raise PermissionDenied(_("You may not enter tallies for this site."))
+        sites.update(others)
+    return sites, enterable
 
 
-def _check_committees(
-    scope: StaffScope | None, sites: dict[int, Site], cells: Sequence[TallyCell]
-) -> None:
-    """Each committee belongs to the site's subdistrict and, for committee staff, is theirs.
-    (Without a scope there are no sites, hence no cells to check.)"""
-    wanted = {cell.committee_id for cell in cells if cell.committee_id is not None}
-    committees = dict(Committee.objects.filter(pk__in=wanted).values_list("pk", "subdistrict_id"))
-    for cell in cells:
-        site = sites[cell.site_id]
-        if cell.committee_id is None or is_committee_staff(scope):
-            allowed = may_enter_committee(scope, cell.committee_id)
-        else:
-            allowed = committees.get(cell.committee_id) == site.subdistrict_id
-        if not allowed:
-            raise PermissionDenied(_("You may not enter tallies for this committee."))
+def _rule_problems(
+    scope: StaffScope, sites: dict[int, Site], enterable: set[int], cells: Sequence[TallyCell]
+) -> list[str]:
+    """The messages of every cell the rules refuse, each message once. A site or committee
+    refused is ``PermissionDenied``: the grid offers only those the user may enter."""
+    committee_ids = {cell.committee_id for cell in cells} - {None}
+    committees = Committee.objects.in_bulk(committee_ids)
+    if len(committees) != len(committee_ids):
+        raise PermissionDenied(_("You may not enter tallies for this committee."))
+    rules = TallyRules(scope, enterable_site_ids=enterable, calendar=CampaignCalendar.load())
+    messages: dict[str, None] = {}  # in order, each once
+    # The dose kinds of a committee share its answer: each (site, committee, day) once.
+    for site_id, committee_id, day in dict.fromkeys(
+        (cell.site_id, cell.committee_id, cell.date) for cell in cells
+    ):
+        for problem in rules.problems(
+            site=sites[site_id], committee=committees.get(committee_id), day=day
+        ):
+            if problem.part != "date":
+                raise PermissionDenied(problem.message)
+            messages[problem.message] = None
+    return list(messages)
 
 
 def _existing_rows(
@@ -327,32 +348,6 @@ def _existing_rows(
         for row in rows
         if (row.date, row.site_id) in pairs
     }
-
-
-def _date_problems(
-    scope: StaffScope | None, sites: dict[int, Site], pairs: set[tuple[date, int]]
-) -> list[str]:
-    """Why tallies for these (date, site) pairs may not be saved, in the user's language."""
-    problems = []
-    campaigns = list(Campaign.objects.all())
-    for day, site_id in sorted(pairs):
-        site = sites[site_id]
-        shown = date_format(day, "Y-m-d")
-        if day > today():
-            problems.append(_("%(date)s is in the future.") % {"date": shown})
-        elif not any(c.start_date <= day <= c.end_date for c in campaigns):
-            problems.append(_("%(date)s is outside the campaign.") % {"date": shown})
-        if not site_is_active(site, day):
-            problems.append(
-                _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": shown}
-            )
-        lock = site.subdistrict.lock_date
-        if lock and day < lock and not may_correct_locked_days(scope):
-            problems.append(
-                _("Tallies before %(lock)s are locked; only an administrator may change them.")
-                % {"lock": date_format(lock, "Y-m-d")}
-            )
-    return problems
 
 
 def _duplicate_keys(cells: Sequence[TallyCell]) -> list[TallyKey]:

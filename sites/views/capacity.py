@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from campaign.areas import Area, area_picked
 from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Committee
+from campaign.refusals import show_refusal
 from campaign.request_params import area_param, day_param
 from sites.models import MobileVisit, Site
 from sites.plan_forms import MobileVisitForm, PlanGridForm
@@ -36,7 +37,6 @@ from sites.selectors.tallies import (
     visits_by_subdistrict,
 )
 from sites.services.plans import (
-    PlanRejected,
     mobile_visit_delete,
     mobile_visit_record,
     site_plans_set,
@@ -102,9 +102,8 @@ def plan_grid(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             result = site_plans_set(user=request.user, cells=form.cells())
-        except PlanRejected as rejected:
-            for message in rejected.messages:
-                form.add_error(None, message)
+        except ValidationError as refusal:
+            show_refusal(request, refusal, form)
         except PermissionDenied as error:
             raise Http404 from error
         else:
@@ -177,9 +176,8 @@ def visits(request: AuthenticatedHttpRequest) -> HttpResponse:
                     doses=data["doses"],
                     note=data["note"],
                 )
-            except PlanRejected as rejected:
-                for message in rejected.messages:
-                    form.add_error(None, message)
+            except ValidationError as refusal:
+                show_refusal(request, refusal, form)
             except PermissionDenied as error:
                 raise Http404 from error
             else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from campaign.access import can_enter_tallies, staff_scope_for
 from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
+from campaign.refusals import show_refusal
 from campaign.request_params import day_param, parse_day
 from sites.forms import TallyGridForm
 from sites.models import DailyTally
@@ -32,7 +33,6 @@ from sites.selectors.tallies import (
 from sites.services.tallies import (
     CapacityExceeded,
     TallyConflicts,
-    TallyRejected,
     UnusualFigures,
     record_nobody_came,
     record_tallies,
@@ -82,10 +82,6 @@ def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> Ht
                 reason=form.cleaned_data["reason"],
                 capacity_confirmed=form.cleaned_data["capacity_confirmed"],
             )
-    except TallyRejected as rejected:
-        for message in rejected.messages:
-            form.add_error(None, message)
-        return _render_grid(request, form, stored)
     except TallyConflicts as conflicts:
         # Show both values and move the versions forward: saving again is then a
         # deliberate overwrite of the other person's value.
@@ -98,10 +94,13 @@ def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> Ht
         form.is_valid()
         return _render_grid(request, form, fresh, conflicts=conflicts.conflicts)
     except UnusualFigures as unusual:  # a day above capacity is one of them
-        over_capacity = unusual.total if isinstance(unusual, CapacityExceeded) else None
+        over_capacity = unusual.messages[0] if isinstance(unusual, CapacityExceeded) else None
         return _render_grid(
             request, form, stored, over_capacity=over_capacity, unusual=unusual.unusual
         )
+    except ValidationError as refusal:  # after its subclasses above
+        show_refusal(request, refusal, form)
+        return _render_grid(request, form, stored)
     except PermissionDenied as error:
         raise Http404 from error
     messages.success(

@@ -5,14 +5,14 @@ import datetime
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
 from reports.models import Bulletin, StaleDate, SubdistrictDay
 from reports.selectors.bulletins import bulletin_figures
-from reports.services.bulletins import BulletinRejected, bulletin_publish
+from reports.services.bulletins import bulletin_publish
 from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from sites.services.tallies import TallyCell, record_tallies
@@ -216,14 +216,14 @@ def test_a_day_is_published_once(client, scene, subdistrict, subdistrict_staff, 
     ],
 )
 def test_refused_days(scene, subdistrict, subdistrict_staff, on, message):
-    with pytest.raises(BulletinRejected, match=message):
+    with pytest.raises(ValidationError, match=message):
         bulletin_publish(user=subdistrict_staff, subdistrict=subdistrict, on=on)
     assert not Bulletin.objects.exists()
 
 
 def test_figures_being_updated_are_not_published(scene, subdistrict, subdistrict_staff):
     StaleDate.objects.create(date=DAY, marked_at=datetime.datetime.now(tz=datetime.UTC))
-    with pytest.raises(BulletinRejected, match="正在更新"):
+    with pytest.raises(ValidationError, match="正在更新"):
         bulletin_publish(user=subdistrict_staff, subdistrict=subdistrict, on=DAY)
     assert not Bulletin.objects.exists()
 
@@ -426,7 +426,7 @@ def test_preview_of_a_day_that_cannot_be_published_says_why(
 def test_unreported_sites_refuse_publishing_unless_confirmed(
     client, scene, subdistrict, subdistrict_staff
 ):
-    with pytest.raises(BulletinRejected, match="2021-04-29 还有 1 个接种点未上报"):
+    with pytest.raises(ValidationError, match="2021-04-29 还有 1 个接种点未上报"):
         bulletin_publish(user=subdistrict_staff, subdistrict=subdistrict, on=DAY)
     assert not Bulletin.objects.exists()
     response = publish(client, subdistrict_staff, subdistrict, confirm=False)

@@ -21,13 +21,13 @@ reaches 550 on 05-03: reached 3 days late. Sites: the fixed site opened
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from campaign.areas import Area
 from reports.models import MilestoneNote
 from reports.selectors.milestones import milestones
-from reports.services.milestones import NoteRejected, milestone_note_create
+from reports.services.milestones import milestone_note_create
 from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import (
@@ -311,8 +311,28 @@ def test_administrators_note_a_district_and_its_timeline_shows_it(
     ]
     street = [e.text for e in milestones(Area(subdistrict), on=TODAY) if e.kind == "note"]
     assert street == ["街道走访"]
-    with pytest.raises(NoteRejected):
+    with pytest.raises(ValidationError):
         milestone_note_create(user=administrator, area=Area(district), on=d(4, 22), text="")
+
+
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        ("2021-05-06", "2021-05-06 是未来的日期，不能录入。"),
+        ("2021-04-19", "2021-04-19 不在接种工作期间内。"),
+    ],
+)
+def test_the_note_page_refuses_a_future_day_or_one_outside_the_campaign(
+    client, campaign, subdistrict, subdistrict_staff, on, message
+):
+    client.force_login(subdistrict_staff)
+    response = client.post(
+        reverse("reports:milestone_note_add"),
+        {"area": f"subdistrict:{subdistrict.pk}", "date": on, "text": "走访"},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not MilestoneNote.objects.exists()
 
 
 def test_leader_reads_the_timeline_of_the_district(client, campaign, district, district_leader):

@@ -200,7 +200,7 @@ def test_conflict_names_who_and_both_values_then_a_second_save_overwrites(
 def test_over_capacity_asks_for_confirmation(client, subdistrict_staff, site, committee):
     client.force_login(subdistrict_staff)
     page = client.post(grid_url(site), {field(committee): "400"}).content.decode()
-    assert "超过" in page
+    assert "当天合计将为 400 剂次，超过该接种点日接种能力 300。尚未保存。" in page
     assert not DailyTally.objects.exists()
     client.post(grid_url(site), {field(committee): "400", "capacity_confirmed": "on"})
     assert DailyTally.objects.get().count == 400

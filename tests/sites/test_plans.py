@@ -5,13 +5,13 @@ import datetime
 import re
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from campaign.models import StaffScope
 from sites.models import MobileVisit, SitePlan
 from sites.selectors.plans import plan_week, plans_editable_from
-from sites.services.plans import PlanCell, PlanRejected, mobile_visit_record, site_plans_set
+from sites.services.plans import PlanCell, mobile_visit_record, site_plans_set
 from tests.factories import (
     CommitteeFactory,
     MobileVisitFactory,
@@ -67,7 +67,7 @@ def test_plans_are_set_changed_and_cleared(subdistrict_staff, fixed, site):
 
 def test_one_bad_cell_saves_nothing(subdistrict_staff, fixed, site):
     before_opening = datetime.date(2021, 6, 1)  # the station site opens on 06-07
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         site_plans_set(
             user=subdistrict_staff,
             cells=[PlanCell(fixed.pk, TODAY, 300), PlanCell(site.pk, before_opening, 50)],
@@ -80,7 +80,7 @@ def test_past_plans_are_final_for_staff_but_not_for_administrators(
     subdistrict_staff, administrator, fixed
 ):
     SitePlanFactory(site=fixed, date=YESTERDAY, planned_doses=300)
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         site_plans_set(user=subdistrict_staff, cells=[PlanCell(fixed.pk, YESTERDAY, 250)])
     assert "已过去" in refused.value.messages[0]
     # unchanged past cells are not a change: the whole grid can be saved again
@@ -90,7 +90,7 @@ def test_past_plans_are_final_for_staff_but_not_for_administrators(
 
 
 def test_plans_outside_the_campaign_and_twice_the_same_cell_are_refused(subdistrict_staff, fixed):
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         site_plans_set(
             user=subdistrict_staff,
             cells=[
@@ -180,14 +180,14 @@ def test_bad_visits_are_refused(subdistrict_staff, mobile, committee, change, me
     values.update(change)
     if values["committee"] == "other":
         values["committee"] = CommitteeFactory(subdistrict=SubdistrictFactory())
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         mobile_visit_record(user=subdistrict_staff, site=mobile, **values)
     assert message in refused.value.messages
     assert not MobileVisit.objects.exists()
 
 
 def test_only_a_mobile_team_has_visits(subdistrict_staff, fixed):
-    with pytest.raises(PlanRejected) as refused:
+    with pytest.raises(ValidationError) as refused:
         mobile_visit_record(user=subdistrict_staff, site=fixed, on=TODAY, compound="x")
     assert refused.value.messages == [f"{fixed.name} 不是机动队。"]
 
@@ -285,3 +285,23 @@ def test_visits_page_reads_the_same_queries_whatever_the_number_of_teams(
         response = client.get(url)
     assert len(response.context["teams"]) == 11
     assert sum(row["visit_count"] for row in response.context["by_subdistrict"]) == 11
+
+
+def test_visit_page_refuses_a_future_day_with_the_tally_message(
+    client, subdistrict_staff, mobile, committee
+):
+    client.force_login(subdistrict_staff)
+    response = client.post(
+        reverse("sites:visits"),
+        {"site": mobile.pk, "date": TOMORROW.isoformat(), "committee": committee.pk},
+    )
+    assert response.status_code == 200
+    assert "2021-07-01 是未来的日期，不能录入。" in response.content.decode()
+    assert not MobileVisit.objects.exists()
+
+
+def test_plan_service_refuses_a_closed_day_with_the_tally_message(subdistrict_staff, site):
+    with pytest.raises(ValidationError) as refused:
+        site_plans_set(user=subdistrict_staff, cells=[PlanCell(site.pk, TOMORROW, 10)])
+    assert refused.value.messages == ["上海西站临时接种点 在 2021-07-01 当天未开放。"]
+    assert not SitePlan.objects.exists()

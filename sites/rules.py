@@ -1,0 +1,122 @@
+"""Whether a tally may be recorded: the rules of the entry grid and of file imports.
+
+``record_tallies`` and the file check both ask ``TallyRules.problems`` for every cell, so
+a rule and its message cannot differ between the two. A cell is refused when:
+
+- **site**: the site is outside the user's scope;
+- **committee**: the committee is not in the site's subdistrict, or committee staff enter
+  for another committee (or for people from outside the subdistrict);
+- **date**: the day is in the future, outside every campaign, a day the site is not open,
+  or before the subdistrict's lock date (administrators excepted).
+
+Each part of a cell gets at most one problem, the first that applies in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from campaign.access import may_correct_locked_days, may_enter_committee
+from campaign.calendar import CampaignCalendar, day_label
+from campaign.models import Committee, StaffScope
+from sites.models import Site
+
+
+def site_closed_message(site: Site, day: date) -> str | None:
+    """Why ``site`` takes nothing on ``day`` (tallies, plans, visits); None when it is open."""
+    if site.is_open_on(day):
+        return None
+    return _("%(site)s is not open on %(date)s.") % {"site": site.name, "date": day_label(day)}
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """Why one cell may not be recorded."""
+
+    part: str  # "site", "committee" or "date": which part of the cell is refused
+    code: str
+    message: str
+
+
+class TallyRules:
+    """The rules for one user and one batch of cells; what they need is read once by the
+    caller (the sites the user may enter, the campaigns) so a file of 100,000 rows costs
+    no query per row."""
+
+    def __init__(
+        self,
+        scope: StaffScope,
+        *,
+        enterable_site_ids: Collection[int],
+        calendar: CampaignCalendar,
+    ):
+        self.scope = scope
+        self.enterable_site_ids = enterable_site_ids
+        self.calendar = calendar
+
+    def problems(
+        self, *, site: Site | None, committee: Committee | None, day: date | None
+    ) -> list[CellProblem]:
+        """The problems of one cell. ``committee`` None is the non-resident column. A part
+        the caller could not read (an unknown site, a date that is not a date) is passed as
+        None and only the rules that need it are skipped. ``site`` needs its subdistrict."""
+        problems = [
+            problem
+            for problem in (
+                self._site_problem(site),
+                self._committee_problem(site, committee),
+                self._date_problem(site, day) if day is not None else None,
+            )
+            if problem is not None
+        ]
+        return problems
+
+    def _site_problem(self, site: Site | None) -> CellProblem | None:
+        if site is None or site.pk in self.enterable_site_ids:
+            return None
+        return CellProblem(
+            "site",
+            "site_out_of_scope",
+            _("Site %(code)s is outside your scope.") % {"code": site.code},
+        )
+
+    def _committee_problem(
+        self, site: Site | None, committee: Committee | None
+    ) -> CellProblem | None:
+        code = committee.code if committee else "–"
+        if site and committee and committee.subdistrict_id != site.subdistrict_id:
+            return CellProblem(
+                "committee",
+                "committee_elsewhere",
+                _("Committee %(code)s is not in the site's subdistrict.") % {"code": code},
+            )
+        if not may_enter_committee(self.scope, committee.pk if committee else None):
+            return CellProblem(
+                "committee",
+                "committee_out_of_scope",
+                _("Committee %(code)s is outside your scope.") % {"code": code},
+            )
+        return None
+
+    def _date_problem(self, site: Site | None, day: date) -> CellProblem | None:
+        calendar_problem = self.calendar.day_problem(day)
+        if calendar_problem:
+            return CellProblem("date", "day_not_recordable", calendar_problem)
+        if site is None:
+            return None
+        closed = site_closed_message(site, day)
+        if closed:
+            return CellProblem("date", "site_closed", closed)
+        lock = site.subdistrict.lock_date
+        if lock and day < lock and not may_correct_locked_days(self.scope):
+            return CellProblem(
+                "date",
+                "locked",
+                _("Tallies before %(lock)s are locked; only an administrator may change them.")
+                % {"lock": day_label(lock)},
+            )
+        return None
