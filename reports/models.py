@@ -348,3 +348,30 @@ class QualityFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()} {self.date} {self.figure}"
+
+
+class SiteDay(models.Model):
+    """A site's reported day: the doses of all kinds given there, written by the rebuild
+    with the other snapshots (``reports.services.quality``). A site's recent days (the
+    unusual-day rule) and the reporting rate read these rows, not the tallies."""
+
+    site = models.ForeignKey(
+        "sites.Site",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("site"),
+        db_index=False,  # the unique (site, date) index serves a site's days
+    )
+    date = models.DateField(_("date"))
+    doses = models.PositiveIntegerField(_("doses"))
+
+    class Meta:
+        verbose_name = _("site day")
+        verbose_name_plural = _("site days")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date"], name="siteday_one_per_date")
+        ]
+        indexes = [models.Index(fields=["date"], name="siteday_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.site_id}: {self.doses}"

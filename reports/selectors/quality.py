@@ -21,8 +21,8 @@ from campaign.access import (
     subdistricts_visible_to,
 )
 from campaign.models import Campaign, StaffScope, Subdistrict
-from reports.models import CommitteeDay, QualityFlag
-from sites.models import DailyTally, Site
+from reports.models import CommitteeDay, QualityFlag, SiteDay
+from sites.models import Site
 from sites.selectors.outliers import unusual_reason
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def _open_days(site: Site, start: date, end: date) -> int:
 def reporting_rates(scope: StaffScope | None, *, on: date) -> list[SubdistrictRates]:
     """Site-days reported ÷ site-days open, for each site and subdistrict in scope, over
     the last ``REPORTING_WEEK`` days to ``on`` and over the campaign to ``on``. Three
-    queries: the campaign, the sites, the reported days counted per site."""
+    queries: the campaign, the sites, the reported days (``SiteDay``) counted per site."""
     campaign = (
         Campaign.objects.filter(start_date__lte=on, end_date__gte=on).first()
         or Campaign.objects.filter(end_date__lt=on).order_by("-end_date").first()
@@ -215,16 +215,13 @@ def reporting_rates(scope: StaffScope | None, *, on: date) -> list[SubdistrictRa
     )
     reported = {
         row["site_id"]: row
-        for row in DailyTally.objects.filter(
+        for row in SiteDay.objects.filter(
             site__subdistrict__in=subdistricts_visible_to(scope),
             date__range=(campaign.start_date, end),
         )
         .order_by()
         .values("site_id")
-        .annotate(
-            campaign=Count("date", distinct=True),
-            week=Count("date", distinct=True, filter=Q(date__gte=week_start)),
-        )
+        .annotate(campaign=Count("pk"), week=Count("pk", filter=Q(date__gte=week_start)))
     }
     by_subdistrict: dict[int, list[SiteRates]] = defaultdict(list)
     subdistricts: dict[int, Subdistrict] = {}

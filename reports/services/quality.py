@@ -19,6 +19,7 @@ somebody verified it. Running the refresh twice changes nothing.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,7 +27,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,9 +36,10 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.models import Campaign
-from reports.models import CommitteeDay, QualityFlag
+from reports.models import CommitteeDay, QualityFlag, SiteDay
+from sites.bulk import quoted_column, quoted_table
 from sites.models import DailyTally, Site
-from sites.selectors.outliers import LOOKBACK_DAYS, site_day_totals, unusual_site_days
+from sites.selectors.outliers import LOOKBACK_DAYS, unusual_site_days
 
 Rule = QualityFlag.Rule
 DAY_RULES = (Rule.UNUSUAL_DAY, Rule.OTHER_SUBDISTRICT)  # found per rebuilt date
@@ -58,9 +60,35 @@ class Found:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def _site_days_build(start: date, end: date) -> None:
+    """Each site's reported days from ``start`` to ``end`` (``SiteDay``), anew: one
+    INSERT ... SELECT over the range's tallies, as the other snapshots are built."""
+    SiteDay.objects.filter(date__range=(start, end)).delete()
+    adapt = connection.ops.adapt_datefield_value
+    site, day = quoted_column(DailyTally, "site_id"), quoted_column(DailyTally, "date")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quoted_table(SiteDay)} ({quoted_column(SiteDay, 'site_id')}, "  # noqa: S608
+            f"{quoted_column(SiteDay, 'date')}, {quoted_column(SiteDay, 'doses')}) "
+            f"SELECT {site}, {day}, SUM({quoted_column(DailyTally, 'count')}) "
+            f"FROM {quoted_table(DailyTally)} WHERE {day} BETWEEN %s AND %s "
+            f"GROUP BY {site}, {day}",
+            [adapt(start), adapt(end)],
+        )
+
+
+def _site_day_totals(start: date, end: date) -> dict[int, dict[date, int]]:
+    """Every site's reported days from ``start`` to ``end``, from ``SiteDay``: one query."""
+    totals: dict[int, dict[date, int]] = defaultdict(dict)
+    rows = SiteDay.objects.filter(date__range=(start, end)).values_list("site_id", "date", "doses")
+    for site_id, day, doses in rows:
+        totals[site_id][day] = doses
+    return totals
+
+
 def _unusual_days(start: date, end: date) -> list[Found]:
     sites = {site.pk: site for site in Site.objects.only("pk", "subdistrict_id", "daily_capacity")}
-    totals = site_day_totals(sites, start=start - timedelta(days=LOOKBACK_DAYS), end=end)
+    totals = _site_day_totals(start - timedelta(days=LOOKBACK_DAYS), end)
     days = {
         (site, day): total
         for site, by_day in totals.items()
@@ -164,6 +192,7 @@ def quality_flags_refresh(*, start: date, end: date) -> None:
     """Find every rule's flags for the dates ``start`` to ``end`` (and the standing rules
     on the latest day with snapshots) and bring the stored flags in line: a handful of
     queries. Call inside the rebuild's transaction, after the snapshots are built."""
+    _site_days_build(start, end)
     found = _unusual_days(start, end) + _other_subdistrict(start, end)
     latest = CommitteeDay.objects.aggregate(last=Max("date"))["last"]
     if latest is not None:

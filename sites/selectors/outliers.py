@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 MIN_REPORTED_DAYS = 5  # fewer recent days than this say nothing about a site's usual day
 MIN_SPREAD = 5  # doses: the smallest spread, for sites whose days hardly vary
 LEVEL_DAYS = 3  # the latest days whose median is the usual day when it is higher
-LOOKBACK_DAYS = 56  # recent days are looked for within the last eight weeks
+LOOKBACK_DAYS = 28  # recent days are looked for within the last four weeks
 
 
 @dataclass(frozen=True)

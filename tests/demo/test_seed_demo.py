@@ -40,6 +40,7 @@ from reports.models import (
     DistrictDay,
     MilestoneNote,
     QualityFlag,
+    SiteDay,
     StaleDate,
     SubdistrictDay,
     TargetProgress,
@@ -110,7 +111,7 @@ def _wipe() -> None:
     deleting 30,000 tallies through the ORM would write a history row for each."""
     models = [SnapshotBuild, AuditEvent]  # the seed's rebuild is logged
     models += [MilestoneNote, TargetProgress, CommitteeDay, SubdistrictDay, DistrictDay, StaleDate]
-    models += [QualityFlag]
+    models += [QualityFlag, SiteDay]
     models += [*HISTORY_MODELS, BuildingCount, Building, SitePlan, MobileVisit]
     models += [DailyTally, Target, StaffScope, get_user_model()]
     models += [Site, Committee, Subdistrict, District, Campaign]
