@@ -3,8 +3,7 @@
 The admin's file imports (committees, sites, targets; django-import-export) are recorded
 as the tally import service records its own: one event when a file is checked (the dry
 run and its preview), one when the checked file is imported, each with the file's
-SHA-256, its counts and the account; the admin's exports as the portal's own are. History
-pages write only with the change permission."""
+SHA-256, its counts and the account. History pages write only with the change permission."""
 
 from __future__ import annotations
 
@@ -22,12 +21,11 @@ from audit.services import audit_record
 if TYPE_CHECKING:  # the admin classes these go before, for the checker
     from django.db.models import Model
     from django.template.response import TemplateResponse
-    from import_export.admin import ExportMixin, ImportMixin
+    from import_export.admin import ImportMixin
 
     _ImportBase = ImportMixin[Any]
-    _ExportBase = ExportMixin[Any]
 else:
-    _ImportBase = _ExportBase = object
+    _ImportBase = object
 
 
 # Labels of values an event's detail holds, given by the app that writes them (the tally
@@ -157,22 +155,3 @@ class HistoryRevertGuardMixin:
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class AuditedExportMixin(_ExportBase):
-    """For django-import-export admin classes that export: each file is an export event,
-    with its name and row count, as the portal's own exports are. Put before
-    ``ExportMixin``."""
-
-    def get_export_data(self, file_format, request: HttpRequest, queryset, **kwargs):
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
-        audit_record(
-            kind=AuditEvent.Kind.EXPORT,
-            request=request,
-            detail={
-                "model": self.model._meta.model_name,
-                "file": self.get_export_filename(request, queryset, file_format),
-                "rows": queryset.count(),
-            },
-        )
-        return data

@@ -7,11 +7,10 @@ from django.shortcuts import redirect
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
-from import_export.admin import ExportMixin, ImportMixin
+from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin_mixins import (
-    AuditedExportMixin,
     AuditedImportMixin,
     HistoryRevertGuardMixin,
     ReadOnlyAuditAdmin,
@@ -23,7 +22,7 @@ from campaign.clock import today
 from campaign.models import Subdistrict
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyChange, TallyImport
-from sites.resources import DailyTallyResource, SiteResource
+from sites.resources import SiteResource
 
 # The audit shows a tally import event's outcome with the import's own labels.
 detail_value_labels_register("outcome", TallyImport.Status.choices)
@@ -58,10 +57,11 @@ class SiteAdmin(
 
 
 @admin.register(DailyTally)
-class DailyTallyAdmin(AuditedExportMixin, HistoryRevertGuardMixin, ExportMixin, SimpleHistoryAdmin):
-    """Tallies with their history; exported by natural codes in the import's own columns."""
+class DailyTallyAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):
+    """Tallies with their history. Files of tallies come from the portal's one export
+    (导出接种数, in the import's own columns), linked from the list's header."""
 
-    resource_classes = [DailyTallyResource]
+    change_list_template = "admin/sites/dailytally/change_list.html"
     list_display = [
         "date",
         "site",

@@ -12,7 +12,7 @@ from import_export import fields, resources, widgets
 
 from campaign.models import Subdistrict
 from sites.counts import parse_count
-from sites.models import DailyTally, Site
+from sites.models import Site
 
 # Canonical column -> the header names accepted for it (compared trimmed, case-folded).
 COLUMNS = {
@@ -82,31 +82,6 @@ def parse_required_count(text: str) -> int:
     if count is None:
         raise ValidationError(_("The count is empty: type 0 if nobody came."))
     return count
-
-
-class DoseWidget(widgets.Widget):
-    """Writes dose kinds as the Chinese names district systems use."""
-
-    def render(self, value, obj=None, **kwargs):
-        return {"first": "第一剂", "second": "第二剂", "booster": "加强针"}.get(value, value)
-
-
-class DailyTallyResource(resources.ModelResource):
-    """Tally rows by natural codes, for the template files and the admin's export."""
-
-    date = fields.Field(
-        attribute="date", column_name="接种日期", widget=widgets.DateWidget("%Y-%m-%d")
-    )
-    site_code = fields.Field(attribute="site__code", column_name="接种点编码")
-    committee_code = fields.Field(attribute="committee__code", column_name="居委编码")
-    dose = fields.Field(attribute="dose_kind", column_name="剂次", widget=DoseWidget())
-    count = fields.Field(attribute="count", column_name="接种数")
-
-    class Meta:
-        model = DailyTally
-        fields = ("date", "site_code", "committee_code", "dose", "count")
-        export_order = fields
-        import_id_fields = ("date", "site_code", "committee_code", "dose")
 
 
 class SiteResource(resources.ModelResource):

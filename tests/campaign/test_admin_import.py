@@ -3,11 +3,10 @@ a preview before anything is written, and a second import updates instead of add
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from campaign.models import Committee
 from sites.models import Site
-from tests.factories import DailyTallyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,24 +83,11 @@ def test_sites_import_with_opening_hours(client, administrator, subdistrict):
     )
 
 
-def test_admin_exports_tallies_by_code_in_the_import_columns(client, administrator, committee):
-    DailyTallyFactory(committee=committee, count=12, site__code="WL-T-XZ")
+def test_admin_tally_list_offers_the_portals_one_tally_export(client, administrator):
+    """One export stack: the admin links to the portal's export, which writes the import's
+    own columns, instead of exporting with django-import-export."""
     client.force_login(administrator)
-    url = reverse("admin:sites_dailytally_export")
-    form = client.get(url).context["form"]
-    csv_index = next(value for value, label in form.fields["format"].choices if label == "csv")
-    response = client.post(
-        url,
-        {
-            "format": csv_index,
-            "resource": 0,
-            "dailytallyresource_date": True,
-            "dailytallyresource_site_code": True,
-            "dailytallyresource_committee_code": True,
-            "dailytallyresource_dose": True,
-            "dailytallyresource_count": True,
-        },
-    )
-    text = response.content.decode("utf-8-sig")
-    assert text.splitlines()[0] == "接种日期,接种点编码,居委编码,剂次,接种数"
-    assert "WL-T-XZ,310107-WL-01,第一剂,12" in text
+    page = client.get(reverse("admin:sites_dailytally_changelist")).content.decode()
+    assert f'href="{reverse("reports:export_tallies")}"' in page
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:sites_dailytally_export")

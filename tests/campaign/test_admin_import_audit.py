@@ -5,13 +5,12 @@ import hashlib
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from audit.models import AuditEvent
 from campaign.models import Committee, Target
 from sites.models import Site
 from tests.campaign.test_admin_import import admin_import
-from tests.factories import CampaignFactory, DailyTallyFactory
+from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,22 +99,3 @@ def test_site_and_target_files_are_recorded_too(admin_client, subdistrict):
         (AuditEvent.Kind.IMPORTED, "target", 1),
     ]
     assert events()[3].detail["sha256"] == hashlib.sha256(targets).hexdigest()
-
-
-def test_the_admin_export_of_tallies_is_recorded_with_its_file_and_rows(
-    admin_client, administrator, committee
-):
-    DailyTallyFactory(committee=committee, count=12, site__code="WL-T-XZ")
-    DailyTallyFactory(committee=committee, count=3, site__code="WL-F-E")
-    url = reverse("admin:sites_dailytally_export")
-    form = admin_client.get(url).context["form"]
-    csv_index = next(value for value, label in form.fields["format"].choices if label == "csv")
-    response = admin_client.post(
-        url, {"format": csv_index, "resource": 0, "dailytallyresource_count": True}
-    )
-    assert response.status_code == 200
-    [export] = AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT)
-    assert (export.user, export.ip_address) == (administrator, OFFICE)
-    assert export.detail["model"] == "dailytally"
-    assert export.detail["rows"] == 2
-    assert export.detail["file"] in response["Content-Disposition"]

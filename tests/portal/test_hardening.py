@@ -247,11 +247,3 @@ def test_server_error_is_a_chinese_page_without_traceback(settings):
     assert "secret detail" not in page
     assert "Traceback" not in page
     assert "RuntimeError" not in page
-
-
-def test_the_admin_export_page_binds_select_all_without_inline_code(client, administrator):
-    """django-import-export's inline onchange is blocked by the policy; our script binds it."""
-    client.force_login(administrator)
-    page = client.get(reverse("admin:sites_dailytally_export")).content.decode()
-    assert "/static/js/admin_export.js" in page
-    assert "onSelectToggleChange" in (PROJECT / "static/js/admin_export.js").read_text()
