@@ -60,13 +60,18 @@ RUSH_MAX_COUNT = 3  # each cell gets 0..3 doses: every grid stays within its sit
 RUN_TIME = "120s"  # locust's own bound on one run
 BENCH_USER_PREFIX = "bench-load-"
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
+# Saves with the broker killed: the clerks of an ordinary evening, each saving repeatedly.
+BROKER_DOWN_CLIENTS = int(os.environ.get("BENCH_BROKER_DOWN_CLIENTS", "20"))
+BROKER_DOWN_ROUNDS = 5
+BROKER_DOWN_RUN_TIME = "600s"  # a bound only: on a busy machine the saves take seconds
 
 
 LOAD_NOTES = f"""\
 Load tests: gunicorn `-w {WORKERS}` (sync workers) on 127.0.0.1 with production settings
 (DEBUG off, manifest static files served by WhiteNoise), the Redis broker and, for the rush,
-one Celery worker (`-P solo`); locust {version("locust")} in headless mode on the same two cores
-(its own CPU is part of the figures). Clients log in with a session made by the bench.
+one Celery worker (`-P solo`, under `portal.supervise`); locust {version("locust")} in headless
+mode on the same two cores (its own CPU is part of the figures). Clients log in with a
+session made by the bench.
 - ranking page: {RANKING_CLIENTS} clients back to back (no think time), each {RANKING_REQUESTS}
   requests a run, as a leader of the district with the most committees (`/ranking/`: the
   whole district, official order, chart and table); the bound is the same clients fetching
@@ -81,7 +86,12 @@ one Celery worker (`-P solo`); locust {version("locust")} in headless mode on th
 The ranking table is rendered once per snapshot and then comes from Django's cache; with
 clients that send the next request the moment an answer arrives, the answer time is the
 number of clients ÷ requests/s (Little's law): docs/SCALING.md, section 2, says what that
-means for the goal."""
+means for the goal.
+- saves with Redis killed: {BROKER_DOWN_CLIENTS} clerks, each with a site of their own, save
+  their grid {BROKER_DOWN_ROUNDS} times each (as in the rush), against a redis-server the bench
+  starts on a free port: once with it up (a worker rebuilding beside them), once after SIGKILL.
+  While it is down each gunicorn worker touches it at most once every
+  STREETVAX_BROKER_PAUSE_SECONDS (5 s); the saves are kept and marked for the sweep."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server_env() -> dict[str, str]:
+def _server_env(broker_url: str = BROKER_URL) -> dict[str, str]:
     """Production settings (DEBUG off) on plain HTTP at 127.0.0.1, with the Redis broker:
     a save schedules its rebuild on the Celery worker, as in production."""
     return {
@@ -107,7 +117,7 @@ def _server_env() -> dict[str, str]:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECURE_COOKIES": "false",
         "DJANGO_LOG_LEVEL": "WARNING",
-        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_BROKER_URL": broker_url,
         "STREETVAX_DEMO_DATE": today().isoformat(),
     }
 
@@ -130,12 +140,12 @@ def _process(command: list[str], log: Path, env: dict[str, str]) -> Iterator[Non
 
 
 @contextmanager
-def gunicorn(folder: Path) -> Iterator[int]:
+def gunicorn(folder: Path, broker_url: str = BROKER_URL) -> Iterator[int]:
     """gunicorn serving portal.wsgi on a free port of 127.0.0.1; yields the port."""
     port = int(os.environ.get("BENCH_PORT") or _free_port())
     command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-w", str(WORKERS)]
     command += ["-b", f"127.0.0.1:{port}", "--timeout", "60", "--backlog", "512"]
-    with _process(command, folder / "gunicorn.log", _server_env()):
+    with _process(command, folder / "gunicorn.log", _server_env(broker_url)):
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -155,14 +165,16 @@ def _celery(*arguments: str) -> list[str]:
 
 
 @contextmanager
-def celery_worker(folder: Path) -> Iterator[None]:
+def celery_worker(folder: Path, broker_url: str = BROKER_URL) -> Iterator[None]:
     """One Celery worker on the bench's Redis database, as production runs beside the web
     processes: the saves' rebuilds run there, on the same two cores."""
-    env = _server_env()
+    env = _server_env(broker_url)
     subprocess.run(  # noqa: S603 - our own command; an empty queue to start from
         _celery("purge", "-f"), cwd=PROJECT, env=env, check=True, capture_output=True
     )
-    worker = _celery("worker", "-P", "solo", "-l", "warning", "--without-gossip")
+    # Under portal.supervise, as production runs it under systemd (docs/operations.md).
+    worker = [sys.executable, "-m", "portal.supervise", "--"]
+    worker += _celery("worker", "-P", "solo", "-l", "warning", "--without-gossip")
     worker += ["--without-mingle", "--without-heartbeat"]
     with _process(worker, folder / "worker.log", env):
         yield
@@ -231,7 +243,13 @@ def _percentile(histogram: dict[str, int], fraction: float) -> float:
 
 
 def locust(
-    user_class: str, clients: int, plan: dict, folder: Path, *, sent: Path | None = None
+    user_class: str,
+    clients: int,
+    plan: dict,
+    folder: Path,
+    *,
+    sent: Path | None = None,
+    run_time: str = RUN_TIME,
 ) -> dict[str, Figures]:
     """One headless locust run; the figures of each request name."""
     plan_path = folder / "plan.json"
@@ -242,7 +260,7 @@ def locust(
         env["BENCH_LOAD_SENT"] = str(sent)
     command = [sys.executable, "-m", "locust", "-f", str(PROJECT / "bench" / "locustfile.py")]
     command += ["--headless", "--only-summary", "--loglevel", "WARNING", "-u", str(clients)]
-    command += ["-r", str(clients), "-t", RUN_TIME, "--stop-timeout", "10"]
+    command += ["-r", str(clients), "-t", run_time, "--stop-timeout", "10"]
     command += ["--json-file", str(report.with_suffix("")), "--exit-code-on-error", "0"]
     command += [user_class]
     finished = subprocess.run(  # noqa: S603 - our own command
@@ -341,19 +359,23 @@ def bench_ranking(folder: Path, port: int) -> list[Row]:
 # ---------------------------------------------------------------------------------------
 
 
-def _rush_sites(day: date) -> list[Site]:
-    """One open site in each of RUSH_CLIENTS subdistricts, big enough for a full grid
-    of RUSH_MAX_COUNT doses a cell."""
+def _rush_sites(
+    day: date, clients: int = RUSH_CLIENTS, *, one_per_subdistrict: bool = True
+) -> list[Site]:
+    """An open site for each of ``clients`` clerks, big enough for a full grid of
+    RUSH_MAX_COUNT doses a cell: in as many subdistricts, or (``one_per_subdistrict``
+    false, for a small database) several sites of one subdistrict."""
     sizes = dict(Subdistrict.objects.annotate(size=Count("committees")).values_list("pk", "size"))
     chosen: dict[int, Site] = {}
     sites = Site.objects.filter(active_from__lte=day).exclude(active_to__lt=day)
     for site in sites.order_by("subdistrict__code", "code"):
         grid_most = (sizes[site.subdistrict_id] + 1) * 3 * RUSH_MAX_COUNT
-        if site.subdistrict_id not in chosen and site.daily_capacity >= grid_most:
-            chosen[site.subdistrict_id] = site
-    if len(chosen) < RUSH_CLIENTS:
-        raise SystemExit(f"only {len(chosen)} subdistricts have a site for the rush")
-    return list(chosen.values())[:RUSH_CLIENTS]
+        key = site.subdistrict_id if one_per_subdistrict else site.pk
+        if key not in chosen and site.daily_capacity >= grid_most:
+            chosen[key] = site
+    if len(chosen) < clients:
+        raise SystemExit(f"only {len(chosen)} sites fit the load's {clients} clerks")
+    return list(chosen.values())[:clients]
 
 
 TALLY_FIELDS = [f.attname for f in DailyTally._meta.concrete_fields]
@@ -513,6 +535,96 @@ def bench_rush(folder: Path, port: int, campaign: Campaign) -> list[Row]:
     ]
 
 
+@contextmanager
+def own_redis(folder: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A redis-server of the bench's own on a free port, which it may kill (never the
+    machine's Redis); yields its URL and process."""
+    port = _free_port()
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
+    command += ["--save", "", "--appendonly", "no", "--dir", str(folder)]
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                raise SystemExit("the bench's own redis-server did not start")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def bench_broker_down(folder: Path, campaign: Campaign) -> list[Row]:
+    """The same save load with Redis up and with Redis killed: p95 of a save, side by side.
+    A dead broker must cost a save nothing visible (issue 17: down ≤ 1.5× up)."""
+    day = min(campaign.end_date, today())
+    sites = _rush_sites(day, BROKER_DOWN_CLIENTS, one_per_subdistrict=False)
+    site_ids = [site.pk for site in sites]
+    before = _state(day, site_ids)
+    clients: list[dict[str, Any]] = []
+    for site in sites:
+        clerk = _bench_user(
+            f"{BENCH_USER_PREFIX}clerk-site-{site.pk}",
+            role=StaffScope.Role.SUBDISTRICT_STAFF,
+            subdistrict_id=site.subdistrict_id,
+        )
+        clients.append({"cookies": _login(clerk), "site": site.pk, "date": day.isoformat()})
+    rounds, limit = BROKER_DOWN_ROUNDS, BROKER_DOWN_RUN_TIME
+    plan: dict[str, Any] = {
+        "requests_per_client": 2 * rounds,
+        "ranking": {"cookies": {}},
+        "rush": {"clients": clients, "rounds": rounds, "max_count": RUSH_MAX_COUNT},
+    }
+    figures: dict[str, tuple[Figures, int, int]] = {}
+    try:
+        with own_redis(folder) as (broker_url, redis_server), gunicorn(folder, broker_url) as port:
+            plan["port"] = port
+            for state in ("up", "down"):
+                _delete_tallies(day, site_ids)
+                sent_path = folder / f"sent-{state}.json"
+                if state == "down":
+                    redis_server.send_signal(signal.SIGKILL)
+                    redis_server.wait()
+                    load = locust(
+                        "RushUser", len(clients), plan, folder, sent=sent_path, run_time=limit
+                    )
+                else:
+                    with celery_worker(folder, broker_url):
+                        load = locust(
+                            "RushUser", len(clients), plan, folder, sent=sent_path, run_time=limit
+                        )
+                result = json.loads(sent_path.read_text(encoding="utf-8"))
+                lost, _compared = _lost_writes(day, result, site_ids)
+                errors = len(result["errors"]) + sum(f.failures for f in load.values())
+                if result["saves"] + len(result["errors"]) < len(clients) * rounds:
+                    raise SystemExit(f"the load with Redis {state} did not finish in {limit}")
+                figures[state] = (load["save"], errors, lost)
+                print(f"saves with Redis {state}: {figures[state]}", flush=True)
+                _put_back(day, site_ids, before)
+    finally:
+        _remove_bench_users([client["cookies"] for client in clients])
+        _put_back(day, site_ids, before)
+    (up, up_errors, up_lost), (down, down_errors, down_lost) = figures["up"], figures["down"]
+    return [
+        Row(
+            f"saves with Redis killed: {len(clients)} clerks save their grid {rounds} times "
+            "each, p95 of a save with Redis killed · errors · lost writes (bound: the same "
+            "load with Redis up)",
+            f"{down.p95:,.0f} ms · {down_errors} · {down_lost}",
+            f"{up.p95:,.0f} ms · {up_errors} · {up_lost}",
+            f"{down.p95 / max(up.p95, 1):.2f}×",
+            "down ≤ 1.5× up, 0 errors, 0 lost",
+        )
+    ]
+
+
 def bench_load(campaign: Campaign) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="streetvax-bench-") as name:
         folder = Path(name)
@@ -522,11 +634,14 @@ def bench_load(campaign: Campaign) -> list[Row]:
             env=_server_env(),
             check=True,
         )
-        parts = os.environ.get("BENCH_LOAD_PARTS", "ranking,rush").split(",")
+        parts = os.environ.get("BENCH_LOAD_PARTS", "ranking,rush,broker").split(",")
         rows = []
-        with gunicorn(folder) as port:
-            if "ranking" in parts:
-                rows += bench_ranking(folder, port)
-            if "rush" in parts:
-                rows += bench_rush(folder, port, campaign)
+        if "ranking" in parts or "rush" in parts:
+            with gunicorn(folder) as port:
+                if "ranking" in parts:
+                    rows += bench_ranking(folder, port)
+                if "rush" in parts:
+                    rows += bench_rush(folder, port, campaign)
+        if "broker" in parts:
+            rows += bench_broker_down(folder, campaign)
     return rows

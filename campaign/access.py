@@ -137,6 +137,11 @@ def reads_all_imports(scope: StaffScope | None) -> bool:
     return scope is not None and scope.role == Role.ADMINISTRATOR
 
 
+def sees_build_failures(scope: StaffScope | None) -> bool:
+    """Administrators see why the last snapshot rebuild failed, on the figures it kept."""
+    return scope is not None and scope.role == Role.ADMINISTRATOR
+
+
 def import_subdistrict_id(scope: StaffScope | None) -> int | None:
     """The subdistrict an import attempt of this scope is filed under, if it has one."""
     if scope is None:

@@ -185,15 +185,21 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
-# A down broker can block task.delay() for minutes, and a save must not hang on it: fail
-# fast, the stale mark stays and the sweep catches up (docs/operations.md, Known traps).
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A dead broker must cost a request nothing visible (docs/operations.md, Known traps): a job
+# is sent once, never retried inside a request, with a connect timeout of half a second
+# (max_retries 0: kombu's own reconnect loop, 2 s and more, is skipped). After a failed
+# send the process leaves the broker alone for STREETVAX_BROKER_PAUSE_SECONDS
+# (campaign.broker); the sweep catches up on what was not sent. The worker's consumer
+# reconnects with its own loop (CELERY_BROKER_CONNECTION_MAX_RETRIES), not these.
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+STREETVAX_BROKER_PAUSE_SECONDS = env.float("STREETVAX_BROKER_PAUSE_SECONDS", default=5.0)
 # visibility_timeout: a task taken by a worker that died without acknowledging it (the
 # machine lost power, the worker got SIGKILL) goes back to the queue after this long; it
 # must be longer than the longest task (the time limit below).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 2,
+    "socket_connect_timeout": 0.5,
     "socket_timeout": 2,
+    "max_retries": 0,
     "visibility_timeout": env.int("STREETVAX_CELERY_VISIBILITY_TIMEOUT", default=10 * 60),
 }
 CELERY_TASK_PUBLISH_RETRY = False
@@ -209,7 +215,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-stale-dates": {
         "task": "reports.tasks.snapshots_rebuild_stale",
-        "schedule": 300.0,
+        "schedule": env.float("STREETVAX_SWEEP_SECONDS", default=300.0),
+    },
+    "send-queued-imports": {
+        "task": "sites.tasks.tally_imports_send_queued",
+        "schedule": env.float("STREETVAX_SWEEP_SECONDS", default=300.0),
     },
 }
 

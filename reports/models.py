@@ -19,16 +19,19 @@ class DayFigures(models.Model):
 
     ``full_course_*`` counts the dose that completes the course (the second dose for a
     two-dose campaign). Coverage = cumulative ÷ eligible population.
+
+    The figures are 64-bit: a district's day adds up thousands of cells, each up to the
+    per-cell maximum, which can pass a 32-bit integer's 2,147,483,647.
     """
 
     date = models.DateField(_("date"))
-    first_doses = models.PositiveIntegerField(_("first doses today"), default=0)
-    second_doses = models.PositiveIntegerField(_("second doses today"), default=0)
-    booster_doses = models.PositiveIntegerField(_("booster doses today"), default=0)
-    first_cumulative = models.PositiveIntegerField(_("first doses, cumulative"), default=0)
-    second_cumulative = models.PositiveIntegerField(_("second doses, cumulative"), default=0)
-    booster_cumulative = models.PositiveIntegerField(_("booster doses, cumulative"), default=0)
-    full_course_cumulative = models.PositiveIntegerField(_("full course, cumulative"), default=0)
+    first_doses = models.PositiveBigIntegerField(_("first doses today"), default=0)
+    second_doses = models.PositiveBigIntegerField(_("second doses today"), default=0)
+    booster_doses = models.PositiveBigIntegerField(_("booster doses today"), default=0)
+    first_cumulative = models.PositiveBigIntegerField(_("first doses, cumulative"), default=0)
+    second_cumulative = models.PositiveBigIntegerField(_("second doses, cumulative"), default=0)
+    booster_cumulative = models.PositiveBigIntegerField(_("booster doses, cumulative"), default=0)
+    full_course_cumulative = models.PositiveBigIntegerField(_("full course, cumulative"), default=0)
     first_coverage = models.FloatField(_("first-dose coverage"), default=0)
     full_course_coverage = models.FloatField(_("full-course coverage"), default=0)
     computed_at = models.DateTimeField(_("computed at"))
@@ -138,10 +141,10 @@ class TargetProgress(models.Model):
         Target, on_delete=models.CASCADE, related_name="progress", verbose_name=_("target")
     )
     date = models.DateField(_("date"))
-    achieved = models.PositiveIntegerField(_("achieved"))
+    achieved = models.PositiveBigIntegerField(_("achieved"))
     percent = models.FloatField(_("percent"))
-    remaining = models.PositiveIntegerField(_("remaining"))
-    pace_needed = models.PositiveIntegerField(
+    remaining = models.PositiveBigIntegerField(_("remaining"))
+    pace_needed = models.PositiveBigIntegerField(
         _("daily pace needed"),
         null=True,
         blank=True,

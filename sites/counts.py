@@ -7,9 +7,9 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from sites.rules import count_problem
+
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
-# The largest count one cell may hold: far above any site's day, far below integer overflow.
-MAX_COUNT = 100_000
 
 
 def parse_count(text: str | None) -> int | None:
@@ -32,6 +32,7 @@ def parse_count(text: str | None) -> int | None:
             raise ValidationError(_("A count must be a whole number."))
         raise ValidationError(_("Type a whole number such as 0, 12 or 305."))
     count = int(value)
-    if count > MAX_COUNT:
-        raise ValidationError(_("%(count)s is too many for one day.") % {"count": count})
+    problem = count_problem(count)
+    if problem:
+        raise ValidationError(problem)
     return count

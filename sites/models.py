@@ -237,6 +237,15 @@ class TallyImport(models.Model):
         help_text=_("Site days far above their usual days: to check before confirming."),
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    job_sent_at = models.DateTimeField(
+        _("job sent at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a queued import was last handed to the background workers; empty while "
+            "the job service was unreachable (the sweep sends it)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("tally import")

@@ -7,7 +7,9 @@ a rule and its message cannot differ between the two. A cell is refused when:
 - **committee**: the committee is not in the site's subdistrict, or committee staff enter
   for another committee (or for people from outside the subdistrict);
 - **date**: the day is in the future, outside every campaign, a day the site is not open,
-  or before the subdistrict's lock date (administrators excepted).
+  or before the subdistrict's lock date (administrators excepted);
+- **count**: more than ``MAX_COUNT`` doses in one cell (``count_problem``; the grid and the
+  file check ask it when they read the number, ``record_tallies`` again for every cell).
 
 Each part of a cell gets at most one problem, the first that applies in that order.
 """
@@ -24,6 +26,20 @@ from campaign.access import may_correct_locked_days, may_enter_committee
 from campaign.calendar import CampaignCalendar, day_label
 from campaign.models import Committee, StaffScope
 from sites.models import Site
+
+# The largest count one cell may hold: a mass vaccination site's day still fits. The
+# snapshots add cells up in 64-bit columns, so no accepted cell can overflow a rebuild.
+MAX_COUNT = 100_000
+
+
+def count_problem(count: int) -> str | None:
+    """Why one cell's count is refused (below 0 or above MAX_COUNT); None when it fits."""
+    if 0 <= count <= MAX_COUNT:
+        return None
+    return _("A cell holds at most %(maximum)s doses a day; %(count)s is refused.") % {
+        "maximum": MAX_COUNT,
+        "count": count,
+    }
 
 
 def site_closed_message(site: Site, day: date) -> str | None:

@@ -11,3 +11,9 @@ def tally_import_run(import_id: int) -> None:
     """Run a confirmed import; a second delivery finds it no longer queued and stops."""
     log = TallyImport.objects.select_related("user").get(pk=import_id)
     imports.tally_import_run(log=log)
+
+
+@shared_task(ignore_result=True)
+def tally_imports_send_queued() -> None:
+    """Every few minutes: send the queued imports whose job never reached a worker."""
+    imports.tally_imports_send_queued()

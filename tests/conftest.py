@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from campaign.broker import broker_circuit_reset
 from campaign.models import StaffScope
 from tests.factories import (
     CommitteeFactory,
@@ -15,6 +16,14 @@ from tests.factories import (
 def _empty_cache():
     """What one test rendered into the cache (the ranking table) never reaches another."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _broker_circuit_closed():
+    """A broker one test made unreachable is not left "down a moment ago" for the next."""
+    broker_circuit_reset()
+    yield
+    broker_circuit_reset()
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ from django.db.models import (
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Abs, Coalesce, Greatest, Rank
 
-from campaign.access import is_committee_staff, subdistricts_visible_to
+from audit.models import SnapshotBuild
+from campaign.access import is_committee_staff, sees_build_failures, subdistricts_visible_to
 from campaign.areas import Area
 from campaign.models import Committee, StaffScope, Target
 from campaign.selectors import campaign_day
@@ -105,14 +106,24 @@ RANK_CHANGE_FIELDS = {"subdistrict": "rank_change", "district": "district_rank_c
 class Freshness:
     as_of: datetime | None  # when the shown snapshot was computed
     updating: bool  # a tally change on or before the date waits for its rebuild
+    # For administrators: the latest rebuild, when it failed (the figures shown are then
+    # the last good ones, and the error says why).
+    failed_build: SnapshotBuild | None = None
 
 
-def freshness(on: date) -> Freshness:
+def freshness(on: date, *, scope: StaffScope | None = None) -> Freshness:
+    updating = StaleDate.objects.filter(date__lte=on).exists()
+    failed_build = None
+    if updating and sees_build_failures(scope):
+        latest = SnapshotBuild.objects.order_by("-started_at", "-pk").first()
+        if latest is not None and latest.status == SnapshotBuild.Status.FAILED:
+            failed_build = latest
     return Freshness(
         # Every build writes the districts' few rows of its dates anew (committee rows
         # only where a figure changed): their time is the data as of.
         as_of=DistrictDay.objects.filter(date=on).aggregate(at=Max("computed_at"))["at"],
-        updating=StaleDate.objects.filter(date__lte=on).exists(),
+        updating=updating,
+        failed_build=failed_build,
     )
 
 

@@ -19,12 +19,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Max, Min
+from django.db import connection, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from audit.models import SnapshotBuild
 from audit.services import snapshot_build_record
+from campaign.broker import broker_send
 from campaign.clock import today
 from campaign.models import Campaign
 from reports.builders import snapshots_build_dates
@@ -53,10 +54,8 @@ def snapshots_mark_stale(*, dates: Iterable[date]) -> None:
 def _request_rebuild(start: date) -> None:
     from reports.tasks import snapshots_rebuild_stale as snapshots_rebuild_stale_task
 
-    try:
-        snapshots_rebuild_stale_task.delay(start.isoformat())
-    except Exception:  # the save has committed; the sweep will catch up
-        logger.warning("Could not schedule the snapshot rebuild from %s", start, exc_info=True)
+    # Not sent (the broker is down): the save has committed its mark; the sweep rebuilds.
+    broker_send(snapshots_rebuild_stale_task, start.isoformat())
 
 
 def snapshot_dates(start: date, end: date | None = None) -> list[date]:
@@ -86,26 +85,48 @@ def snapshots_rebuild(
     trigger: str = SnapshotBuild.Trigger.OTHER,
     job: str = "",
     task_id: str = "",
+    stale_only: bool = False,
 ) -> list[date]:
     """Rebuild the dates from ``start`` (in one transaction and a few statements), clear
     the stale marks this run has covered and log the build, all in that transaction.
     Running it twice changes nothing but the log.
+
+    Rebuilds never run side by side (``_wait_for_other_rebuilds``): two workers writing
+    the same snapshot rows would fail each other on the unique keys or deadlock. A
+    rebuild that waited finds the marks its predecessor cleared gone; with ``stale_only``
+    (the sweep, a save's request) it then starts from the earliest mark left, or does
+    nothing: a burst of requests coalesces into few builds.
 
     ``trigger``, ``job`` and ``task_id`` say what ran it (``SnapshotBuild.Trigger``). A
     build that fails rolls back whole, keeps the previous snapshot and is logged as
     failed, with the error.
     """
     began = timezone.now()
-    dates = snapshot_dates(start, end)
-    if not dates:
-        return dates
     ran_by = {"trigger": trigger, "job": job, "task_id": task_id}
+    dates: list[date] = []
     try:
         with transaction.atomic():
+            _wait_for_other_rebuilds()
+            # The marks are read before the tallies: a mark read here belongs to a change
+            # committed before, which the build below sees. Only those are cleared; a mark
+            # committed later stays for the next build.
+            marks = list(StaleDate.objects.values_list("pk", "date", "marked_at"))
+            if stale_only:
+                if not marks:
+                    return []
+                start = min(day for _pk, day, _at in marks)
+            dates = snapshot_dates(start, end)
+            if not dates:
+                return dates
             seen = _latest_tally_change()
             snapshots_build_dates(start=dates[0], end=dates[-1])
             quality_flags_refresh(start=dates[0], end=dates[-1])
-            StaleDate.objects.filter(date__lte=dates[-1], marked_at__lte=began).delete()
+            covered = Q()
+            for pk, day, marked_at in marks:
+                if day <= dates[-1]:
+                    covered |= Q(pk=pk, marked_at=marked_at)
+            if covered:
+                StaleDate.objects.filter(covered).delete()
             snapshot_build_record(
                 first_date=dates[0],
                 last_date=dates[-1],
@@ -116,9 +137,25 @@ def snapshots_rebuild(
                 **ran_by,
             )
     except Exception as error:
-        _log_failed_build(dates, began, ran_by, error)
+        if dates:
+            _log_failed_build(dates, began, ran_by, error)
         raise
     return dates
+
+
+# Any 64-bit number names the lock, the same in every process: "snapshot" in ASCII.
+REBUILD_LOCK_KEY = 0x736E617073686F74
+
+
+def _wait_for_other_rebuilds() -> None:
+    """Hold the rebuild lock until the transaction ends, waiting for a rebuild running
+    elsewhere. On PostgreSQL a transaction-scoped advisory lock (it is released at commit
+    or rollback, and when a killed worker's session ends). SQLite needs none: its
+    transactions begin IMMEDIATE (settings), so a second writer already waits for the
+    first to commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REBUILD_LOCK_KEY])
 
 
 def _latest_tally_change() -> datetime | None:
@@ -160,7 +197,6 @@ def snapshots_rebuild_stale(
 ) -> list[date]:
     """The sweep: rebuild from the earliest stale date, if any. Several requests for the
     same burst of saves find nothing left to do after the first has run."""
-    earliest = StaleDate.objects.aggregate(first=Min("date"))["first"]
-    if earliest is None:
-        return []
-    return snapshots_rebuild(start=earliest, trigger=trigger, job=job, task_id=task_id)
+    return snapshots_rebuild(
+        start=date.min, trigger=trigger, job=job, task_id=task_id, stale_only=True
+    )

@@ -106,7 +106,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
     # Committee staff may open their own committee's page only.
     openable = openable_committees(scope)
-    fresh = freshness(on)
+    fresh = freshness(on, scope=scope)
     return render(
         request,
         "reports/ranking.html",
@@ -159,7 +159,7 @@ def targets(request: HttpRequest) -> HttpResponse:
                 "labels": {"achieved": _("achieved"), "target": _("target")},
             },
             "on": on,
-            "freshness": freshness(on),
+            "freshness": freshness(on, scope=scope),
             "campaign_day": campaign_day(on=on),
         },
     )
@@ -190,7 +190,7 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
                 },
             },
             "on": on,
-            "freshness": freshness(on),
+            "freshness": freshness(on, scope=scope),
             "mark": marks.get(committee.pk),
         },
     )
@@ -359,7 +359,7 @@ def second_doses(request: HttpRequest) -> HttpResponse:
             "subdistrict_rows": subdistrict_rows,
             "committee_rows": committee_rows,
             "openable": openable_committees(scope),
-            "freshness": freshness(on),
+            "freshness": freshness(on, scope=scope),
             "campaign_day": campaign_day(on=on),
         },
     )
@@ -376,7 +376,7 @@ def second_dose_committee(request: HttpRequest, committee_id: int) -> HttpRespon
         "on": on,
         "clamped_from": clamped_from,
         "window": window,
-        "freshness": freshness(on),
+        "freshness": freshness(on, scope=scope),
     }
     if window is not None:
         schedule = second_dose_schedule(committee, window)

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,6 +35,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.access import import_subdistrict_id, staff_scope_for
+from campaign.broker import broker_send
 from campaign.calendar import CampaignCalendar
 from campaign.models import Committee, StaffScope
 from campaign.uploads import MAX_UPLOAD_BYTES, UndecodableFile, decode_upload
@@ -107,17 +110,48 @@ def tally_import_check(
 
 
 def tally_import_confirm(*, log: TallyImport) -> TallyImport:
-    """Start the import of a checked file: at once when small, as a job when large."""
+    """Start the import of a checked file: at once when small, as a job when large.
+
+    A large import is committed as queued before its job is sent. If the job service is
+    down the import stays queued and confirmable: confirming again, or the periodic
+    sweep (``tally_imports_send_queued``), sends it once the service is back.
+    """
+    if log.status == TallyImport.Status.QUEUED and log.job_sent_at is None:
+        transaction.on_commit(lambda: _send_import_job(log.pk))
+        return log
     if log.status != TallyImport.Status.CHECKED:
         return log
     if log.rows_total <= BACKGROUND_ROWS:
         return tally_import_run(log=log)
-    from sites.tasks import tally_import_run as tally_import_run_task
-
     log.status = TallyImport.Status.QUEUED
     log.save(update_fields=["status"])
-    transaction.on_commit(lambda: tally_import_run_task.delay(log.pk))
+    transaction.on_commit(lambda: _send_import_job(log.pk))
     return log
+
+
+def _send_import_job(import_id: int) -> None:
+    from sites.tasks import tally_import_run as tally_import_run_task
+
+    if broker_send(tally_import_run_task, import_id):
+        TallyImport.objects.filter(pk=import_id, status=TallyImport.Status.QUEUED).update(
+            job_sent_at=timezone.now()
+        )
+
+
+def tally_imports_send_queued() -> int:
+    """The sweep of imports: send every queued import that no worker took, because its
+    job was never sent (the job service was down) or was lost with the broker's queue
+    (not started within the broker's visibility timeout). Returns how many were sent."""
+    lost_after = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    waiting = TallyImport.objects.filter(status=TallyImport.Status.QUEUED).filter(
+        Q(job_sent_at__isnull=True)
+        | Q(job_sent_at__lt=timezone.now() - timedelta(seconds=lost_after))
+    )
+    sent = 0
+    for import_id in waiting.values_list("pk", flat=True):
+        _send_import_job(import_id)
+        sent += 1
+    return sent
 
 
 def tally_import_run(*, log: TallyImport) -> TallyImport:

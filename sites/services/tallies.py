@@ -27,7 +27,7 @@ from campaign.models import Committee, StaffScope
 from campaign.users import display_name
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
-from sites.rules import TallyRules
+from sites.rules import TallyRules, count_problem
 from sites.selectors.outliers import Unusual, unusual_cells
 from sites.selectors.tallies import sites_enterable_by
 from sites.signals import tallies_changed
@@ -147,6 +147,7 @@ def record_tallies(
     messages = _rule_problems(scope, sites, enterable, cells)
     existing = _existing_rows(cells, whole_days=not capacity_confirmed)
 
+    messages += _count_problems(cells)
     duplicates = _duplicate_keys(cells)
     messages += [_("The same cell appears twice: %(cell)s.") % {"cell": key} for key in duplicates]
 
@@ -225,6 +226,12 @@ def record_nobody_came(
         count=0,
     )
     return record_tallies(user=user, cells=[cell])
+
+
+def _count_problems(cells: Sequence[TallyCell]) -> list[str]:
+    """Every cell's count within the rules' bounds, whoever built it (the grid and the
+    import parse text with the same bound; this keeps callers that pass numbers to it too)."""
+    return [problem for cell in cells if (problem := count_problem(cell.count))]
 
 
 UPDATE_BATCH = 300  # cells per UPDATE: three parameters each, under SQLite's 999

@@ -158,12 +158,14 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        """SIGTERM (a supervisor passes it on); after 10 s SIGKILL to the whole process
+        group the test started (a supervisor and the worker under it)."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
 
     def kill(self) -> None:
@@ -172,11 +174,31 @@ class Worker:
             self.process.wait(timeout=10)
 
 
+def _service_env(broker_url: str, extra: dict[str, str] | None) -> dict[str, str]:
+    """A worker's or beat's environment: the test database, the given broker."""
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": broker_url,
+        "STREETVAX_DEMO_DATE": TODAY.isoformat(),
+        "STREETVAX_CELERY_EAGER": "false",
+        **(extra or {}),
+    }
+
+
+# A command run under portal.supervise, which starts it again whenever it exits.
+SUPERVISED = (sys.executable, "-m", "portal.supervise", "--")
+
+
 @pytest.fixture
 def start_worker(tmp_path, settings):
     """Start workers on the test database: ``start_worker(broker_url, app=..., options=[...],
-    env={...})``. ``app`` is the Celery app module (tests.integration.paused_worker pauses
-    the rebuild inside its transaction). Every worker started is stopped at the end."""
+    env={...}, supervised=False)``. ``app`` is the Celery app module
+    (tests.integration.paused_worker pauses the rebuild inside its transaction);
+    ``supervised`` runs it under portal.supervise, as production runs it under systemd.
+    Every worker started is stopped at the end."""
     settings.STREETVAX_DEMO_DATE = TODAY
     started: list[Worker] = []
 
@@ -186,11 +208,12 @@ def start_worker(tmp_path, settings):
         app: str = "portal",
         options: tuple[str, ...] = ("--pool=solo",),
         env: dict[str, str] | None = None,
+        supervised: bool = False,
     ) -> Worker:
-        db = connection.settings_dict
         log = tmp_path / f"worker-{len(started)}.log"
         process = subprocess.Popen(  # noqa: S603 (our own arguments)
             [
+                *(SUPERVISED if supervised else ()),
                 sys.executable,
                 "-m",
                 "celery",
@@ -204,17 +227,10 @@ def start_worker(tmp_path, settings):
                 *options,
             ],
             cwd=PROJECT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "portal.settings_test",
-                "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-                "CELERY_BROKER_URL": broker_url,
-                "STREETVAX_DEMO_DATE": TODAY.isoformat(),
-                "STREETVAX_CELERY_EAGER": "false",
-                **(env or {}),
-            },
+            env=_service_env(broker_url, env),
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, for stop()
         )
         worker = Worker(process, log)
         started.append(worker)
@@ -227,3 +243,40 @@ def start_worker(tmp_path, settings):
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def start_beat(tmp_path):
+    """Start Celery beat, supervised, sending the sweeps every ``sweep_seconds``:
+    ``start_beat(broker_url, sweep_seconds=2)``. Stopped at the end."""
+    started: list[Worker] = []
+
+    def start(broker_url: str, *, sweep_seconds: float) -> Worker:
+        log = tmp_path / f"beat-{len(started)}.log"
+        process = subprocess.Popen(  # noqa: S603 (our own arguments)
+            [
+                *SUPERVISED,
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={tmp_path / f'beat-{len(started)}-schedule'}",
+            ],
+            cwd=PROJECT,
+            env=_service_env(broker_url, {"STREETVAX_SWEEP_SECONDS": str(sweep_seconds)}),
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, for stop()
+        )
+        beat = Worker(process, log)
+        started.append(beat)
+        if not wait_for(lambda: "beat: Starting" in beat.log() or process.poll() is not None):
+            pytest.fail("beat did not start:\n" + beat.log()[-3000:])
+        return beat
+
+    yield start
+    for beat in started:
+        beat.stop()

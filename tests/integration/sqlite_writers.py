@@ -109,6 +109,7 @@ def write(mode: str, writer: int, rounds: int) -> int:
 def check() -> None:
     from django.db import connection
 
+    from audit.models import SnapshotBuild
     from reports.models import CommitteeDay, StaleDate
     from sites.models import DailyTally
 
@@ -125,6 +126,10 @@ def check() -> None:
                     CommitteeDay.objects.filter(date=on).values_list("first_cumulative", flat=True)
                 ),
                 "stale": StaleDate.objects.count(),
+                "builds": SnapshotBuild.objects.count(),
+                "failed_builds": SnapshotBuild.objects.filter(
+                    status=SnapshotBuild.Status.FAILED
+                ).count(),
             }
         )
     )

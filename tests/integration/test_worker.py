@@ -67,7 +67,7 @@ def test_a_down_broker_keeps_the_save_and_the_sweep_repairs_it(broker, scene, se
     settings.STREETVAX_DEMO_DATE = TODAY
     use_broker("redis://127.0.0.1:6399/0")  # nothing listens here
     took = save(scene, 17)
-    assert "Could not schedule the snapshot rebuild" in caplog.text
+    assert "Could not send reports.tasks.snapshots_rebuild_stale" in caplog.text
     assert "Connection refused" in caplog.text
     assert took < 3
     assert DailyTally.objects.get().count == 17

@@ -76,8 +76,14 @@ def test_a_rebuild_request_with_nothing_stale_does_nothing(scene):
 def test_beat_rebuilds_every_night_and_sweeps_every_five_minutes():
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     tasks = {entry["task"] for entry in schedule.values()}
-    assert tasks == {"reports.tasks.snapshots_rebuild", "reports.tasks.snapshots_rebuild_stale"}
+    assert tasks == {
+        "reports.tasks.snapshots_rebuild",
+        "reports.tasks.snapshots_rebuild_stale",
+        "sites.tasks.tally_imports_send_queued",
+    }
+    current_app.loader.import_default_modules()  # what a worker does when it starts
     assert tasks <= set(current_app.tasks)
     nightly = schedule["rebuild-yesterday-and-today"]["schedule"]
     assert (nightly.hour, nightly.minute) == ({1}, {0})
     assert schedule["sweep-stale-dates"]["schedule"] == 300.0
+    assert schedule["send-queued-imports"]["schedule"] == 300.0

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sites', '0008_tally_change_proxy'),
+        ('sites', '0009_tallyimport_job_sent_at'),
     ]
 
     operations = [

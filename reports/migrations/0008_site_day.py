@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0006_quality_flag'),
-        ('sites', '0009_tally_import_warnings'),
+        ('reports', '0007_quality_flag'),
+        ('sites', '0010_tally_import_warnings'),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaign', '0004_campaign_outlier_rule'),
-        ('reports', '0005_bulletin_published_by_name'),
-        ('sites', '0009_tally_import_warnings'),
+        ('reports', '0006_figures_64_bit'),
+        ('sites', '0010_tally_import_warnings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
