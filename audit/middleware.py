@@ -22,6 +22,8 @@ class RefusedAccessMiddleware:
             response = self.get_response(request)
         finally:
             current_request.reset(token)
+        if getattr(request, "audit_recorded", False):
+            return response  # the view recorded its own event (the API: one per call)
         user = getattr(request, "user", None)
         if response.status_code in REFUSED and user is not None and user.is_authenticated:
             audit_record(kind=AuditEvent.Kind.REFUSED, request=request, status=response.status_code)

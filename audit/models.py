@@ -5,7 +5,7 @@ admin. Three kinds of record make up the audit:
 
 - ``AuditEvent``: what has no row of its own: logins, failed logins, lockouts, refused
   accesses, exports, imports (checked and done, with the file's SHA-256 and counts),
-  published bulletins and timeline notes.
+  published bulletins, timeline notes and every call of the HTTP API.
 - ``sites.models.TallyChange``: the tally history itself (django-simple-history's table,
   written by ``sites.services.tallies``: who, when, old → new, source and reason), shown
   in the admin; not a copy. It lives with the tallies: the audit imports no app above it.
@@ -31,6 +31,7 @@ class AuditEvent(models.Model):
         PUBLISHED = "published", _("bulletin published")
         NOTE_ADDED = "note_added", _("timeline note added")
         NOTE_DELETED = "note_deleted", _("timeline note deleted")
+        API_CALL = "api_call", _("API call")
         VERIFIED = "verified", _("figure verified")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

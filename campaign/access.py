@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
 from django.db.models import Q, QuerySet
 
-from campaign.models import Committee, StaffScope, Subdistrict
+from campaign.models import Committee, District, StaffScope, Subdistrict
 
 if TYPE_CHECKING:
     from campaign.areas import Area
@@ -212,6 +212,19 @@ def may_note_area(scope: StaffScope | None, area: Area) -> bool:
 def can_record_buildings(scope: StaffScope | None) -> bool:
     """Administrators, subdistrict and committee staff record buildings; leaders read."""
     return scope is not None and scope.role != Role.DISTRICT_LEADER
+
+
+# API tokens ----------------------------------------------------------------------------------
+
+
+def token_scope(
+    user: Account, *, district: District | None, subdistrict: Subdistrict | None
+) -> StaffScope:
+    """The scope (unsaved) of an API token's account: a district's token reads as its
+    leader does; a subdistrict's as its staff, who also enter its tallies."""
+    if district is not None:
+        return StaffScope(user=user, role=Role.DISTRICT_LEADER, district=district)
+    return StaffScope(user=user, role=Role.SUBDISTRICT_STAFF, subdistrict=subdistrict)
 
 
 # Data quality ------------------------------------------------------------------------------

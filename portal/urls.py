@@ -29,6 +29,7 @@ urlpatterns = [
     # Open so the login page itself can switch language; it only sets a cookie.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
 ]
 
 admin.site.site_header = admin.site.site_title = _("StreetVax administration")

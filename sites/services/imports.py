@@ -18,9 +18,10 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+import openpyxl
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -259,41 +260,91 @@ def check_file(*, user: User, content: bytes) -> CheckedFile:
     if len(content) > MAX_UPLOAD_BYTES:
         checked.errors.append(RowError(0, "", _("The file is larger than 20 MB.")))
         return checked
+    if content.startswith(XLSX_MAGIC):
+        try:
+            rows = _xlsx_rows(content)
+        except Exception:  # openpyxl raises many kinds on a damaged workbook
+            checked.errors.append(RowError(0, "", _("The XLSX file cannot be read.")))
+            return checked
+        checked.encoding = "xlsx"
+    else:
+        try:
+            text, checked.encoding = decode_upload(content)
+        except UndecodableFile:
+            checked.errors.append(
+                RowError(
+                    0, "", _("The file is neither UTF-8 nor GBK text; save it as CSV (UTF-8).")
+                )
+            )
+            return checked
+        rows = _rows(text)
     try:
-        text, checked.encoding = decode_upload(content)
-    except UndecodableFile:
+        _check_parsed(user, rows, checked)
+    except csv.Error:  # a quote or a field the CSV reader cannot take: refused, not a 500
+        checked.cells.clear()
         checked.errors.append(
-            RowError(0, "", _("The file is neither UTF-8 nor GBK text; save it as CSV (UTF-8)."))
+            RowError(0, "", _("The file cannot be read as CSV: check its quotes and line breaks."))
         )
-        return checked
-    rows = _rows(text)
+    return checked
+
+
+def _check_parsed(user: User, rows: Iterator[tuple[int, list[str]]], checked: CheckedFile) -> None:
     header = next(rows, None)
     if header is None:
         checked.errors.append(RowError(1, "", _("The file is empty.")))
-        return checked
+        return
     columns = [column_for(name) for name in header[1]]
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
-        return checked
+        return
     scope = staff_scope_for(user)
     if scope is None:
         checked.errors.append(
             RowError(0, "", _("Your account has no scope: ask an administrator."))
         )
-        return checked
+        return
     _check_rows(scope, columns, rows, checked)
-    return checked
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every non-blank line; comma or tab separated."""
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": a line break inside quotes stays in its cell, a lone CR ends a line.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for cells in reader:
         if any(cell.strip() for cell in cells):
             yield reader.line_num, [cell.strip() for cell in cells]
+
+
+XLSX_MAGIC = b"PK\x03\x04"  # an XLSX workbook is a zip archive
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of the first sheet's non-blank rows, like ``_rows``:
+    a date cell reads as 2021-06-30, a whole number without ".0"."""
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    book.close()
+
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return (
+        (number, cells)
+        for number, row in enumerate(rows, start=1)
+        if any(cells := [text(value) for value in row])
+    )
 
 
 Parsed = TypeVar("Parsed")

@@ -85,6 +85,20 @@ NOT_WALKED = {
     "admin:campaign_committee_process_import": "POST only, after the import form",
     "admin:campaign_target_process_import": "POST only, after the import form",
     "admin:sites_site_process_import": "POST only, after the import form",
+    # The HTTP API answers to a token, not to these logins: test_api_query_counts.py walks
+    # it with tokens, and the token admin's pages of one token.
+    "api:tallies": "POST only, with a token: test_api_query_counts.py",
+    "api:import": "a token's: test_api_query_counts.py",
+    "api:areas": "a token's: test_api_query_counts.py",
+    "api:sites": "a token's: test_api_query_counts.py",
+    "api:ranking": "a token's: test_api_query_counts.py",
+    "api:targets": "a token's: test_api_query_counts.py",
+    "api:summary": "a token's: test_api_query_counts.py",
+    "api:schema": "the API's description: no data",
+    "api:docs": "the API's docs page: no data",
+    "admin:api_apitoken_change": "no token in this world: test_api_query_counts.py",
+    "admin:api_apitoken_delete": "no token in this world (and tokens are revoked, not deleted)",
+    "admin:api_apitoken_history": "no token in this world: test_api_query_counts.py",
 }
 # The admin pages of every registered model, per kind of pattern, by their name's ending.
 ADMIN_KINDS = ("_changelist", "_add", "_change", "_delete", "_history", "_import", "_export")

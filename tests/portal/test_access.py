@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db
 # The only URLs an anonymous visitor may reach: the login pages (the portal's and the
 # admin's), the language switch the login page uses (it only sets a cookie) and the health
 # check for load balancers.
-OPEN_TO_ANONYMOUS = {"login", "admin:login", "set_language", "health"}
+OPEN_TO_ANONYMOUS = {"login", "admin:login", "set_language", "health", "api:schema", "api:docs"}
+# The HTTP API answers to a token, not to a login: without one it answers 401 (a problem
+# document for the client program), never the login page. Its description and docs page
+# (above) hold no data and are open.
+API_NAMESPACE = "api:"
 
 
 def every_url():
@@ -52,6 +56,11 @@ def test_every_url_sends_anonymous_visitors_to_login(client, method):
         if name in OPEN_TO_ANONYMOUS:
             continue
         response = getattr(client, method)(url)
+        if name and name.startswith(API_NAMESPACE):
+            assert response.status_code == 401, (url, response.status_code)
+            assert response["Content-Type"] == "application/problem+json"
+            checked += 1
+            continue
         assert response.status_code == 302, (url, response.status_code)
         assert response["Location"].startswith(logins), (url, response["Location"])
         checked += 1

@@ -80,6 +80,10 @@ class Endpoint:
     readers: frozenset[str] = frozenset(ROLES)
     # The user's own account or session (log out, password, language): not campaign data.
     account: bool = False
+    # The HTTP API: answers to a token, not to a session (any role's session gets 401).
+    # Its ``urls`` are asked with tokens scoped as each role's (``TOKEN_SCOPES``) below;
+    # tests/api/test_api.py has the rest of its scope matrix.
+    token: bool = False
 
 
 REPORT_ZERO = {"report_zero": "1"}
@@ -182,8 +186,28 @@ URLS: dict[str, Endpoint] = {
     "sites:visit_delete": Endpoint(
         urls=lambda a: [url("sites:visit_delete", a.visit.pk)], writes=True, readers=frozenset()
     ),
+    "api:tallies": Endpoint(token=True, writes=True, readers=frozenset()),
+    "api:import": Endpoint(
+        token=True, urls=lambda a: [url("api:import", a.upload.pk)], readers=frozenset({STAFF})
+    ),
+    "api:areas": Endpoint(token=True),
+    "api:sites": Endpoint(token=True),
+    "api:ranking": Endpoint(token=True, urls=lambda a: api_area_urls("api:ranking", a)),
+    "api:targets": Endpoint(token=True, urls=lambda a: api_area_urls("api:targets", a)),
+    "api:summary": Endpoint(token=True, urls=lambda a: api_area_urls("api:summary", a)),
+    "api:schema": Endpoint(anonymous=True),
+    "api:docs": Endpoint(anonymous=True),
 }
 ADMIN_NAMESPACE = "admin:"
+
+
+def api_area_urls(name: str, area: Area) -> list[str]:
+    """The API names areas by code: the subdistrict's own figures are readable by both
+    token scopes; the district's by the district's token only."""
+    return [
+        url(name, area=area.subdistrict.code, date=PUBLISHED.isoformat()),
+        url(name, area=area.district.code, date=PUBLISHED.isoformat()),
+    ]
 
 
 def ranking_urls(name: str, area: Area) -> list[str]:
@@ -289,7 +313,13 @@ def fingerprint() -> dict:
 
 
 def object_endpoints():
-    return [(name, endpoint) for name, endpoint in URLS.items() if endpoint.urls]
+    return [
+        (name, endpoint) for name, endpoint in URLS.items() if endpoint.urls and not endpoint.token
+    ]
+
+
+def token_endpoints():
+    return [(name, endpoint) for name, endpoint in URLS.items() if endpoint.token]
 
 
 # --- the table matches the URL configuration
@@ -377,6 +407,58 @@ def test_a_file_naming_another_areas_site_writes_no_tally(client, world, role):
     assert DailyTally.objects.count() == tallies
 
 
+# --- the API: tokens scoped as a leader (a district's) and as staff (a subdistrict's)
+
+
+TOKEN_SCOPES = {LEADER: "district", STAFF: "subdistrict"}
+
+
+def api_token(world, role: str) -> str:
+    from api.models import ApiToken
+    from api.services import api_token_create
+
+    home = world["home"]
+    if TOKEN_SCOPES[role] == "district":
+        access, areas = ApiToken.Access.READ, {"district": home.district}
+    else:
+        access, areas = ApiToken.Access.READ_WRITE, {"subdistrict": home.subdistrict}
+    _token, key = api_token_create(name=f"{role} system", access=access, **areas)
+    return key
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_session_of_any_role_gets_401_from_the_api(client, world, role):
+    client.force_login(world["users"][role])
+    before = fingerprint()
+    for name, endpoint in token_endpoints():
+        for target in endpoint.urls(world["home"]) if endpoint.urls else [url(name)]:
+            assert client.get(target).status_code == 401, (role, name)
+            assert client.post(target, endpoint.post(world["home"])).status_code == 401
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("role", list(TOKEN_SCOPES))
+def test_api_ids_from_another_area_answer_404_and_write_nothing(client, world, role):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(world, role)}"}
+    tried = 0
+    for name, endpoint in token_endpoints():
+        if not endpoint.urls:
+            continue
+        own = endpoint.urls(world["home"])
+        if role in endpoint.readers:
+            # The control: its own area opens (a subdistrict's token: not the district).
+            assert client.get(own[0], **auth).status_code == 200, (role, name, own[0])
+        for area in world["foreign"][role]:
+            for foreign_url in endpoint.urls(area):
+                before = fingerprint()
+                assert client.get(foreign_url, **auth).status_code == 404, (role, name)
+                response = client.post(foreign_url, endpoint.post(area), **auth)
+                assert response.status_code in (404, 405), (role, name, foreign_url)
+                assert fingerprint() == before, (role, name, foreign_url)
+                tried += 2
+    assert tried >= 12
+
+
 # --- leaders are read-only everywhere
 
 
@@ -393,7 +475,7 @@ def test_leaders_write_nothing_anywhere(client, world):
         for target in targets:
             response = client.post(target, endpoint.post(home))
             if endpoint.writes:
-                assert response.status_code in (403, 404, 405), (name, target)
+                assert response.status_code in (401, 403, 404, 405), (name, target)
             posted += 1
     upload = SimpleUploadedFile(
         "x.csv",

@@ -181,6 +181,8 @@ def page_urls(area: Area) -> list[str]:
     for name, endpoint in URLS.items():
         if name in {"logout", "set_language", "login", "health"} or not endpoint.readers:
             continue
+        if endpoint.token:
+            continue  # the API answers JSON to a token, not pages to a login
         urls += endpoint.urls(area)[:1] if endpoint.urls else [url(name)]
     return [*urls, url("sites:entry_index", date=DAY), url("sites:board", fragment="1")]
 
