@@ -86,7 +86,7 @@ class AuditEventAdmin(ReadOnlyAuditAdmin):
         "path",
         "status",
     ]
-    list_filter = ["kind", "status", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["kind", "status", "created_at"]
     search_fields = ["username", "path", "ip_address", "detail__file", "detail__sha256"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
@@ -116,7 +116,7 @@ class SnapshotBuildAdmin(ReadOnlyAuditAdmin):
         "task_id",
         "computed_at",
     ]
-    list_filter = ["status", "trigger", ("started_at", admin.DateFieldListFilter)]
+    list_filter = ["status", "trigger", "started_at"]
     search_fields = ["job", "task_id", "error"]
     date_hierarchy = "started_at"
 

@@ -17,6 +17,9 @@ from audit.models import AuditEvent, SnapshotBuild
 # view records the address and the page without taking the request as an argument. Empty
 # in jobs and commands.
 current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+# The events recorded while that request is answered: when its view fails, its
+# transaction (ATOMIC_REQUESTS) rolls them back, and the middleware writes them again.
+request_events: ContextVar[list[AuditEvent] | None] = ContextVar("audit_events", default=None)
 
 
 def audit_record(
@@ -39,16 +42,59 @@ def audit_record(
     event = AuditEvent(
         kind=kind,
         user=account,
-        username=(username or (account.get_username() if account else ""))[:150],
+        username=_storable_text((username or (account.get_username() if account else ""))[:150]),
         ip_address=(request.META.get("REMOTE_ADDR") or None) if request is not None else None,
         method=request.method[:8] if request is not None and request.method else "",
-        path=request.get_full_path()[:500] if request is not None else "",
+        path=_storable_text(request.get_full_path()[:500]) if request is not None else "",
         status=status,
-        detail=detail or {},
+        detail=_storable(detail or {}),
     )
     event.full_clean()
     event.save()
+    if (recorded := request_events.get()) is not None:
+        recorded.append(event)
     return event
+
+
+def audit_rewrite_rolled_back(events: list[AuditEvent]) -> int:
+    """Write again the events a failed request's rollback took away (after the rollback,
+    in autocommit); returns how many. Events still there are left alone."""
+    kept = set(
+        AuditEvent.objects.filter(pk__in=[e.pk for e in events]).values_list("pk", flat=True)
+    )
+    rewritten = 0
+    for event in events:
+        if event.pk in kept:
+            continue
+        event.pk = None
+        event._state.adding = True
+        if event.user_id is not None and not _user_exists(event.user_id):
+            event.user = None  # an account created by the failed request is gone too
+        event.save()
+        rewritten += 1
+    return rewritten
+
+
+def _user_exists(pk: int) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=pk).exists()
+
+
+def _storable_text(text: str) -> str:
+    """PostgreSQL keeps no NUL character in text or JSON: shown as the two characters \\0."""
+    return text.replace("\0", "\\0")
+
+
+def _storable(value: object) -> object:
+    """``_storable_text`` for every text of a JSON value."""
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
 
 
 def snapshot_build_record(

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,8 +20,17 @@ from campaign.models import (
     Subdistrict,
     Target,
 )
+from campaign.request_params import BoundedDateFieldListFilter
 from campaign.resources import CommitteeResource, TargetResource
 from campaign.uploads import TranscodingImportMixin
+
+# The date filters of every admin (django-axes' and the audit's included) refuse a day
+# outside the calendar the pages show instead of overflowing.
+admin.FieldListFilter.register(
+    lambda field: isinstance(field, models.DateField),
+    BoundedDateFieldListFilter,
+    take_priority=True,
+)
 
 
 @admin.register(District)

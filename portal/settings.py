@@ -67,8 +67,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL in a parameter answers 400 (its page needs the user) before any view or query sees it.
+    "portal.middleware.RefuseNulMiddleware",
     # Every page needs a login unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # No browser or proxy keeps a logged-in page or download (a shared office computer).
+    "portal.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -293,6 +297,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # to administrators in the admin, beside the logins and the current attempts.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ENABLE_ADMIN = True
+# Usernames cut to the longest an account can have: axes keeps them in 255 characters.
+AXES_USERNAME_CALLABLE = "portal.login.axes_username"
 
 # Checks of `manage.py check --deploy` that are decisions, not oversights:
 # - security.W021 (HSTS preload): entering the browsers' preload list is the domain

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from campaign import views as campaign_views
+from portal.login import AdminLoginForm, LoginForm
 from reports.views import home
 
 urlpatterns = [
@@ -14,7 +15,11 @@ urlpatterns = [
     path("", include("sites.urls")),
     path("", include("reports.urls")),
     path("", include("campaign.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -32,4 +37,5 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
 ]
 
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = admin.site.site_title = _("StreetVax administration")

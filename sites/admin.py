@@ -1,7 +1,8 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.formats import date_format
@@ -20,6 +21,11 @@ from campaign.access import administrator_accounts
 from campaign.admin_mixins import ProtectedSummaryMixin
 from campaign.clock import today
 from campaign.models import Subdistrict
+from campaign.request_params import (
+    BoundedDateFieldListFilter,
+    admin_filter_id,
+    checked_day,
+)
 from campaign.uploads import TranscodingImportMixin
 from sites.models import DailyTally, MobileVisit, Site, SitePlan, TallyChange, TallyImport
 from sites.resources import SiteResource
@@ -167,8 +173,8 @@ class SubdistrictFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Subdistrict.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site__subdistrict_id=self.value())
+        if (subdistrict := admin_filter_id(self.value())) is not None:
+            return queryset.filter(site__subdistrict_id=subdistrict)
         return queryset
 
 
@@ -179,15 +185,15 @@ class SiteFilter(admin.SimpleListFilter):
     parameter_name = "site"
 
     def lookups(self, request, model_admin):
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if not subdistrict:
+        subdistrict = admin_filter_id(request.GET.get(SubdistrictFilter.parameter_name))
+        if subdistrict is None:
             return []
         sites = Site.objects.filter(subdistrict_id=subdistrict).values_list("pk", "name")
         return [(str(pk), name) for pk, name in sites]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(site_id=self.value())
+        if (site := admin_filter_id(self.value())) is not None:
+            return queryset.filter(site_id=site)
         return queryset
 
 
@@ -199,8 +205,8 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         users = get_user_model().objects.order_by("username")
-        subdistrict = request.GET.get(SubdistrictFilter.parameter_name)
-        if subdistrict:
+        subdistrict = admin_filter_id(request.GET.get(SubdistrictFilter.parameter_name))
+        if subdistrict is not None:
             users = users.filter(
                 Q(staff_scope__subdistrict_id=subdistrict)
                 | Q(staff_scope__committee__subdistrict_id=subdistrict)
@@ -209,12 +215,12 @@ class UserFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in users.values_list("pk", "username")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(history_user_id=self.value())
+        if (user := admin_filter_id(self.value())) is not None:
+            return queryset.filter(history_user_id=user)
         return queryset
 
 
-class ChangedOnFilter(admin.DateFieldListFilter):
+class ChangedOnFilter(BoundedDateFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.title = gettext("changed at")
@@ -237,12 +243,11 @@ class TallyDayFilter(admin.SimpleListFilter):
         return [(day.isoformat(), date_format(day, "Y-m-d")) for day in days]
 
     def queryset(self, request, queryset):
-        if self.value():
-            try:
-                return queryset.filter(date=date.fromisoformat(self.value()))
-            except ValueError:
-                return queryset.none()
-        return queryset
+        try:
+            day = checked_day(self.value())
+        except ValidationError:  # a day no link offers: no change is for it
+            return queryset.none()
+        return queryset if day is None else queryset.filter(date=day)
 
 
 @admin.register(TallyChange)

@@ -7,7 +7,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from sites.rules import count_problem
+from sites.rules import MAX_COUNT, count_problem
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 
@@ -15,8 +15,9 @@ _WHOLE_NUMBER = re.compile(r"[0-9]+")
 def parse_count(text: str | None) -> int | None:
     """A non-negative whole number, or None when the cell is blank.
 
-    Full-width digits (１２) and surrounding spaces are normalised; thousands separators,
-    signs, decimals, formulas (=1+1) and words are refused.
+    Full-width digits (１２) and surrounding spaces are normalised (NFKC), and what remains
+    must be ASCII digits; thousands separators, signs, decimals, formulas (=1+1), words and
+    numbers above MAX_COUNT are refused.
     """
     if text is None:
         return None
@@ -31,6 +32,9 @@ def parse_count(text: str | None) -> int | None:
         if re.fullmatch(r"[0-9]*\.[0-9]+", value):
             raise ValidationError(_("A count must be a whole number."))
         raise ValidationError(_("Type a whole number such as 0, 12 or 305."))
+    # Compared as text first: int() refuses over 4,300 digits, and the message would echo them.
+    if len(value.lstrip("0")) > len(str(MAX_COUNT)):
+        value = str(MAX_COUNT + 1)
     count = int(value)
     problem = count_problem(count)
     if problem:

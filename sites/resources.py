@@ -4,6 +4,7 @@ may be stored are in ``sites.services.tallies.record_tallies``."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -43,7 +44,10 @@ DOSES = {
     "booster": "booster",
     "3": "booster",
 }
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+# Excel writes a date cell saved as CSV with its time: "2021-06-30 00:00:00" (or 0:00).
+_MIDNIGHT = re.compile(r"0?0:00(:00(\.0+)?)?")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def column_for(header: str) -> str | None:
@@ -55,11 +59,24 @@ def column_for(header: str) -> str | None:
 
 
 def parse_date(text: str) -> date:
-    value = text.strip()
-    try:
-        return date.fromisoformat(value)  # the usual case, and much faster than strptime
-    except ValueError:
-        pass
+    value, _space, time_of_day = text.strip().partition(" ")
+    if time_of_day and not _MIDNIGHT.fullmatch(time_of_day.strip()):
+        raise ValidationError(_("A date with a time of day: write the date only, e.g. 2021-06-30."))
+    if _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)  # the usual case, and much faster than strptime
+        except ValueError:
+            pass
+    if value.isascii() and value.isdigit():
+        # 20211101 is read; 2021111 could be 2021-01-11 or 2021-11-01, so it is refused.
+        if len(value) != 8:
+            raise ValidationError(
+                _("%(value)s is not a date that can be read one way only: write it as 2021-11-01.")
+                % {"value": value[:12]}
+            )
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    if not re.match(r"[0-9]{4}\D", value):  # strptime's %Y would take 21 for the year 21
+        raise ValidationError(_("Not a date: write it as 2021-06-30."))
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date

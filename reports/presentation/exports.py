@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,6 +34,9 @@ ROW_LIMITS = {"csv": 200_000, "xlsx": 100_000}
 # A text cell starting with one of these is read as a formula by some spreadsheet
 # (OWASP CSV Injection; ASVS 1.2.10 adds the NUL).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Spreadsheets skip leading spaces and invisible characters before reading a formula, and
+# some read the full-width ＝ ＋ － ＠ as their ASCII forms: NFKC maps those (and ﹦ ﹢ ﹣ ﹫).
+FORMULA_SIGNS = frozenset("=+-@")
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,21 @@ def neutralise(value: CellValue) -> CellValue:
     and pressing Enter would otherwise turn it into a formula. Numbers, dates and empty
     cells pass unchanged.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_TRIGGERS) or _first_visible_is_a_sign(value)
+    ):
         return "'" + value
     return value
+
+
+def _first_visible_is_a_sign(text: str) -> bool:
+    """Whether the first character after spaces and control or format characters (line
+    breaks, zero-width spaces, direction marks) reads as = + - or @."""
+    for character in text:
+        if character.isspace() or unicodedata.category(character).startswith("C"):
+            continue
+        return unicodedata.normalize("NFKC", character)[:1] in FORMULA_SIGNS
+    return False
 
 
 # Writers -----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
 from campaign.refusals import show_refusal
-from campaign.request_params import area_param, day_param
+from campaign.request_params import area_param, day_param, parse_id
 from campaign.users import display_name
 from reports.forms import MilestoneNoteForm
 from reports.models import Bulletin, StaleDate
@@ -83,9 +83,10 @@ def bulletin_index(request: HttpRequest) -> HttpResponse:
 
 def _visible_subdistrict(request: HttpRequest, value: str | None) -> Subdistrict:
     scope = staff_scope_for(request.user)
-    if not (value or "").isdigit():
+    subdistrict_id = parse_id(value)
+    if subdistrict_id is None:
         raise Http404
-    return get_object_or_404(subdistricts_visible_to(scope), pk=value)
+    return get_object_or_404(subdistricts_visible_to(scope), pk=subdistrict_id)
 
 
 def bulletin_preview(request: HttpRequest) -> HttpResponse:

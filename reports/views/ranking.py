@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +22,7 @@ from campaign.access import committees_visible_to, openable_committees, staff_sc
 from campaign.areas import Area
 from campaign.clock import today
 from campaign.models import Committee, Subdistrict, Target
-from campaign.request_params import area_param, day_param
+from campaign.request_params import area_param, checked_day, day_param, parse_id
 from campaign.selectors import campaign_day, golden_shield_summary
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
 from reports.selectors.exports import ranking_export, tally_export, target_export
@@ -137,14 +138,11 @@ def targets(request: HttpRequest) -> HttpResponse:
         raise Http404
     on = _date_param(request)
     visible = targets_in_scope(scope, on=on)
-    asked = request.GET.get("target", "").strip()
-    if asked:
-        if not asked.isdigit():
-            raise Http404
-        # A target outside the scope answers 404; one not started by ``on`` too.
-        chosen: Target | None = get_object_or_404(visible, pk=asked)
-    else:
-        chosen = visible.first()
+    asked = parse_id(request.GET.get("target"))
+    # A target outside the scope answers 404; one not started by ``on`` too.
+    chosen: Target | None = (
+        get_object_or_404(visible, pk=asked) if asked is not None else visible.first()
+    )
     series = target_series(chosen, on=on) if chosen else []
     return render(
         request,
@@ -241,14 +239,10 @@ def _period_params(request: HttpRequest) -> tuple[date, date]:
     with a message for the user."""
     dates = {}
     for name in ("from", "to"):
-        value = request.GET.get(name, "").strip()
         try:
-            dates[name] = date.fromisoformat(value) if value else None
-        except ValueError as error:
-            raise ValueError(
-                _("%(value)s is not a date: write it as YYYY-MM-DD, e.g. 2021-06-30.")
-                % {"value": value}
-            ) from error
+            dates[name] = checked_day(request.GET.get(name))
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from error
     end = dates["to"] or today()
     start = dates["from"] or end - timedelta(days=6)
     if start > end:
@@ -262,9 +256,8 @@ def export_tallies(request: HttpRequest) -> HttpResponse:
         raise Http404
     kind = _export_format(request)
     site = None
-    if site_id := request.GET.get("site", "").strip():
-        if not site_id.isdigit():
-            raise Http404
+    site_id = parse_id(request.GET.get("site"))
+    if site_id is not None:
         site = get_object_or_404(sites_visible_to(scope), pk=site_id)
     try:
         start, end = _period_params(request)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -50,6 +52,14 @@ from sites.services.tallies import TallyCell, TallyConflicts, TallyKey, record_t
 # Imports above this many rows run as a background job (in-process without a broker).
 BACKGROUND_ROWS = 5_000
 MAX_ERRORS_KEPT = 500
+# What one check may read (issue 17): a million junk lines are refused at once, and a
+# file of errors stops at the errors shown. Larger valid files are split by the district.
+MAX_ROWS = 200_000
+MAX_CHECK_SECONDS = 20  # well inside a web worker's timeout
+MAX_CELL_CHARACTERS = 200  # no column holds more; longer cells are not echoed back
+# A cell may be as long as the file (Excel writes long notes); csv's default stops at 128 KB.
+csv.field_size_limit(MAX_UPLOAD_BYTES)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 PREVIEW_ROWS = 100  # of the new rows and of the changed rows, each
 
 
@@ -60,7 +70,12 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "message": self.message}
+        # PostgreSQL's JSON holds no NUL character: shown as the two characters \0.
+        return {
+            "line": self.line,
+            "column": self.column,
+            "message": self.message.replace("\0", "\\0"),
+        }
 
 
 @dataclass
@@ -178,7 +193,8 @@ def tally_import_run(*, log: TallyImport) -> TallyImport:
     try:
         with default_storage.open(log.stored_as, "rb") as stored:
             content = stored.read()
-        checked = check_file(user=log.user, content=content)
+        # Checked already, in a request: the job's own time limit bounds it here.
+        checked = check_file(user=log.user, content=content, time_limit=None)
         if checked.errors:
             raise ValidationError("the file no longer passes its checks")
         _record_with_retries(log, checked.cells)
@@ -254,7 +270,9 @@ def _record_with_retries(log: TallyImport, cells: list[TallyCell], attempts: int
                 raise
 
 
-def check_file(*, user: User, content: bytes) -> CheckedFile:
+def check_file(
+    *, user: User, content: bytes, time_limit: float | None = MAX_CHECK_SECONDS
+) -> CheckedFile:
     """Decode, parse and validate every row; nothing is written."""
     checked = CheckedFile()
     if len(content) > MAX_UPLOAD_BYTES:
@@ -277,7 +295,17 @@ def check_file(*, user: User, content: bytes) -> CheckedFile:
                 )
             )
             return checked
-        rows = _rows(text)
+        if len(_LINE_BREAK.findall(text)) > MAX_ROWS + 1:
+            checked.errors.append(
+                RowError(
+                    0,
+                    "",
+                    _("The file has more than %(rows)s lines: split it into smaller files.")
+                    % {"rows": f"{MAX_ROWS:,}"},
+                )
+            )
+            return checked
+        rows = _rows(text, checked, time_limit)
     try:
         _check_parsed(user, rows, checked)
     except csv.Error:  # a quote or a field the CSV reader cannot take: refused, not a 500
@@ -291,9 +319,13 @@ def check_file(*, user: User, content: bytes) -> CheckedFile:
 def _check_parsed(user: User, rows: Iterator[tuple[int, list[str]]], checked: CheckedFile) -> None:
     header = next(rows, None)
     if header is None:
-        checked.errors.append(RowError(1, "", _("The file is empty.")))
+        if not checked.errors:
+            checked.errors.append(RowError(1, "", _("The file is empty.")))
         return
     columns = [column_for(name) for name in header[1]]
+    if duplicated := _duplicated_columns(header[1], columns):
+        checked.errors.append(duplicated)
+        return
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         checked.errors.append(RowError(1, ", ".join(missing), _("Required columns are missing.")))
@@ -307,15 +339,97 @@ def _check_parsed(user: User, rows: Iterator[tuple[int, list[str]]], checked: Ch
     _check_rows(scope, columns, rows, checked)
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for every non-blank line; comma or tab separated."""
-    first_line = text.split("\n", 1)[0]
+def _rows(
+    text: str, checked: CheckedFile, time_limit: float | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every non-blank line; comma or tab separated, with any
+    line ending Excel writes (CR, LF, CR LF). A line that cannot be read is reported in
+    ``checked`` with its number and skipped; reading stops at MAX_ERRORS_KEPT errors, at
+    MAX_ROWS rows or after ``time_limit`` seconds, with an error saying so."""
+    first_line = _LINE_BREAK.split(text, maxsplit=1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    # newline="": a line break inside quotes stays in its cell, a lone CR ends a line.
+    # newline="": the csv module sees the line endings itself (a CR alone included).
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            yield reader.line_num, [cell.strip() for cell in cells]
+    errors = checked.errors
+    deadline = time.monotonic() + time_limit if time_limit is not None else None
+    rows = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # the reader cannot go on past this line
+            errors.append(
+                RowError(
+                    line, "", _("This line cannot be read as CSV: %(error)s") % {"error": error}
+                )
+            )
+            return
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows += 1
+        if problem := _unreadable(cells, line, reader.line_num):
+            errors.append(RowError(line, "", problem))
+            if rows == 1:  # the header: without it no line can be read
+                return
+        else:
+            yield line, [cell.strip() for cell in cells]
+        if len(errors) >= MAX_ERRORS_KEPT - 1:  # the last one kept says why it stopped
+            errors.append(
+                RowError(
+                    0,
+                    "",
+                    _(
+                        "The check stopped after %(count)s errors: correct these and check "
+                        "the file again."
+                    )
+                    % {"count": MAX_ERRORS_KEPT},
+                )
+            )
+            return
+        if deadline is not None and rows % 1000 == 0 and time.monotonic() > deadline:
+            errors.append(
+                RowError(
+                    line, "", _("Checking the file took too long: split it into smaller files.")
+                )
+            )
+            return
+
+
+def _unreadable(cells: list[str], line: int, last_line: int) -> str:
+    """Why a row cannot be one of the file's rows, or "" when it can."""
+    if last_line > line:  # a quoted cell ran over the line end: a quote never closed
+        return _(
+            'A quotation mark (") on line %(line)s opens a cell that runs on to line '
+            "%(end)s: remove the quotation mark or close it."
+        ) % {"line": line, "end": last_line}
+    if any("\0" in cell for cell in cells):
+        return _("This line contains a NUL character: save the file again as CSV.")
+    if longest := max((len(cell) for cell in cells if len(cell) > MAX_CELL_CHARACTERS), default=0):
+        return _("A cell of %(length)s characters: no column holds more than %(max)s.") % {
+            "length": f"{longest:,}",
+            "max": MAX_CELL_CHARACTERS,
+        }
+    return ""
+
+
+def _duplicated_columns(headers: list[str], columns: list[str | None]) -> RowError | None:
+    """Two headers meaning the same column (接种数 and count): which one counts is not
+    for the portal to guess."""
+    first: dict[str, str] = {}
+    for header, column in zip(headers, columns, strict=True):
+        if column is None:
+            continue
+        if column in first:
+            return RowError(
+                1,
+                column,
+                _("The columns %(first)s and %(second)s mean the same: keep one of them.")
+                % {"first": first[column], "second": header.strip().lstrip("\ufeff")},
+            )
+        first[column] = header.strip().lstrip("\ufeff")
+    return None
 
 
 XLSX_MAGIC = b"PK\x03\x04"  # an XLSX workbook is a zip archive

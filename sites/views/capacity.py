@@ -24,7 +24,7 @@ from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Committee
 from campaign.refusals import show_refusal
-from campaign.request_params import area_param, day_param
+from campaign.request_params import area_param, day_param, parse_id
 from sites.models import MobileVisit, Site
 from sites.plan_forms import MobileVisitForm, PlanGridForm
 from sites.selectors.capacity import Period, grouped_rows, site_rows
@@ -143,10 +143,10 @@ def visits(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = staff_scope_for(request.user)
     areas, area = area_param(scope, request.GET.get("area"))
     chosen = None
-    if request.GET.get("site", "").isdigit():  # one team: its subdistrict is the area
-        chosen = get_object_or_404(
-            sites_visible_to(scope).filter(kind=Site.Kind.MOBILE), pk=request.GET["site"]
-        )
+    if (team_id := parse_id(request.GET.get("site"))) is not None:
+        # One team: its subdistrict is the area.
+        teams = sites_visible_to(scope).filter(kind=Site.Kind.MOBILE)
+        chosen = get_object_or_404(teams, pk=team_id)
         picked = area_picked(areas, Area(chosen.subdistrict).key)
         if picked is None:  # the team's subdistrict is outside the scope
             raise Http404

@@ -140,6 +140,18 @@ def assert_no_formula(cells):
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
         ("\0=1", "'\0=1"),
+        # Spreadsheets skip what comes before the sign; full-width signs read as ASCII ones.
+        (" =1+1", "' =1+1"),
+        ("\n=1+1", "'\n=1+1"),
+        ("\u3000 @SUM(A1)", "'\u3000 @SUM(A1)"),
+        ("\u200b\u202e+1", "'\u200b\u202e+1"),
+        ("\x01-2", "'\x01-2"),
+        ("＝1+1", "'＝1+1"),
+        ("＋1", "'＋1"),
+        ("－东片", "'－东片"),
+        ("＠SUM(A1)", "'＠SUM(A1)"),
+        ("  东片=1", "  东片=1"),
+        ("   ", "   "),
         ("东片=1", "东片=1"),
         ("'=1", "'=1"),
         ("", ""),
@@ -162,6 +174,25 @@ def test_csv_writer_quotes_formula_text_and_keeps_numbers_plain():
         "'-东片,2.5",
         ",2021-06-30",
     ]
+
+
+# Each reaches a spreadsheet as a formula unless quoted (issue 17, item 10).
+DISGUISED = [" =1+1", "\n=1+1", "\r\n@SUM(A1)", "\u200f=1"]
+DISGUISED += ["＝1+1", "＋1", "－1", "＠SUM(A1)", " ＝1"]
+
+
+def test_csv_writer_quotes_formulas_behind_spaces_controls_and_full_width_signs():
+    data = to_csv(["名称"], [(text,) for text in DISGUISED])
+    _header, *rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    assert [row[0] for row in rows] == ["'" + text for text in DISGUISED]
+
+
+def test_xlsx_writer_quotes_formulas_behind_spaces_controls_and_full_width_signs():
+    data = to_xlsx(["名称"], [(text,) for text in DISGUISED])
+    _header, *rows = load_workbook(io.BytesIO(data)).active.iter_rows()
+    assert_no_formula(row[0] for row in rows)
+    assert all(row[0].value.startswith("'") for row in rows), [row[0].value for row in rows]
+    assert rows[4][0].value == "'＝1+1"
 
 
 def test_xlsx_writer_writes_text_as_text_and_numbers_as_numbers():

@@ -23,6 +23,8 @@ def test_whole_numbers_full_width_digits_and_blanks_are_accepted(typed, count):
         ("12人", "请填写整数"),
         ("1,200", "请填写整数"),
         ("9999999", "太多"),
+        ("9" * 5000, "最多 100000"),
+        ("٣", "请填写整数"),  # an Arabic-Indic digit: isdigit() but not ASCII after NFKC,
     ],
 )
 def test_anything_else_is_refused_with_a_reason(typed, message):

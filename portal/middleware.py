@@ -1,0 +1,51 @@
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+
+class PrivatePagesMiddleware:
+    """``Cache-Control: private, no-store`` on every answer to a logged-in user, downloads
+    included: on a shared office computer the browser (or a proxy) then keeps no copy of a
+    page or a file after logout. Static files are answered before this middleware runs and
+    stay cacheable; anonymous pages keep their own headers (the login page is never cached
+    by Django already)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Asked before the view, too: a logout ends the session while it answers.
+        logged_in = _logged_in(request)
+        response = self.get_response(request)
+        if logged_in or _logged_in(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def _logged_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a query string or a form field answers 400 (Bad Request).
+
+    No field of the portal holds one, PostgreSQL cannot store one in text and its driver
+    refuses one in a query: refused here once, before any view, filter or admin change
+    list passes it on. Files are not looked at: the imports report the line (and Django
+    drops unprintable characters from an uploaded file's name).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            raise BadRequest("NUL character in a parameter")
+        return self.get_response(request)
+
+
+def _has_nul(data) -> bool:
+    return any(
+        "\0" in key or any("\0" in value for value in values) for key, values in data.lists()
+    )
