@@ -234,3 +234,17 @@ def token_scope(
     if district is not None:
         return StaffScope(user=user, role=Role.DISTRICT_LEADER, district=district)
     return StaffScope(user=user, role=Role.SUBDISTRICT_STAFF, subdistrict=subdistrict)
+
+
+# Data quality ------------------------------------------------------------------------------
+
+
+def may_review_quality(scope: StaffScope | None) -> bool:
+    """Subdistrict staff, district leaders and administrators open the data-quality page;
+    committee staff see the marks on their committee's figures only."""
+    return scope is not None and scope.role in (*_ORGANISERS, Role.DISTRICT_LEADER)
+
+
+def may_verify_quality(scope: StaffScope | None) -> bool:
+    """Those who may correct the figures verify them ("已核实"); leaders only read."""
+    return scope is not None and scope.role in _ORGANISERS

@@ -153,11 +153,11 @@ def bulletin_png(
         (_("Rank in the district"), str(totals["rank_in_district"])),
         (
             _("First-dose coverage"),
-            f"{_pct(totals['first_percent'])}  ({totals['first_cumulative']:,})",
+            f"{_pct(totals['first_percent'])}  ({sections.first_people:,})",
         ),
         (
             _("Full-course coverage"),
-            f"{_pct(totals['full_course_percent'])}  ({totals['full_course_cumulative']:,})",
+            f"{_pct(totals['full_course_percent'])}  ({sections.full_course_people:,})",
         ),
     ]
     half = (WIDTH - 2 * MARGIN - 24) // 2
@@ -171,6 +171,8 @@ def bulletin_png(
         draw.text(
             (x + 20, top + 54), _fit(draw, value, _font(42), half - 40), font=_font(42), fill=INK
         )
+        if drawn is not None:
+            drawn += [label, value]
     pen.y += 280
 
     pen.heading(_("Top committees") if sections.bottom else _("Ranking"))

@@ -45,6 +45,7 @@ from reports.selectors.bulletins import (
     subdistricts_publishable_by,
 )
 from reports.selectors.milestones import milestones
+from reports.selectors.quality import bulletin_marks
 from reports.selectors.ranking import latest_snapshot_date
 from reports.services.bulletins import bulletin_publish
 from reports.services.milestones import milestone_note_create
@@ -94,6 +95,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
         return redirect("reports:bulletin", bulletin_id=published.pk)
     figures = bulletin_figures(subdistrict=subdistrict, on=on)
     scope = staff_scope_for(request.user)
+    sections = bulletin_sections(figures) if figures else None
     return render(
         request,
         "reports/bulletin.html",
@@ -101,7 +103,8 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
             "draft": True,
             "subdistrict": subdistrict,
             "on": on,
-            "sections": bulletin_sections(figures) if figures else None,
+            "sections": sections,
+            "totals_mark": bulletin_marks(sections, subdistrict) if sections else None,
             "can_publish": figures is not None
             and subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists(),
             "updating": StaleDate.objects.filter(date__lte=on).exists(),
@@ -143,6 +146,7 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     ranking_query = urlencode(
         {"area": f"subdistrict:{bulletin.subdistrict_id}", "date": bulletin.date.isoformat()}
     )
+    sections = bulletin_sections(bulletin.figures)
     return render(
         request,
         "reports/bulletin.html",
@@ -151,7 +155,8 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
             "bulletin": bulletin,
             "subdistrict": bulletin.subdistrict,
             "on": bulletin.date,
-            "sections": bulletin_sections(bulletin.figures),
+            "sections": sections,
+            "totals_mark": bulletin_marks(sections, bulletin.subdistrict),
             "restated": restated,
             "corrections": shown[:CORRECTIONS_SHOWN],
             "more_corrections": len(shown) > CORRECTIONS_SHOWN,

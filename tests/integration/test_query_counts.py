@@ -31,7 +31,7 @@ from campaign.areas import Area
 from campaign.models import Building, Committee, District, StaffScope, Subdistrict, Target
 from campaign.services import building_count_record, building_create
 from reports.builders import snapshots_build_date
-from reports.models import Bulletin, StaleDate
+from reports.models import Bulletin, QualityFlag, StaleDate
 from reports.services.bulletins import bulletin_publish
 from reports.services.milestones import milestone_note_create
 from reports.services.snapshots import snapshots_rebuild, snapshots_rebuild_stale
@@ -83,6 +83,7 @@ NOT_WALKED = {
     "sites:visit_delete": "POST only: deletes a mobile visit",
     "reports:bulletin_publish": "POST only: publishes the bulletin the preview shows",
     "reports:milestone_note_add": "POST only: adds a note to the timeline",
+    "reports:quality_verify": "POST only: closes a data-quality flag",
     "admin:campaign_committee_process_import": "POST only, after the import form",
     "admin:campaign_target_process_import": "POST only, after the import form",
     "admin:sites_site_process_import": "POST only, after the import form",
@@ -521,11 +522,15 @@ def test_every_page_and_job_runs_the_same_queries_at_30_and_300_committees(clien
     _grow(world, SMALL)
     assert Committee.objects.count() == SMALL.committees
     small_pages, small_jobs = _page_counts(client, world), _job_counts(client, world, SMALL)
+    # Second doses from the campaign's first day: every committee has a data-quality flag.
+    small_flags = QualityFlag.objects.filter(verified_at__isnull=True).count()
 
     _grow(world, LARGE)
     assert Committee.objects.count() == LARGE.committees
     assert Site.objects.count() == 2 * LARGE.subdistricts_per_district * 3 + 1  # + the team
     large_pages, large_jobs = _page_counts(client, world), _job_counts(client, world, LARGE)
+
+    assert 0 < small_flags < QualityFlag.objects.filter(verified_at__isnull=True).count()
 
     walked = {key[1] for key in small_pages}
     assert {"home", "reports:ranking", "sites:entry", "admin:sites_dailytally_changelist"} <= walked
