@@ -33,6 +33,7 @@ class AuditEvent(models.Model):
         NOTE_DELETED = "note_deleted", _("timeline note deleted")
         API_CALL = "api_call", _("API call")
         FAILED = "failed", _("request failed")
+        VERIFIED = "verified", _("figure verified")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices, db_index=True)

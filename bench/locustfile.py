@@ -155,21 +155,31 @@ class RushUser(_BoundedUser):
         form.update({name: str(value) for name, value in typed.items()})
         form["reason"] = ""
         key = f"{self.client_plan['site']}|{self.client_plan['date']}"
-        with self.client.post(
-            self.path,
-            data=form,
-            name="save",
-            allow_redirects=False,
-            catch_response=True,
-            headers={"Referer": self.host + self.path},
-        ) as saved:
-            # Saved: the grid redirects to itself. Anything else (the grid again with a
-            # message, an error page, no answer) saved nothing.
-            if saved.status_code != 302:
-                saved.failure(str(saved.status_code))
-                self._error(f"POST {saved.status_code}")
-                UNANSWERED.update({f"{key}|{name}": value for name, value in typed.items()})
-                return
+        for confirming in (False, True):
+            if confirming:
+                # Random figures may be far above the site's usual days: the grid asked
+                # and saved nothing; the clerk confirms them, as a clerk would.
+                form["capacity_confirmed"] = "on"
+            with self.client.post(
+                self.path,
+                data=form,
+                name="save (confirmed)" if confirming else "save",
+                allow_redirects=False,
+                catch_response=True,
+                headers={"Referer": self.host + self.path},
+            ) as saved:
+                asked = saved.status_code == 200 and 'id="unusual-figures"' in saved.text
+                if asked and not confirming:
+                    saved.success()
+                    continue
+                # Saved: the grid redirects to itself. Anything else (the grid again with a
+                # message, an error page, no answer) saved nothing.
+                if saved.status_code != 302:
+                    saved.failure(str(saved.status_code))
+                    self._error(f"POST {saved.status_code}")
+                    UNANSWERED.update({f"{key}|{name}": value for name, value in typed.items()})
+                    return
+            break
         RUSH["saves"] += 1
         RUSH["last"] = time.time()
         for name in typed:

@@ -104,6 +104,15 @@ def subdistricts_visible_to(scope: StaffScope | None) -> QuerySet[Subdistrict]:
     return subdistricts.none()
 
 
+def area_reading_scope(area: District | Subdistrict) -> StaffScope:
+    """What a whole district or subdistrict may read, for what reads outside a request (a
+    group robot's evening reminder): a district as its leader, a subdistrict as its staff.
+    Never saved, it belongs to nobody and writes nothing."""
+    if isinstance(area, District):
+        return StaffScope(role=Role.DISTRICT_LEADER, district=area)
+    return StaffScope(role=Role.SUBDISTRICT_STAFF, subdistrict=area)
+
+
 def committees_visible_to(scope: StaffScope | None) -> QuerySet[Committee]:
     committees = Committee.objects.select_related("subdistrict__district")
     if is_committee_staff(scope):
@@ -231,3 +240,17 @@ def token_scope(
     if district is not None:
         return StaffScope(user=user, role=Role.DISTRICT_LEADER, district=district)
     return StaffScope(user=user, role=Role.SUBDISTRICT_STAFF, subdistrict=subdistrict)
+
+
+# Data quality ------------------------------------------------------------------------------
+
+
+def may_review_quality(scope: StaffScope | None) -> bool:
+    """Subdistrict staff, district leaders and administrators open the data-quality page;
+    committee staff see the marks on their committee's figures only."""
+    return scope is not None and scope.role in (*_ORGANISERS, Role.DISTRICT_LEADER)
+
+
+def may_verify_quality(scope: StaffScope | None) -> bool:
+    """Those who may correct the figures verify them ("已核实"); leaders only read."""
+    return scope is not None and scope.role in _ORGANISERS

@@ -90,6 +90,30 @@ class CampaignAdmin(FileImportMixin, HistoryRevertGuardMixin, SimpleHistoryAdmin
         "golden_shield_threshold",
     ]
     search_fields = ["name"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    ("start_date", "end_date"),
+                    "doses_for_full_course",
+                    ("second_dose_min_days", "second_dose_max_days"),
+                    "golden_shield_threshold",
+                ]
+            },
+        ),
+        (
+            _("Data quality"),
+            {
+                "fields": [
+                    "outlier_mad_multiple",
+                    "outlier_reported_days",
+                    "outlier_capacity_multiple",
+                ]
+            },
+        ),
+    ]
 
 
 class ReadOnlyAdmin(HistoryRevertGuardMixin, SimpleHistoryAdmin):

@@ -2,7 +2,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from campaign.access import can_enter_tallies, can_plan, may_open_admin, staff_scope_for
+from campaign.access import (
+    can_enter_tallies,
+    can_plan,
+    may_open_admin,
+    may_review_quality,
+    staff_scope_for,
+)
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -21,6 +27,8 @@ def navigation(request: HttpRequest) -> dict:
     nav.append((reverse("campaign:buildings"), _("Golden shield buildings")))
     nav.append((reverse("reports:bulletins"), _("Bulletins")))
     nav.append((reverse("reports:milestones"), _("Milestones")))
+    if may_review_quality(scope):
+        nav.append((reverse("reports:quality"), _("Data quality")))
     nav.append((reverse("sites:capacity"), _("Capacity")))
     if can_plan(scope):
         nav.append((reverse("sites:plans"), _("Daily plans")))

@@ -125,6 +125,34 @@ class Campaign(TimeStampedModel):
             "golden shield building."
         ),
     )
+    # Data quality: when a figure is unusual enough to ask the clerk and to flag it
+    # (sites.selectors.outliers; the rule is in docs/user-guide.md).
+    outlier_mad_multiple = models.DecimalField(
+        _("unusual day: median absolute deviations above the median"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("5.0"),
+        help_text=_(
+            "A site's day (or one cell of it) above its recent median by more than this "
+            "many median absolute deviations is unusual: the clerk confirms it and it is "
+            "flagged."
+        ),
+    )
+    outlier_reported_days = models.PositiveSmallIntegerField(
+        _("unusual day: recent reported days compared"),
+        default=14,
+        help_text=_("How many of the site's latest reported days give its median."),
+    )
+    outlier_capacity_multiple = models.DecimalField(
+        _("unusual day: multiple of the daily capacity"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        help_text=_(
+            "A site's day above this multiple of its daily capacity is always unusual, "
+            "whatever its recent days."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -149,6 +177,16 @@ class Campaign(TimeStampedModel):
                 violation_error_message=_(
                     "The second dose's earliest day must be at least 1 and not after its "
                     "latest day."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(outlier_mad_multiple__gt=0)
+                & Q(outlier_reported_days__gte=5)
+                & Q(outlier_capacity_multiple__gte=1),
+                name="campaign_outlier_rule_sensible",
+                violation_error_message=_(
+                    "The unusual-day rule needs a multiple of deviations above 0, at least 5 "
+                    "reported days and a capacity multiple of at least 1."
                 ),
             ),
             models.CheckConstraint(

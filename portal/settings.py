@@ -53,6 +53,7 @@ LOCAL_APPS = [
     "campaign",
     "sites",
     "reports",
+    "robots",
     "audit",
     "demo",
     "api",
@@ -156,6 +157,9 @@ USE_TZ = True
 # it in production.
 _demo_date = env.str("STREETVAX_DEMO_DATE", default="")
 STREETVAX_DEMO_DATE = date.fromisoformat(_demo_date) if _demo_date else None
+# The portal's address as its users reach it: the links the group robots post are made
+# from it (a robot's message is read outside any request).
+STREETVAX_BASE_URL = env.str("STREETVAX_BASE_URL", default="http://127.0.0.1:8000")
 
 # Language: Simplified Chinese by default, English selectable (compiled .mo committed).
 LANGUAGE_CODE = "zh-hans"
@@ -238,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-queued-imports": {
         "task": "sites.tasks.tally_imports_send_queued",
         "schedule": env.float("STREETVAX_SWEEP_SECONDS", default=300.0),
+    },
+    # The group robots' evening reminders that are due, and what a lost task left unsent.
+    "robots-sweep": {
+        "task": "robots.tasks.robot_sweep",
+        "schedule": 180.0,
     },
 }
 

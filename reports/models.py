@@ -288,3 +288,93 @@ class MilestoneNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.text}"
+
+
+class QualityFlag(models.Model):
+    """A figure that may be wrong, found by the snapshot rebuild
+    (``reports.services.quality``), shown on the data-quality page until somebody
+    verifies it. One row per ``key``: the rule and
+    what it is about, so a rebuild finds its earlier row again. A verified flag is closed;
+    it opens again when its figure changes."""
+
+    class Rule(models.TextChoices):
+        UNUSUAL_DAY = "unusual_day", _("unusual day at a site")
+        ABOVE_POPULATION = "above_population", _("first doses above the eligible population")
+        SECOND_ABOVE_FIRST = "second_above_first", _("second doses above earlier first doses")
+        OTHER_SUBDISTRICT = "other_subdistrict", _("tallies at another subdistrict's site")
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    rule = models.CharField(_("rule"), max_length=24, choices=Rule.choices)
+    # The subdistrict whose staff check it: the site's, or the committee's.
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.CASCADE, related_name="+", verbose_name=_("subdistrict")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("residential committee"),
+    )
+    site = models.ForeignKey(
+        "sites.Site",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("site"),
+    )
+    date = models.DateField(_("date"))
+    figure = models.PositiveIntegerField(_("figure"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    found_at = models.DateTimeField(_("found at"))
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    verified_reason = models.CharField(_("why it is right"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("data-quality flag")
+        verbose_name_plural = _("data-quality flags")
+        ordering = ["-date", "rule", "key"]
+        indexes = [
+            models.Index(fields=["subdistrict", "verified_at"], name="qualityflag_open_by_area"),
+            models.Index(fields=["rule", "date"], name="qualityflag_rule_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} {self.date} {self.figure}"
+
+
+class SiteDay(models.Model):
+    """A site's reported day: the doses of all kinds given there, written by the rebuild
+    with the other snapshots (``reports.services.quality``). A site's recent days (the
+    unusual-day rule) and the reporting rate read these rows, not the tallies."""
+
+    site = models.ForeignKey(
+        "sites.Site",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("site"),
+        db_index=False,  # the unique (site, date) index serves a site's days
+    )
+    date = models.DateField(_("date"))
+    doses = models.PositiveIntegerField(_("doses"))
+
+    class Meta:
+        verbose_name = _("site day")
+        verbose_name_plural = _("site days")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date"], name="siteday_one_per_date")
+        ]
+        indexes = [models.Index(fields=["date"], name="siteday_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.site_id}: {self.doses}"

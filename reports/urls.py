@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports.views import bulletins as bulletin_views
+from reports.views import quality as quality_views
 from reports.views import ranking as views
 
 app_name = "reports"
@@ -32,5 +33,11 @@ urlpatterns = [
         name="bulletin_xlsx",
     ),
     path("milestones/", bulletin_views.milestone_timeline, name="milestones"),
+    path("data-quality/", quality_views.data_quality, name="quality"),
+    path(
+        "data-quality/flags/<int:flag_id>/verify/",
+        quality_views.quality_flag_verify_view,
+        name="quality_verify",
+    ),
     path("milestones/notes/", bulletin_views.milestone_note_add, name="milestone_note_add"),
 ]

@@ -234,6 +234,12 @@ class TallyImport(models.Model):
         blank=True,
         help_text=_("The first new and changed rows, with the value each change replaces."),
     )
+    warnings = models.JSONField(
+        _("warnings"),
+        default=list,
+        blank=True,
+        help_text=_("Site days far above their usual days: to check before confirming."),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     job_sent_at = models.DateTimeField(
         _("job sent at"),

@@ -12,12 +12,21 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageDraw, ImageFont
 
-from reports.presentation.bulletins import BulletinSections
+from campaign.users import display_name
+from reports.models import Bulletin
+from reports.presentation.bulletins import BulletinSections, bulletin_sections
+from reports.selectors.bulletins import bulletin_restatement
+
+if TYPE_CHECKING:
+    from reports.selectors.bulletins import VisibleBulletin
 
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
 WIDTH = 1080
@@ -144,11 +153,11 @@ def bulletin_png(
         (_("Rank in the district"), str(totals["rank_in_district"])),
         (
             _("First-dose coverage"),
-            f"{_pct(totals['first_percent'])}  ({totals['first_cumulative']:,})",
+            f"{_pct(totals['first_percent'])}  ({sections.first_people:,})",
         ),
         (
             _("Full-course coverage"),
-            f"{_pct(totals['full_course_percent'])}  ({totals['full_course_cumulative']:,})",
+            f"{_pct(totals['full_course_percent'])}  ({sections.full_course_people:,})",
         ),
     ]
     half = (WIDTH - 2 * MARGIN - 24) // 2
@@ -162,6 +171,8 @@ def bulletin_png(
         draw.text(
             (x + 20, top + 54), _fit(draw, value, _font(42), half - 40), font=_font(42), fill=INK
         )
+        if drawn is not None:
+            drawn += [label, value]
     pen.y += 280
 
     pen.heading(_("Top committees") if sections.bottom else _("Ranking"))
@@ -244,3 +255,26 @@ def bulletin_png(
     buffer = io.BytesIO()
     image.crop((0, 0, WIDTH, min(pen.y, MAX_HEIGHT))).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def bulletin_publisher(bulletin: Bulletin) -> str:
+    """The name frozen at publication (else, for older bulletins, the current one)."""
+    return bulletin.published_by_name or display_name(bulletin.published_by)
+
+
+def bulletin_footer(bulletin: Bulletin) -> str:
+    local = timezone.localtime
+    return _("Published by %(user)s at %(time)s · data as of %(as_of)s") % {
+        "user": bulletin_publisher(bulletin),
+        "time": date_format(local(bulletin.published_at), "Y-m-d H:i"),
+        "as_of": date_format(local(bulletin.data_as_of), "Y-m-d H:i"),
+    }
+
+
+def published_bulletin_png(bulletin: VisibleBulletin) -> bytes:
+    """A published bulletin's image as its page serves it (and the group robots post it):
+    its frozen figures, "restated" when tallies changed since."""
+    restated, _current = bulletin_restatement(bulletin)
+    return bulletin_png(
+        bulletin_sections(bulletin.figures), footer=bulletin_footer(bulletin), restated=restated
+    )

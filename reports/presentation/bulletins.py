@@ -41,6 +41,24 @@ class BulletinSections:
     def date(self) -> date:
         return date.fromisoformat(self.figures["date"])
 
+    @property
+    def first_people(self) -> int:
+        """The people shown beside the first-dose coverage: its residents. A bulletin
+        published before they were kept shows what it showed then."""
+        return first_people(self.figures["totals"])
+
+    @property
+    def full_course_people(self) -> int:
+        return full_course_people(self.figures["totals"])
+
+
+def first_people(totals: dict) -> int:
+    return totals.get("residents_first_cumulative", totals["first_cumulative"])
+
+
+def full_course_people(totals: dict) -> int:
+    return totals.get("residents_full_course_cumulative", totals["full_course_cumulative"])
+
 
 def bulletin_sections(figures: dict) -> BulletinSections:
     """Top and bottom committees (no committee twice), the biggest rank changes, and the
@@ -92,8 +110,16 @@ def bulletin_xlsx(figures: dict, *, published: list[tuple[str, CellValue]]) -> b
         (_("second doses today"), totals["second_doses"]),
         (_("booster doses today"), totals["booster_doses"]),
         (_("doses, cumulative"), totals["doses_cumulative"]),
-        (_("first doses, cumulative"), totals["first_cumulative"]),
-        (_("full course, cumulative"), totals["full_course_cumulative"]),
+        (_("first doses at its sites, cumulative"), totals["first_cumulative"]),
+        (_("full courses at its sites, cumulative"), totals["full_course_cumulative"]),
+        *(
+            [
+                (_("residents with a first dose"), totals["residents_first_cumulative"]),
+                (_("residents with a full course"), totals["residents_full_course_cumulative"]),
+            ]
+            if "residents_first_cumulative" in totals
+            else []
+        ),
         (_("first-dose coverage (%)"), _round(totals["first_percent"])),
         (_("full-course coverage (%)"), _round(totals["full_course_percent"])),
         (_("rank in district"), totals["rank_in_district"]),

@@ -29,7 +29,9 @@ from reports.selectors.ranking import committee_ranking
 from sites.models import DailyTally, Site
 from sites.selectors.tallies import sites_active_on
 
-FIGURES_VERSION = 1
+# 2: the totals carry the residents' first doses and full courses, the people behind the
+# coverage percentages (version 1 showed the doses given at the sites beside them).
+FIGURES_VERSION = 2
 
 
 # Who may do what ------------------------------------------------------------------------
@@ -85,7 +87,7 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
     day = SubdistrictDay.objects.filter(subdistrict=subdistrict, date=on).first()
     if day is None:
         return None
-    ranking = committee_ranking(Area(subdistrict), on=on, metric="first_coverage")
+    ranking = list(committee_ranking(Area(subdistrict), on=on, metric="first_coverage"))
     committees = [
         {
             "id": row.committee_id,
@@ -161,6 +163,10 @@ def bulletin_figures(*, subdistrict: Subdistrict, on: date) -> dict[str, Any] | 
             + day.booster_cumulative,
             "first_cumulative": day.first_cumulative,
             "full_course_cumulative": day.full_course_cumulative,
+            # The people behind the percentages: the committees' residents only, as the
+            # coverage counts them (the two above include non-residents at its sites).
+            "residents_first_cumulative": sum(row.first_cumulative for row in ranking),
+            "residents_full_course_cumulative": sum(row.full_course_cumulative for row in ranking),
             "first_percent": _percent(day.first_coverage),
             "full_course_percent": _percent(day.full_course_coverage),
             "rank_in_district": day.rank_in_district,
@@ -197,6 +203,8 @@ DIFFERENCE_LABELS = {
     "doses_cumulative": gettext_lazy("doses, cumulative"),
     "first_cumulative": gettext_lazy("first doses, cumulative"),
     "full_course_cumulative": gettext_lazy("full course, cumulative"),
+    "residents_first_cumulative": gettext_lazy("residents with a first dose"),
+    "residents_full_course_cumulative": gettext_lazy("residents with a full course"),
     "first_percent": gettext_lazy("First-dose coverage"),
     "full_course_percent": gettext_lazy("Full-course coverage"),
     "sites_unreported": gettext_lazy("sites that did not report"),
@@ -239,14 +247,15 @@ def _same(key: str, then: Any, now: Any) -> bool:
 def figure_differences(
     published: dict[str, Any], current: dict[str, Any] | None
 ) -> list[Difference]:
-    """The totals that differ between the published and the current figures."""
+    """The totals that differ between the published and the current figures; a figure
+    the published copy did not carry yet (an older version) is not a difference."""
     if current is None:
         return []
     then, now = published["totals"], current["totals"]
     return [
         Difference(key, then[key], now[key])
         for key in DIFFERENCE_LABELS
-        if not _same(key, then.get(key), now.get(key))
+        if key in then and not _same(key, then.get(key), now.get(key))
     ]
 
 

@@ -19,6 +19,7 @@ from campaign.models import Subdistrict
 from campaign.users import display_name
 from reports.models import Bulletin, StaleDate
 from reports.selectors.bulletins import bulletin_figures, subdistricts_publishable_by
+from reports.signals import bulletin_published
 
 # Publishing ------------------------------------------------------------------------------
 
@@ -104,4 +105,5 @@ def bulletin_publish(
             "data_as_of": figures["computed_at"],
         },
     )
+    bulletin_published.send(sender=Bulletin, bulletin=bulletin)
     return bulletin

@@ -5,9 +5,11 @@ a rebuild. The rebuild runs from the earliest stale date forward, because every 
 running total depends on it. If the broker is down the mark stays, and the periodic sweep
 rebuilds it later: no rebuild is ever lost, and a save never fails because of the broker.
 
-Every rebuild is logged as an ``audit.SnapshotBuild``: its dates, when it ran, which job
-ran it (a task with its id, a task run in-process, a command) and the latest tally change
-it saw, which is the data-as-of time of the figures it wrote.
+The same transaction brings the data-quality flags of the rebuilt dates up to date
+(``reports.services.quality``). Every rebuild is logged as an ``audit.SnapshotBuild``:
+its dates, when it ran, which job ran it (a task with its id, a task run in-process, a
+command) and the latest tally change it saw, which is the data-as-of time of the figures
+it wrote.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from campaign.broker import broker_send
 from campaign.clock import today
 from campaign.models import Campaign
 from reports.builders import snapshots_build_dates
-from reports.models import CommitteeDay, DistrictDay, StaleDate
+from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
+from reports.services.quality import quality_flags_refresh
+from reports.signals import snapshots_built
 from sites.models import DailyTally
 
 logger = logging.getLogger(__name__)
@@ -117,6 +121,7 @@ def snapshots_rebuild(
                 return dates
             seen = _latest_tally_change()
             snapshots_build_dates(start=dates[0], end=dates[-1])
+            quality_flags_refresh(start=dates[0], end=dates[-1])
             covered = Q()
             for pk, day, marked_at in marks:
                 if day <= dates[-1]:
@@ -132,6 +137,7 @@ def snapshots_rebuild(
                 tallies_changed_at=seen,
                 **ran_by,
             )
+            snapshots_built.send(sender=TargetProgress, dates=dates)
     except Exception as error:
         if dates:
             _log_failed_build(dates, began, ran_by, error)

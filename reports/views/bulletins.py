@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -28,10 +27,13 @@ from campaign.http import AuthenticatedHttpRequest
 from campaign.models import Subdistrict
 from campaign.refusals import show_refusal
 from campaign.request_params import area_param, day_param, parse_id
-from campaign.users import display_name
 from reports.forms import MilestoneNoteForm
 from reports.models import Bulletin, StaleDate
-from reports.presentation.bulletin_image import bulletin_png
+from reports.presentation.bulletin_image import (
+    bulletin_footer,
+    bulletin_publisher,
+    published_bulletin_png,
+)
 from reports.presentation.bulletins import bulletin_sections, bulletin_xlsx
 from reports.presentation.exports import CellValue
 from reports.selectors.bulletins import (
@@ -43,6 +45,7 @@ from reports.selectors.bulletins import (
     subdistricts_publishable_by,
 )
 from reports.selectors.milestones import milestones
+from reports.selectors.quality import bulletin_marks
 from reports.selectors.ranking import latest_snapshot_date
 from reports.services.bulletins import bulletin_publish
 from reports.services.milestones import milestone_note_create
@@ -52,11 +55,6 @@ if TYPE_CHECKING:
     from reports.selectors.bulletins import VisibleBulletin
 
 CORRECTIONS_SHOWN = 50
-
-
-def _publisher(bulletin: Bulletin) -> str:
-    """The name frozen at publication (else, for older bulletins, the current one)."""
-    return bulletin.published_by_name or display_name(bulletin.published_by)
 
 
 # Bulletins ---------------------------------------------------------------------------------
@@ -97,6 +95,7 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
         return redirect("reports:bulletin", bulletin_id=published.pk)
     figures = bulletin_figures(subdistrict=subdistrict, on=on)
     scope = staff_scope_for(request.user)
+    sections = bulletin_sections(figures) if figures else None
     return render(
         request,
         "reports/bulletin.html",
@@ -104,7 +103,8 @@ def bulletin_preview(request: HttpRequest) -> HttpResponse:
             "draft": True,
             "subdistrict": subdistrict,
             "on": on,
-            "sections": bulletin_sections(figures) if figures else None,
+            "sections": sections,
+            "totals_mark": bulletin_marks(sections, subdistrict) if sections else None,
             "can_publish": figures is not None
             and subdistricts_publishable_by(scope).filter(pk=subdistrict.pk).exists(),
             "updating": StaleDate.objects.filter(date__lte=on).exists(),
@@ -138,15 +138,6 @@ def _bulletin(request: HttpRequest, bulletin_id: int) -> VisibleBulletin:
     return get_object_or_404(bulletins_visible_to(staff_scope_for(request.user)), pk=bulletin_id)
 
 
-def _footer(bulletin: Bulletin) -> str:
-    local = timezone.localtime
-    return _("Published by %(user)s at %(time)s · data as of %(as_of)s") % {
-        "user": _publisher(bulletin),
-        "time": date_format(local(bulletin.published_at), "Y-m-d H:i"),
-        "as_of": date_format(local(bulletin.data_as_of), "Y-m-d H:i"),
-    }
-
-
 def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     """The published copy, as it was; marked "restated" when tallies changed since."""
     bulletin = _bulletin(request, bulletin_id)
@@ -155,6 +146,7 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     ranking_query = urlencode(
         {"area": f"subdistrict:{bulletin.subdistrict_id}", "date": bulletin.date.isoformat()}
     )
+    sections = bulletin_sections(bulletin.figures)
     return render(
         request,
         "reports/bulletin.html",
@@ -163,14 +155,15 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> HttpResponse:
             "bulletin": bulletin,
             "subdistrict": bulletin.subdistrict,
             "on": bulletin.date,
-            "sections": bulletin_sections(bulletin.figures),
+            "sections": sections,
+            "totals_mark": bulletin_marks(sections, bulletin.subdistrict),
             "restated": restated,
             "corrections": shown[:CORRECTIONS_SHOWN],
             "more_corrections": len(shown) > CORRECTIONS_SHOWN,
             "differences": figure_differences(bulletin.figures, current) if restated else [],
             "updating": restated and StaleDate.objects.filter(date__lte=bulletin.date).exists(),
             "current_url": f"{reverse('reports:ranking')}?{ranking_query}",
-            "footer": _footer(bulletin),
+            "footer": bulletin_footer(bulletin),
         },
     )
 
@@ -197,10 +190,7 @@ def _attachment(
 
 def bulletin_image(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
-    restated, _current = bulletin_restatement(bulletin)
-    png = bulletin_png(
-        bulletin_sections(bulletin.figures), footer=_footer(bulletin), restated=restated
-    )
+    png = published_bulletin_png(bulletin)
     return _attachment(
         request, bulletin, png, content_type="image/png", filename=f"{_file_stem(bulletin)}.png"
     )
@@ -210,7 +200,7 @@ def bulletin_workbook(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     bulletin = _bulletin(request, bulletin_id)
     restated, _current = bulletin_restatement(bulletin)
     published: list[tuple[str, CellValue]] = [
-        (_("published by"), _publisher(bulletin)),
+        (_("published by"), bulletin_publisher(bulletin)),
         (_("published at"), timezone.localtime(bulletin.published_at).replace(tzinfo=None)),
         (_("data as of"), timezone.localtime(bulletin.data_as_of).replace(tzinfo=None)),
         (_("restated"), _("yes") if restated else _("no")),

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -20,11 +21,12 @@ from django.utils.translation import gettext_lazy
 from campaign.access import committees_visible_to, openable_committees, staff_scope_for
 from campaign.areas import Area
 from campaign.clock import today
-from campaign.models import Committee, Target
+from campaign.models import Committee, Subdistrict, Target
 from campaign.request_params import area_param, checked_day, day_param, parse_id
 from campaign.selectors import campaign_day, golden_shield_summary
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
 from reports.selectors.exports import ranking_export, tally_export, target_export
+from reports.selectors.quality import MarkedRows, committee_marks, quality_flags_stamp
 from reports.selectors.ranking import (
     RANKING_METRICS,
     SECOND_DOSE_DAYS_AHEAD,
@@ -88,7 +90,11 @@ RANKING_TABLE_SECONDS = 300
 def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
-    rows = committee_ranking(area, on=on, metric=metric)  # run only if the table is rendered
+    # Run only if the table is rendered; each row carries the marks of its open flags.
+    rows = MarkedRows(
+        committee_ranking(area, on=on, metric=metric),
+        lambda: committee_marks(area.through_committee()),
+    )
 
     def chart() -> dict:
         top = list(rows[:CHART_ROWS])
@@ -114,6 +120,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "openable": openable,
             "chart": chart,
             "table_seconds": RANKING_TABLE_SECONDS,
+            "flags_stamp": quality_flags_stamp(
+                Subdistrict.objects.filter(area.through_subdistrict(""))
+            ),
             "table_openable": ",".join(map(str, sorted(openable))) if openable else "all",
             "freshness": fresh,
             "campaign_day": campaign_day(on=on),
@@ -159,6 +168,7 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
     committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
     on = _date_param(request)
     series = committee_series(committee.pk, on=on)
+    marks = committee_marks(Q(committee=committee))
     return render(
         request,
         "reports/committee.html",
@@ -179,6 +189,7 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
             },
             "on": on,
             "freshness": freshness(on, scope=scope),
+            "mark": marks.get(committee.pk),
         },
     )
 

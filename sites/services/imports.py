@@ -52,6 +52,7 @@ from sites.resources import (
     parse_required_count,
 )
 from sites.rules import TallyRules
+from sites.selectors.outliers import LOOKBACK_DAYS, site_day_totals, unusual_site_days
 from sites.selectors.tallies import sites_enterable_by
 from sites.services.tallies import TallyCell, TallyConflicts, TallyKey, record_tallies
 
@@ -95,6 +96,7 @@ class CheckedFile:
     updated: int = 0
     unchanged: int = 0
     preview: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # unusual site days
 
 
 def tally_import_check(
@@ -590,12 +592,13 @@ def _check_rows(
             )
         )
     if not errors:
-        _classify(
+        stored = _classify(
             checked,
             first_line,
             {site.pk: site.code for site in sites.values()},
             {c.pk: c.code for c in committees.values()},
         )
+        _warn_unusual(checked, stored, first_line, {site.pk: site for site in sites.values()})
 
 
 def _classify(
@@ -603,11 +606,12 @@ def _classify(
     lines: dict[TallyKey, int],
     site_codes: dict[int, str],
     committee_codes: dict[int, str],
-) -> None:
+) -> dict[TallyKey, int]:
     """How many rows are new, would change a stored value, or are already there; the
-    first rows of each kind are kept for the preview, changes with their old value."""
+    first rows of each kind are kept for the preview, changes with their old value.
+    Returns the stored values of the file's cells."""
     if not checked.cells:
-        return
+        return {}
     stored: dict[TallyKey, int] = {
         (day, site_id, committee_id, dose): count
         for day, site_id, committee_id, dose, count in DailyTally.objects.filter(
@@ -642,6 +646,45 @@ def _classify(
                     "new": cell.count,
                 }
             )
+    return stored
+
+
+def _warn_unusual(
+    checked: CheckedFile,
+    stored: dict[TallyKey, int],
+    lines: dict[TallyKey, int],
+    sites: dict[int, Site],
+) -> None:
+    """Site days the file makes far above the site's recent days (``sites.selectors.outliers``):
+    warnings to look at before confirming, not errors. Each day's total is what it will
+    be after the import: the stored cells the file leaves, plus the file's. One query."""
+    if not checked.cells:
+        return
+    days = {(cell.date, cell.site_id) for cell in checked.cells}
+    first, last = min(day for day, _site in days), max(day for day, _site in days)
+    totals = site_day_totals(
+        {site for _day, site in days}, start=first - timedelta(days=LOOKBACK_DAYS), end=last
+    )
+    first_line: dict[tuple[int, date], int] = {}
+    for cell in checked.cells:
+        day_totals = totals[cell.site_id]
+        day_totals[cell.date] = day_totals.get(cell.date, 0) - stored.get(cell.key, 0) + cell.count
+        line = lines[cell.key]
+        first_line[(cell.site_id, cell.date)] = min(
+            line, first_line.get((cell.site_id, cell.date), line)
+        )
+    found = unusual_site_days(
+        {(site, day): totals[site][day] for day, site in days}, sites=sites, recent=totals
+    )
+    checked.warnings = [
+        {
+            "line": first_line[(u.site_id, u.date)],
+            "site": sites[u.site_id].code,
+            "date": u.date.isoformat(),
+            "message": u.reason(),
+        }
+        for u in found[:MAX_ERRORS_KEPT]
+    ]
 
 
 def _new_log(user: User, file_name: str, content: bytes) -> TallyImport:
@@ -676,3 +719,4 @@ def _fill_counts(log: TallyImport, checked: CheckedFile) -> None:
     log.rows_rejected = len({e.line for e in checked.errors if e.line > 1})
     log.errors = [e.as_dict() for e in checked.errors[:MAX_ERRORS_KEPT]]
     log.preview = checked.preview
+    log.warnings = checked.warnings

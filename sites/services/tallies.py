@@ -28,6 +28,7 @@ from campaign.users import display_name
 from sites.bulk import COPY_FROM, add_rows, copy_rows, insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
 from sites.rules import TallyRules, count_problem
+from sites.selectors.outliers import Unusual, unusual_cells
 from sites.selectors.tallies import sites_enterable_by
 from sites.signals import tallies_changed
 
@@ -84,12 +85,32 @@ class TallyConflicts(ValidationError):
         )
 
 
-class CapacityExceeded(ValidationError):
-    """A day's total above the site's capacity: allowed once the user confirms it."""
+class UnusualFigures(ValidationError):
+    """Figures far above the site's recent days (``sites.selectors.outliers``): saved once
+    the user confirms them, with the same confirmation as a day above capacity."""
 
-    def __init__(self, site: Site, on: date, total: int):
+    def __init__(
+        self, unusual: Sequence[Unusual], message: str | None = None, code: str = "unusual"
+    ):
+        self.unusual = list(unusual)
+        super().__init__(
+            message
+            or _(
+                "These figures are far above this site's usual days. Check them for a "
+                "typing error (an extra zero?). Nothing was saved yet."
+            ),
+            code=code,
+        )
+
+
+class CapacityExceeded(UnusualFigures):
+    """A day's total above the site's capacity: allowed once the user confirms it. Carries
+    the unusual figures too, so one confirmation answers both questions."""
+
+    def __init__(self, site: Site, on: date, total: int, unusual: Sequence[Unusual] = ()):
         self.site, self.date, self.total = site, on, total
         super().__init__(
+            unusual,
             _(
                 "The day's total would be %(over_capacity)s doses, above the site's capacity "
                 "of %(capacity)s. Nothing was saved yet."
@@ -114,8 +135,9 @@ def record_tallies(
     Refused with ``ValidationError`` (a day the rules of ``sites.rules`` refuse, a
     correction without a reason, a duplicate cell), ``PermissionDenied`` (a site or
     committee the rules refuse: the grid never offers one), ``TallyConflicts`` (a cell
-    changed by somebody else since the user loaded it) or ``CapacityExceeded`` (not yet
-    confirmed), both ``ValidationError`` too.
+    changed by somebody else since the user loaded it), ``CapacityExceeded`` or
+    ``UnusualFigures`` (a day above capacity, figures far above the site's recent days:
+    not yet confirmed), all ``ValidationError`` too.
     """
     scope = staff_scope_for(user)
     if scope is None:
@@ -153,7 +175,10 @@ def record_tallies(
     if conflicts:
         raise TallyConflicts(conflicts)
     if not capacity_confirmed:
-        _check_capacity(sites, existing, cells)
+        unusual = unusual_cells(cells, sites=sites)
+        _check_capacity(sites, existing, cells, unusual)
+        if unusual:
+            raise UnusualFigures(unusual)
 
     now = timezone.now()
     history: list[tuple[DailyTally | NewTally, int | None, str]] = []
@@ -343,7 +368,10 @@ def _duplicate_keys(cells: Sequence[TallyCell]) -> list[TallyKey]:
 
 
 def _check_capacity(
-    sites: dict[int, Site], existing: dict[TallyKey, DailyTally], cells: Sequence[TallyCell]
+    sites: dict[int, Site],
+    existing: dict[TallyKey, DailyTally],
+    cells: Sequence[TallyCell],
+    unusual: Sequence[Unusual] = (),
 ) -> None:
     totals: dict[tuple[date, int], int] = defaultdict(int)
     values = {key: row.count for key, row in existing.items()}
@@ -353,7 +381,7 @@ def _check_capacity(
     for (day, site_id), total in sorted(totals.items()):
         site = sites.get(site_id)
         if site is not None and total > site.daily_capacity:
-            raise CapacityExceeded(site, day, total)
+            raise CapacityExceeded(site, day, total, unusual)
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from sites.selectors.tallies import (
 from sites.services.tallies import (
     CapacityExceeded,
     TallyConflicts,
+    UnusualFigures,
     record_nobody_came,
     record_tallies,
 )
@@ -92,8 +93,11 @@ def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> Ht
         form = TallyGridForm(data, stored=fresh, **grid)
         form.is_valid()
         return _render_grid(request, form, fresh, conflicts=conflicts.conflicts)
-    except CapacityExceeded as exceeded:
-        return _render_grid(request, form, stored, over_capacity=exceeded.messages[0])
+    except UnusualFigures as unusual:  # a day above capacity is one of them
+        over_capacity = unusual.messages[0] if isinstance(unusual, CapacityExceeded) else None
+        return _render_grid(
+            request, form, stored, over_capacity=over_capacity, unusual=unusual.unusual
+        )
     except ValidationError as refusal:  # after its subclasses above
         show_refusal(request, refusal, form)
         return _render_grid(request, form, stored)
@@ -107,12 +111,23 @@ def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> Ht
     return redirect(reverse("sites:entry", args=[site.pk, on.isoformat()]))
 
 
-def _render_grid(request, form, stored, *, conflicts=(), over_capacity=None) -> HttpResponse:
+def _render_grid(
+    request, form, stored, *, conflicts=(), over_capacity=None, unusual=()
+) -> HttpResponse:
     conflict_rows = [
         {"field": form.field_name_for(c.key[2], c.key[3]), "conflict": c} for c in conflicts
     ]
     for row in conflict_rows:
         row["label"] = form.fields[row["field"]].label
+    unusual_rows = [
+        {
+            "field": None if u.is_day else form.field_name_for(u.committee_id, u.dose_kind),
+            "reason": u.reason(),
+        }
+        for u in unusual
+    ]
+    for row in unusual_rows:
+        row["label"] = form.fields[row["field"]].label if row["field"] else _("The day's total")
     return render(
         request,
         "sites/entry.html",
@@ -127,6 +142,8 @@ def _render_grid(request, form, stored, *, conflicts=(), over_capacity=None) -> 
             "conflicts": conflict_rows,
             "conflict_fields": {row["field"] for row in conflict_rows},
             "over_capacity": over_capacity,
+            "unusual": unusual_rows,
+            "unusual_fields": {row["field"] for row in unusual_rows if row["field"]},
             "history": tally_history(form.site, form.on)[:50],
         },
     )

@@ -31,12 +31,14 @@ from campaign.areas import Area
 from campaign.models import Building, Committee, District, StaffScope, Subdistrict, Target
 from campaign.services import building_count_record, building_create
 from reports.builders import snapshots_build_date
-from reports.models import Bulletin, StaleDate
+from reports.models import Bulletin, QualityFlag, StaleDate
 from reports.services.bulletins import bulletin_publish
 from reports.services.milestones import milestone_note_create
 from reports.services.snapshots import snapshots_rebuild, snapshots_rebuild_stale
 from reports.tasks import snapshots_rebuild as snapshots_rebuild_task
 from reports.tasks import snapshots_rebuild_stale as snapshots_rebuild_stale_task
+from robots.models import Robot
+from robots.services import robot_sweep
 from sites.models import DailyTally, Site, TallyImport
 from sites.services.imports import tally_import_check, tally_import_run
 from sites.services.plans import PlanCell, mobile_visit_record, site_plans_set
@@ -81,6 +83,7 @@ NOT_WALKED = {
     "sites:visit_delete": "POST only: deletes a mobile visit",
     "reports:bulletin_publish": "POST only: publishes the bulletin the preview shows",
     "reports:milestone_note_add": "POST only: adds a note to the timeline",
+    "reports:quality_verify": "POST only: closes a data-quality flag",
     "admin:campaign_committee_process_import": "POST only, after the import form",
     "admin:campaign_target_process_import": "POST only, after the import form",
     "admin:sites_site_process_import": "POST only, after the import form",
@@ -280,6 +283,22 @@ def _grow_the_rest(world: World, size: Size, committees: list, sites: list) -> N
         on=TODAY,
         text=f"{size.committees} 个居委",
     )
+    # A group robot of the subdistrict with an evening reminder (and, at the larger size, a
+    # district's one without), and what the robots' sweep posts: the reminder, the
+    # bulletins. The job count below then finds all of it posted, at both sizes.
+    Robot.objects.get_or_create(
+        name=f"robot-{size.committees}",
+        defaults={
+            "platform": Robot.Platform.WECOM,
+            "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            **(
+                {"subdistrict": subdistrict, "remind_at": datetime.time(0, 0)}
+                if size == SMALL
+                else {"district": subdistrict.district}
+            ),
+        },
+    )
+    robot_sweep()
     for n in range(size.committees // 30):
         fields = {
             "user_agent": "bench",
@@ -477,6 +496,7 @@ def _job_counts(client, world: World, size: Size) -> dict:
     counts["sweep"] = _queries(snapshots_rebuild_stale)
     StaleDate.objects.create(date=DAYS[-2], marked_at=datetime.datetime.now(datetime.UTC))
     counts["sweep task"] = _queries(snapshots_rebuild_stale_task)
+    counts["robots' sweep"] = _queries(robot_sweep)
     second_site = Site.objects.filter(subdistrict=site.subdistrict).exclude(pk=site.pk)
     counts["import of a small file"] = _queries(
         lambda: _import(staff, site, rows=3, count=100 + size.committees_per_subdistrict)
@@ -502,11 +522,15 @@ def test_every_page_and_job_runs_the_same_queries_at_30_and_300_committees(clien
     _grow(world, SMALL)
     assert Committee.objects.count() == SMALL.committees
     small_pages, small_jobs = _page_counts(client, world), _job_counts(client, world, SMALL)
+    # Second doses from the campaign's first day: every committee has a data-quality flag.
+    small_flags = QualityFlag.objects.filter(verified_at__isnull=True).count()
 
     _grow(world, LARGE)
     assert Committee.objects.count() == LARGE.committees
     assert Site.objects.count() == 2 * LARGE.subdistricts_per_district * 3 + 1  # + the team
     large_pages, large_jobs = _page_counts(client, world), _job_counts(client, world, LARGE)
+
+    assert 0 < small_flags < QualityFlag.objects.filter(verified_at__isnull=True).count()
 
     walked = {key[1] for key in small_pages}
     assert {"home", "reports:ranking", "sites:entry", "admin:sites_dailytally_changelist"} <= walked

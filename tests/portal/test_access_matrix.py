@@ -28,8 +28,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.models import Campaign, StaffScope
+from reports.models import QualityFlag
 from reports.services.bulletins import bulletin_publish
 from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally, TallyImport
@@ -159,6 +161,13 @@ URLS: dict[str, Endpoint] = {
         post=lambda a: {"area": f"subdistrict:{a.subdistrict.pk}", "date": DAY, "text": "走访"},
         readers=frozenset(),
     ),
+    "reports:quality": Endpoint(),
+    "reports:quality_verify": Endpoint(
+        urls=lambda a: [url("reports:quality_verify", a.flag.pk)],
+        writes=True,
+        post=lambda _a: {"reason": "已电话核实"},
+        readers=frozenset(),
+    ),
     "campaign:buildings": Endpoint(),
     "campaign:building_committee": Endpoint(
         urls=lambda a: [url("campaign:building_committee", a.committee.pk)],
@@ -234,6 +243,7 @@ class Area:
     bulletin: object | None  # published once the world's snapshots are built
     clerk: object = field(repr=False)
     visit: object = None  # a mobile team's visit to the area's committee
+    flag: object = None  # an open data-quality flag of the area's committee
 
 
 def make_area(district, tag: str) -> Area:
@@ -270,6 +280,16 @@ def world(db, settings):
         area.bulletin = bulletin_publish(
             user=area.clerk, subdistrict=area.subdistrict, on=PUBLISHED, unreported_confirmed=True
         )
+        area.flag = QualityFlag.objects.create(
+            key=f"above_population:c{area.committee.pk}",
+            rule=QualityFlag.Rule.ABOVE_POPULATION,
+            subdistrict=area.subdistrict,
+            committee=area.committee,
+            date=PUBLISHED,
+            figure=9_999,
+            detail={"population": area.committee.eligible_population},
+            found_at=timezone.now(),
+        )
     users = {
         LEADER: StaffScopeFactory(
             user=UserFactory(username="leader"),
@@ -298,6 +318,7 @@ def fingerprint() -> dict:
         for model in apps.get_app_config(label).get_models()
     }
     counts["tally sums"] = DailyTally.objects.aggregate(Sum("count"), Sum("version"))
+    counts["open flags"] = QualityFlag.objects.filter(verified_at__isnull=True).count()
     counts["import statuses"] = sorted(TallyImport.objects.values_list("pk", "status"))
     return counts
 

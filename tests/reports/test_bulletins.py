@@ -60,6 +60,8 @@ def test_figures_of_the_day_as_computed_by_hand(scene, subdistrict, committee):
         "doses_cumulative": 1390,
         "first_cumulative": 1300,
         "full_course_cumulative": 90,
+        "residents_first_cumulative": 1300,  # no non-resident in the scene
+        "residents_full_course_cumulative": 90,
         "first_percent": pytest.approx(13.0),
         "full_course_percent": pytest.approx(0.9),
         "rank_in_district": 1,

@@ -48,7 +48,14 @@ def test_a_burst_of_saves_leads_to_one_rebuild(
         real(start=start, end=end)
 
     monkeypatch.setattr(services, "snapshots_build_dates", build)
-    with django_capture_on_commit_callbacks(execute=True) as requested:
+    requested = []
+    request_rebuild = services._request_rebuild
+    monkeypatch.setattr(
+        services,
+        "_request_rebuild",
+        lambda start: (requested.append(start), request_rebuild(start)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
         save(scene, 5)
         save(scene, 6, dose="second")
         save(scene, 7, dose="booster")
@@ -81,6 +88,7 @@ def test_beat_rebuilds_every_night_and_sweeps_every_five_minutes():
         "reports.tasks.snapshots_rebuild_stale",
         "sites.tasks.tally_imports_expire",  # not a rebuild: unconfirmed import files go
         "sites.tasks.tally_imports_send_queued",
+        "robots.tasks.robot_sweep",  # the group robots' evening reminders
     }
     current_app.loader.import_default_modules()  # what a worker does when it starts
     assert tasks <= set(current_app.tasks)
