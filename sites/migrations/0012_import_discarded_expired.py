@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sites', '0010_site_contact'),
+        ('sites', '0011_site_contact'),
     ]
 
     operations = [

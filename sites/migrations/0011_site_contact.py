@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sites', '0009_tallyimport_job_sent_at'),
+        ('sites', '0010_tally_import_warnings'),
     ]
 
     operations = [
