@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from campaign.access import can_enter_tallies, staff_scope_for
 from campaign.clock import today
 from campaign.http import AuthenticatedHttpRequest
-from campaign.request_params import day_param
+from campaign.request_params import day_param, parse_id
 from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS, dose_label
@@ -107,7 +107,8 @@ def import_template(request: HttpRequest) -> HttpResponse:
     if language not in TEMPLATE_HEADERS:
         language = "zh-hans"
     headers = TEMPLATE_HEADERS[language]
-    site_id, subdistrict_id = _id_param(request, "site"), _id_param(request, "subdistrict")
+    site_id = parse_id(request.GET.get("site"))
+    subdistrict_id = parse_id(request.GET.get("subdistrict"))
     if site_id is None and subdistrict_id is None:
         rows = [
             ["2021-06-30", "EXAMPLE-SITE", "EXAMPLE-COMMITTEE", dose_label("first", language), "12"]
@@ -129,8 +130,3 @@ def import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _id_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() else None
