@@ -243,7 +243,7 @@ def test_an_xlsx_file_goes_through_the_same_check(world, writer):
     response = push(key, buffer.getvalue(), name="day.xlsx")
     assert response.status_code == 422
     assert [(r["line"], r["column"]) for r in response.json()["rejected_rows"]] == [
-        (3, "site_code")
+        (3, "接种点编码")  # named as the file's header writes it
     ]
     sheet.delete_rows(3)
     buffer = io.BytesIO()
