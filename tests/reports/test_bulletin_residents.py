@@ -98,7 +98,7 @@ def test_png_view_draws_the_residents(
         seen.append((sections.first_people, sections.full_course_people))
         return real(sections, **kwargs)
 
-    monkeypatch.setattr("reports.views.bulletins.bulletin_png", spy)
+    monkeypatch.setattr("reports.presentation.bulletin_image.bulletin_png", spy)
     client.force_login(subdistrict_staff)
     response = client.get(reverse("reports:bulletin_png", args=[bulletin.pk]))
     assert response.status_code == 200
