@@ -44,7 +44,7 @@ def test_a_time_of_day_and_an_ambiguous_compact_date_are_refused(scene):
         ),
     )
     assert log.status == TallyImport.Status.REFUSED
-    assert [(e["line"], e["column"]) for e in log.errors] == [(2, "date"), (3, "date")]
+    assert [(e["line"], e["column"]) for e in log.errors] == [(2, "接种日期"), (3, "接种日期")]
     assert "只写日期" in log.errors[0]["message"]
     assert "2021629" in log.errors[1]["message"]
     assert DailyTally.objects.count() == 0
