@@ -326,7 +326,9 @@ class QualityFlag(models.Model):
         verbose_name=_("site"),
     )
     date = models.DateField(_("date"))
-    figure = models.PositiveIntegerField(_("figure"))
+    figure = models.PositiveBigIntegerField(
+        _("figure")
+    )  # a cumulative total: 64-bit, as the snapshots
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     found_at = models.DateTimeField(_("found at"))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
@@ -366,7 +368,7 @@ class SiteDay(models.Model):
         db_index=False,  # the unique (site, date) index serves a site's days
     )
     date = models.DateField(_("date"))
-    doses = models.PositiveIntegerField(_("doses"))
+    doses = models.PositiveBigIntegerField(_("doses"))
 
     class Meta:
         verbose_name = _("site day")
