@@ -326,9 +326,8 @@ class QualityFlag(models.Model):
         verbose_name=_("site"),
     )
     date = models.DateField(_("date"))
-    figure = models.PositiveBigIntegerField(
-        _("figure")
-    )  # a cumulative total: 64-bit, as the snapshots
+    # A cumulative total: 64-bit, as the snapshots' figures are.
+    figure = models.PositiveBigIntegerField(_("figure"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     found_at = models.DateTimeField(_("found at"))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
