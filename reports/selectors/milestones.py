@@ -262,7 +262,9 @@ def notes_of(area: Area, on: date) -> QuerySet[MilestoneNote]:
 
 
 def milestones(area: Area, *, on: date) -> list[Milestone]:
-    """The area's timeline up to ``on`` (never past today), oldest first; six queries."""
+    """The area's timeline up to ``on`` (never past today), newest day first (what
+    happened today is what a reader opens it for); within a day, in the order things
+    happen (a site opens before its record day). Six queries."""
     on = min(on, today())
     events = [
         *_site_milestones(area, on),
@@ -276,4 +278,4 @@ def milestones(area: Area, *, on: date) -> list[Milestone]:
         where = note.subdistrict.name if note.subdistrict and note.subdistrict != area.obj else ""
         events.append(Milestone(note.date, "note", note.text, where, author))
     order = {"site_opened": 0, "coverage": 1, "record": 2, "target_reached": 3}
-    return sorted(events, key=lambda e: (e.date, order.get(e.kind, 4)))
+    return sorted(events, key=lambda e: (-e.date.toordinal(), order.get(e.kind, 4)))

@@ -116,14 +116,10 @@ def timeline(area, on=TODAY):
 
 
 def test_timeline_of_the_subdistrict_as_computed_by_hand(campaign, subdistrict):
+    # Newest day first; within a day in the order things happen.
     assert timeline(Area(subdistrict)) == [
-        (d(4, 20), "site_opened", "东片区固定接种点开始接种", "固定接种点"),
-        (d(4, 25), "site_opened", "家乐福临时接种点开始接种", "临时接种点"),
-        (d(4, 25), "coverage", "第一剂接种率首次达到 50%", ""),
-        (d(4, 25), "record", "单日接种最高纪录：450 剂", ""),
-        (d(4, 28), "coverage", "第一剂接种率首次达到 70%", ""),
-        (d(4, 29), "coverage", "第一剂接种率首次达到 80%", ""),
-        (d(4, 29), "target_reached", "三天冲刺任务完成", "提前 2 天"),
+        (d(5, 3), "coverage", "全程接种率首次达到 50%", ""),
+        (d(5, 3), "target_late", "万里雅筑4月全程任务完成", "晚 3 天 · 万里雅筑居民区"),
         (d(4, 30), "site_closed", "家乐福临时接种点停止接种（最后一天）", "临时接种点"),
         (
             d(4, 30),
@@ -131,18 +127,23 @@ def test_timeline_of_the_subdistrict_as_computed_by_hand(campaign, subdistrict):
             "万里雅筑4月全程任务到期未完成",
             "完成 200 / 500，差 300 · 万里雅筑居民区",
         ),
-        (d(5, 3), "coverage", "全程接种率首次达到 50%", ""),
-        (d(5, 3), "target_late", "万里雅筑4月全程任务完成", "晚 3 天 · 万里雅筑居民区"),
+        (d(4, 29), "coverage", "第一剂接种率首次达到 80%", ""),
+        (d(4, 29), "target_reached", "三天冲刺任务完成", "提前 2 天"),
+        (d(4, 28), "coverage", "第一剂接种率首次达到 70%", ""),
+        (d(4, 25), "site_opened", "家乐福临时接种点开始接种", "临时接种点"),
+        (d(4, 25), "coverage", "第一剂接种率首次达到 50%", ""),
+        (d(4, 25), "record", "单日接种最高纪录：450 剂", ""),
+        (d(4, 20), "site_opened", "东片区固定接种点开始接种", "固定接种点"),
     ]
 
 
 def test_timeline_up_to_an_earlier_day_shows_only_what_had_happened(campaign, subdistrict):
     assert timeline(Area(subdistrict), on=d(4, 28)) == [
-        (d(4, 20), "site_opened", "东片区固定接种点开始接种", "固定接种点"),
+        (d(4, 28), "coverage", "第一剂接种率首次达到 70%", ""),
         (d(4, 25), "site_opened", "家乐福临时接种点开始接种", "临时接种点"),
         (d(4, 25), "coverage", "第一剂接种率首次达到 50%", ""),
         (d(4, 25), "record", "单日接种最高纪录：450 剂", ""),
-        (d(4, 28), "coverage", "第一剂接种率首次达到 70%", ""),
+        (d(4, 20), "site_opened", "东片区固定接种点开始接种", "固定接种点"),
     ]
 
 
@@ -167,10 +168,10 @@ def test_district_timeline_adds_up_its_subdistricts(campaign, district, subdistr
     events = timeline(Area(district))
     names = [text for _day, kind, text, _detail in events if kind.startswith("site")]
     assert names == [
-        "东片区固定接种点开始接种",
-        "长风接种点开始接种",
-        "家乐福临时接种点开始接种",
         "家乐福临时接种点停止接种（最后一天）",
+        "家乐福临时接种点开始接种",
+        "长风接种点开始接种",
+        "东片区固定接种点开始接种",
     ]
     # The district's own figures: 810 of 500,000 people is far below 50%.
     assert not [e for e in events if e[1] == "coverage"]
@@ -228,7 +229,7 @@ def test_staff_add_a_note_to_their_timeline(client, campaign, subdistrict, subdi
     assert "备注已加入大事记" in html
     assert "区领导走访 东片区" in html
     assert "clerk 记" in html
-    assert html.index("家乐福临时接种点开始接种") < html.index("区领导走访")
+    assert html.index("区领导走访") < html.index("家乐福临时接种点开始接种")  # newest first
 
 
 @pytest.mark.parametrize(
@@ -306,8 +307,8 @@ def test_administrators_note_a_district_and_its_timeline_shows_it(
     )
     district_notes = [e for e in milestones(Area(district), on=TODAY) if e.kind == "note"]
     assert [(e.text, e.detail) for e in district_notes] == [
-        ("全区动员会", ""),
         ("街道走访", "万里街道"),
+        ("全区动员会", ""),
     ]
     street = [e.text for e in milestones(Area(subdistrict), on=TODAY) if e.kind == "note"]
     assert street == ["街道走访"]

@@ -1,0 +1,274 @@
+"""The home page's morning figures: what a leader or a clerk asks first, for their scope.
+
+The scope's area is the one they answer for: a committee for committee staff, a
+subdistrict for its staff, a district for its leader, the whole city for an
+administrator. Everything is read from the snapshot tables in a fixed number of queries,
+however many committees, sites or targets the area holds:
+
+- **the day's figures**, one query: doses given on the latest day with snapshots and the
+  day before, first-dose and full-course coverage and their change in percentage points,
+  and the area's rank by first-dose coverage among the areas of its parent (a committee
+  in its subdistrict, a subdistrict in its district, a district in the city; the city has
+  none). A committee's and a subdistrict's ranks are the rebuild's own; districts are
+  ranked here, the same way (1, 2, 2, 4).
+- **targets**, three queries: those at risk (see ``target_urgency``) and those due soon.
+- **sites not reported yet** today, one query (the board lists them).
+- **the newest milestones** of the area (a committee's: its subdistrict's), the timeline's
+  own queries; the city has no timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Rank
+
+from campaign.areas import Area
+from campaign.clock import today
+from campaign.models import Committee, District, StaffScope, Subdistrict
+from reports.models import CommitteeDay, DistrictDay, SubdistrictDay
+from reports.selectors.milestones import Milestone, milestones
+from reports.selectors.ranking import latest_snapshot_date, targets_in_scope
+from sites.selectors.tallies import unreported_sites
+
+# A target not reached that ends within this many days is "due soon".
+DUE_SOON_DAYS = 7
+# How many targets and milestones the first screen names.
+SHOWN = 3
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """One area's figures on a day with snapshots, and their change since the day before."""
+
+    on: date
+    doses_today: int
+    doses_yesterday: int | None  # None: the day before has no snapshot
+    first_percent: float
+    full_course_percent: float
+    first_change: float | None  # percentage points since the day before
+    full_course_change: float | None
+    rank: int | None  # None for the city
+    rank_of: int | None  # how many areas its parent ranks
+    rank_change: int | None  # positive: moved up since the day before
+
+    @property
+    def places_moved(self) -> int:
+        return abs(self.rank_change or 0)
+
+
+@dataclass(frozen=True)
+class UrgentTarget:
+    """A target the first screen names: at risk, or on track and ending soon."""
+
+    pk: int
+    name: str
+    area_name: str
+    at_risk: bool
+    days_left: int  # 0: it ends today
+    remaining: int
+    percent: float
+
+
+@dataclass(frozen=True)
+class Morning:
+    area: Area | None  # None: the whole city
+    figures: DayFigures | None  # None: no snapshot yet
+    at_risk: int
+    due_soon: int
+    urgent_targets: list[UrgentTarget]
+    unreported_sites: int
+    report_day: date  # today: the board's day
+    newest_milestones: list[Milestone] = field(default_factory=list)
+
+
+def scope_area(scope: StaffScope) -> Area | None:
+    """The area a scope answers for; None for the whole city (an administrator's)."""
+    obj: Committee | Subdistrict | District | None = (
+        scope.committee or scope.subdistrict or scope.district
+    )
+    return Area(obj) if obj is not None else None
+
+
+# The urgency of a target, in the order the home page lists them.
+AT_RISK, ON_TRACK, REACHED, ENDED = "at_risk", "on_track", "reached", "ended"
+
+
+def target_urgency(on: date) -> Case:
+    """A target's state on ``on`` from its latest progress (``targets_in_scope``):
+    reached; ended short (its period is over); at risk: its period runs and the last
+    7 days' pace reaches it after the period end, or not at all; else on track."""
+    return Case(
+        When(reached_on__isnull=False, then=Value(REACHED)),
+        When(period_end__lt=on, then=Value(ENDED)),
+        When(
+            Q(projected_on__isnull=True) | Q(projected_on__gt=F("period_end")),
+            then=Value(AT_RISK),
+        ),
+        default=Value(ON_TRACK),
+        output_field=CharField(),
+    )
+
+
+def _urgent_targets(scope: StaffScope, on: date) -> tuple[int, int, list[UrgentTarget]]:
+    """(at risk, due soon and on track, the first few of both: at risk first, the
+    earliest end first, then the most remaining)."""
+    targets = targets_in_scope(scope, on=on).annotate(urgency=target_urgency(on))
+    due_soon = Q(urgency=ON_TRACK, period_end__lte=on + timedelta(days=DUE_SOON_DAYS))
+    urgent = targets.filter(Q(urgency=AT_RISK) | due_soon)
+    first = urgent.annotate(
+        at_risk_first=Case(When(urgency=AT_RISK, then=Value(0)), default=Value(1))
+    ).order_by("at_risk_first", "period_end", F("remaining").desc(nulls_last=True), "name")
+    return (
+        urgent.filter(urgency=AT_RISK).count(),
+        urgent.filter(due_soon).count(),
+        [
+            UrgentTarget(
+                pk=target.pk,
+                name=target.name,
+                area_name=target.area.name if target.area else "",
+                at_risk=target.urgency == AT_RISK,
+                days_left=(target.period_end - on).days,
+                remaining=target.remaining if target.remaining is not None else target.value,
+                percent=target.percent or 0,
+            )
+            for target in first[:SHOWN]
+        ],
+    )
+
+
+def _percent(value: float) -> float:
+    return 100 * value
+
+
+def _figures(today_row: dict[str, Any], yesterday_row: dict[str, Any] | None) -> DayFigures:
+    def change(key: str) -> float | None:
+        if yesterday_row is None:
+            return None
+        return _percent(today_row[key]) - _percent(yesterday_row[key])
+
+    rank, before = today_row.get("rank"), (yesterday_row or {}).get("rank")
+    return DayFigures(
+        on=today_row["date"],
+        doses_today=today_row["doses"],
+        doses_yesterday=yesterday_row["doses"] if yesterday_row else None,
+        first_percent=_percent(today_row["first_coverage"]),
+        full_course_percent=_percent(today_row["full_course_coverage"]),
+        first_change=change("first_coverage"),
+        full_course_change=change("full_course_coverage"),
+        rank=rank,
+        rank_of=today_row.get("rank_of"),
+        rank_change=before - rank if rank is not None and before is not None else None,
+    )
+
+
+DOSES = F("first_doses") + F("second_doses") + F("booster_doses")
+DAY_FIELDS = ("date", "doses", "first_coverage", "full_course_coverage", "rank", "rank_of")
+
+
+def _count_of(model: type[CommitteeDay] | type[SubdistrictDay], parent: str) -> Subquery:
+    """How many rows of ``model`` share the row's date and ``parent``: the areas ranked."""
+    return Subquery(
+        model.objects.filter(date=OuterRef("date"), **{parent: OuterRef(parent)})
+        .order_by()
+        .values("date")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _area_days(area: Area | None, days: list[date]) -> list[dict[str, Any]]:
+    """The area's rows of ``days``: doses, coverage, rank and how many it ranks among."""
+    if area is None:  # the city: residents reached ÷ eligible, summed over its districts
+        population = F("district__eligible_population")
+        return list(
+            DistrictDay.objects.filter(date__in=days)
+            .values("date")
+            .annotate(
+                doses=Sum(DOSES),
+                first_reached=Sum(F("first_coverage") * population, output_field=FloatField()),
+                full_reached=Sum(F("full_course_coverage") * population, output_field=FloatField()),
+                population=Sum(population),
+            )
+            .annotate(
+                first_coverage=F("first_reached") / F("population"),
+                full_course_coverage=F("full_reached") / F("population"),
+            )
+            .values("date", "doses", "first_coverage", "full_course_coverage")
+        )
+    match area.obj:
+        case Committee():
+            rows: QuerySet[Any] = CommitteeDay.objects.filter(committee=area.obj).annotate(
+                rank=F("rank_in_subdistrict"), rank_of=_count_of(CommitteeDay, "subdistrict")
+            )
+        case Subdistrict():
+            rows = SubdistrictDay.objects.filter(subdistrict=area.obj).annotate(
+                rank=F("rank_in_district"),
+                rank_of=_count_of(SubdistrictDay, "subdistrict__district"),
+            )
+        case _:
+            # Districts are ranked here among every district with a row that day (a city
+            # has a few dozen), so the window sees them all and the district is picked after.
+            return [
+                row
+                for row in DistrictDay.objects.filter(date__in=days)
+                .annotate(
+                    doses=DOSES,
+                    rank=Window(
+                        Rank(), partition_by=F("date"), order_by=F("first_coverage").desc()
+                    ),
+                    rank_of=Window(Count("pk"), partition_by=F("date")),
+                )
+                .values("district", *DAY_FIELDS)
+                if row["district"] == area.obj.pk
+            ]
+    return list(rows.filter(date__in=days).annotate(doses=DOSES).values(*DAY_FIELDS))
+
+
+def day_figures(area: Area | None, on: date) -> DayFigures | None:
+    """The area's figures on ``on`` (a day with snapshots) against the day before."""
+    yesterday = on - timedelta(days=1)
+    rows = {row["date"]: row for row in _area_days(area, [yesterday, on])}
+    if on not in rows:
+        return None
+    return _figures(rows[on], rows.get(yesterday))
+
+
+def morning(scope: StaffScope) -> Morning:
+    """Everything the home page's first screen shows for ``scope``."""
+    area = scope_area(scope)
+    now = today()
+    on = latest_snapshot_date(now)
+    figures = day_figures(area, on) if on is not None else None
+    at_risk, due_soon, urgent = _urgent_targets(scope, on or now)
+    timeline_area = area.parent if area is not None and isinstance(area.obj, Committee) else area
+    newest = milestones(timeline_area, on=now)[:SHOWN] if timeline_area is not None else []
+    return Morning(
+        area=area,
+        figures=figures,
+        at_risk=at_risk,
+        due_soon=due_soon,
+        urgent_targets=urgent,
+        unreported_sites=unreported_sites(scope, now).count(),
+        report_day=now,
+        newest_milestones=newest,
+    )
