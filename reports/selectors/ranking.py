@@ -306,6 +306,25 @@ def second_dose_due(
     )
 
 
+# The figure columns, from the left of the page.
+SECOND_DOSE_FIGURES = ("overdue", "due_now", "due_next_7_days")
+
+
+def second_dose_totals(committees: QuerySet[Committee], window: SecondDoseWindow) -> dict[str, int]:
+    """Each figure column summed over ``committees``, in one query (the per-subdistrict
+    sums, added up: an aggregate over the joined days' annotations is not one Django
+    writes correctly)."""
+    rows = second_dose_subdistricts(committees, window, sort="code")
+    return {name: sum(row[f"total_{name}"] or 0 for row in rows) for name in SECOND_DOSE_FIGURES}
+
+
+def second_dose_default_sort(totals: Mapping[str, int]) -> str:
+    """The page's order when none is asked for: the first figure column from the left that
+    is not zero in every row (an order by a column of zeros orders nothing); by code
+    when every column is zero."""
+    return next((name for name in SECOND_DOSE_FIGURES if totals.get(name)), "code")
+
+
 def _second_dose_order(sort: str) -> list[str]:
     if sort == "code":
         return ["code"]

@@ -36,8 +36,10 @@ from reports.selectors.ranking import (
     freshness,
     latest_snapshot_date,
     second_dose_committees,
+    second_dose_default_sort,
     second_dose_schedule,
     second_dose_subdistricts,
+    second_dose_totals,
     second_dose_weeks,
     second_dose_window,
     target_series,
@@ -324,10 +326,14 @@ def second_doses(request: HttpRequest) -> HttpResponse:
     areas, area, _metric, asked = _ranking_params(request)
     on, clamped_from = _second_dose_day(asked)
     scope = staff_scope_for(request.user)
-    sort = request.GET.get("sort", "overdue")
-    if sort not in SECOND_DOSE_SORTS:
-        sort = "overdue"
     window = second_dose_window(on=on)
+    sort = request.GET.get("sort", "")
+    if sort not in SECOND_DOSE_SORTS:
+        sort = (
+            second_dose_default_sort(second_dose_totals(area.committees(), window))
+            if window is not None
+            else "overdue"
+        )
     # A district lists its subdistricts, or all its committees with ?by=committee.
     by_committee = not area.has_subdistricts or request.GET.get("by") == "committee"
     committees = area.committees()

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from reports.selectors.ranking import second_dose_default_sort
 from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory, SubdistrictFactory
@@ -170,3 +171,27 @@ def test_a_day_without_snapshots_shows_the_latest_day_before_it(
 def test_the_next_7_days_column_says_due(client, subdistrict_staff, due):
     html = get(client, subdistrict_staff, reverse("reports:second_doses"))
     assert '<th class="num">未来 7 天到期</th>' in html
+
+
+@pytest.mark.parametrize(
+    ("totals", "sort"),
+    [
+        ({"overdue": 3, "due_now": 5, "due_next_7_days": 9}, "overdue"),
+        ({"overdue": 0, "due_now": 5, "due_next_7_days": 9}, "due_now"),
+        ({"overdue": 0, "due_now": 0, "due_next_7_days": 9}, "due_next_7_days"),
+        ({"overdue": 0, "due_now": 0, "due_next_7_days": 0}, "code"),
+    ],
+)
+def test_the_default_order_is_the_first_column_that_is_not_all_zero(totals, sort):
+    assert second_dose_default_sort(totals) == sort
+
+
+def test_nobody_overdue_yet_sorts_by_due_now(client, subdistrict_staff, due, settings):
+    """On 06-05 nobody is overdue (the oldest first doses, 05-01, are 35 days old): the
+    page sorts by 到期 (due now), where 中浩云 has 30 and 万里雅筑 30 − 8 = 22."""
+    settings.STREETVAX_DEMO_DATE = d(6, 5)
+    html = get(client, subdistrict_staff, reverse("reports:second_doses"), date="2021-06-05")
+    assert _numbers(html, "中浩云居民区")[:2] == [0, 26]
+    assert _numbers(html, "万里雅筑居民区")[:2] == [0, 22]
+    assert 'value="due_now" selected' in html
+    assert html.index("中浩云居民区") < html.index("万里雅筑居民区")
