@@ -138,7 +138,7 @@ def test_the_home_page_shows_the_morning_in_chinese(client, subdistrict_staff, s
         "13.0%",
         "较昨日 +3.0",
         "全区名次",
-        "第 1 名（共 1 个）",
+        "第 1 名 / 1",
         "今天截止，还差 700",
         "还剩 1 天，还差 110",
         "1 个接种点今天尚未上报",
