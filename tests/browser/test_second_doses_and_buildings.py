@@ -55,3 +55,19 @@ def test_committee_staff_on_a_phone(
     phone_page.screenshot(path=RESULTS / "golden-shield-phone.png", full_page=True)
     building = Building.objects.get()
     assert BuildingCount.objects.get(building=building).vaccinated == 97
+
+
+def test_the_due_columns_of_the_overview_are_in_view_on_a_phone(
+    phone_page, live_server, subdistrict_staff, first_doses
+):
+    """Nobody is overdue yet (the first doses are 20 and 14 days old): the list is sorted
+    by 未来 7 天, the first column that is not all zero, and that column is whole on the
+    screen; the cumulative columns may scroll in from the side."""
+    log_in(phone_page, live_server, "clerk", "correct-horse-battery")
+    phone_page.goto(f"{live_server.url}/second-doses/")
+    assert phone_page.locator("select[name=sort]").input_value() == "due_next_7_days"
+    header = phone_page.locator("table.second-doses th").nth(3)
+    assert "未来 7 天" in header.inner_text()
+    box, wrap = header.bounding_box(), phone_page.locator(".table-wrap").bounding_box()
+    assert box["x"] + box["width"] <= wrap["x"] + wrap["width"]  # not cut by the card's edge
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
