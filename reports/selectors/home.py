@@ -19,6 +19,7 @@ however many committees, sites or targets the area holds:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -81,11 +82,9 @@ class UrgentTarget:
 
     pk: int
     name: str
-    area_name: str
     at_risk: bool
     days_left: int  # 0: it ends today
     remaining: int
-    percent: float
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,6 @@ class Morning:
     due_soon: int
     urgent_targets: list[UrgentTarget]
     unreported_sites: int
-    report_day: date  # today: the board's day
     newest_milestones: list[Milestone] = field(default_factory=list)
 
 
@@ -144,11 +142,9 @@ def _urgent_targets(scope: StaffScope, on: date) -> tuple[int, int, list[UrgentT
             UrgentTarget(
                 pk=target.pk,
                 name=target.name,
-                area_name=target.area.name if target.area else "",
                 at_risk=target.urgency == AT_RISK,
                 days_left=(target.period_end - on).days,
                 remaining=target.remaining if target.remaining is not None else target.value,
-                percent=target.percent or 0,
             )
             for target in first[:SHOWN]
         ],
@@ -159,7 +155,7 @@ def _percent(value: float) -> float:
     return 100 * value
 
 
-def _figures(today_row: dict[str, Any], yesterday_row: dict[str, Any] | None) -> DayFigures:
+def _figures(today_row: Mapping[str, Any], yesterday_row: Mapping[str, Any] | None) -> DayFigures:
     def change(key: str) -> float | None:
         if yesterday_row is None:
             return None
@@ -196,7 +192,7 @@ def _count_of(model: type[CommitteeDay] | type[SubdistrictDay], parent: str) -> 
     )
 
 
-def _area_days(area: Area | None, days: list[date]) -> list[dict[str, Any]]:
+def _area_days(area: Area | None, days: list[date]) -> list[Mapping[str, Any]]:
     """The area's rows of ``days``: doses, coverage, rank and how many it ranks among."""
     if area is None:  # the city: residents reached ÷ eligible, summed over its districts
         population = F("district__eligible_population")
@@ -269,6 +265,5 @@ def morning(scope: StaffScope) -> Morning:
         due_soon=due_soon,
         urgent_targets=urgent,
         unreported_sites=unreported_sites(scope, now).count(),
-        report_day=now,
         newest_milestones=newest,
     )
