@@ -416,3 +416,15 @@ def test_codes_are_on_the_site_list_and_the_grid(
     assert '<small class="code">WL-T-XZ</small>' in page
     assert '<small class="code">310107-WL-01</small>' in page
     assert '<small class="code">310107-WL-02</small>' in page
+
+
+@pytest.mark.parametrize("save_key", ["x" * 5000, "²", "1234", "", "../../etc"])
+def test_a_key_that_is_not_a_uuid_saves_as_before_without_a_receipt(
+    client, subdistrict_staff, site, committee, save_key
+):
+    client.force_login(subdistrict_staff)
+    data = {field(committee): "4", "save_key": save_key}
+    response = client.post(grid_url(site), data, **JSON)
+    assert response.status_code == 200
+    assert DailyTally.objects.get().count == 4
+    assert not SaveReceipt.objects.exists()
