@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.models import CommitteeDay
 from sites.models import DailyTally, SaveReceipt
 from sites.services import receipts
 from sites.tasks import tally_imports_expire
@@ -428,3 +429,17 @@ def test_a_key_that_is_not_a_uuid_saves_as_before_without_a_receipt(
     assert response.status_code == 200
     assert DailyTally.objects.get().count == 4
     assert not SaveReceipt.objects.exists()
+
+
+def test_a_cleared_cell_leaves_the_committee_figures(
+    client, subdistrict_staff, site, committee, django_capture_on_commit_callbacks
+):
+    client.force_login(subdistrict_staff)
+    with django_capture_on_commit_callbacks(execute=True):  # the rebuild runs, as in production
+        client.post(grid_url(site), {field(committee): "12", field(committee, "second"): "2"})
+    assert CommitteeDay.objects.get(committee=committee, date=TODAY).first_doses == 12
+    data = {field(committee): "", version(committee): "1", field(committee, "second"): "2"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(grid_url(site), {**data, version(committee, "second"): "1"})
+    day = CommitteeDay.objects.get(committee=committee, date=TODAY)
+    assert (day.first_doses, day.second_doses) == (0, 2)
