@@ -28,7 +28,11 @@
       yAxis: { type: "category", inverse: true, data: ranking.names },
       series: [{
         type: "bar", data: ranking.values, name: ranking.label, itemStyle: { color: "#c8102e" },
-        label: { show: true, position: "right", formatter: ranking.percent ? "{c}%" : "{c}" }
+        // One decimal, as the table writes it (the data is rounded by the server).
+        label: { show: true, position: "right", formatter: function (item) {
+          if (item.value == null) return "";
+          return ranking.percent ? item.value.toFixed(1) + "%" : String(item.value);
+        } }
       }],
       tooltip: { trigger: "axis" }
     });
