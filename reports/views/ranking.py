@@ -102,14 +102,16 @@ def _ranking_chart(rows: list[Any], metric: str, *, level: str, every_row: bool)
     """The chart of the first and last CHART_EACH_END rows (``rows`` holds them, best
     first, and no row without a figure), a gap between them, and a caption saying so."""
     names: list[str] = []
+    ranks: list[int | None] = []  # drawn before each name: "12. 万里雅筑居民区"
     values: list[float | int | None] = []
     for number, row in enumerate(rows):
         if number == CHART_EACH_END and not every_row:
-            names.append("…")  # the gap between the top and the bottom of the ranking
+            # The gap between the top and the bottom of the ranking: no bar.
+            names.append("…")
+            ranks.append(None)
             values.append(None)
-        name = row["name"] if isinstance(row, Mapping) else row.committee.name
-        rank = row["rank"] if isinstance(row, Mapping) else row.rank
-        names.append(f"{rank}. {name}")
+        names.append(row["name"] if isinstance(row, Mapping) else row.committee.name)
+        ranks.append(row["rank"] if isinstance(row, Mapping) else row.rank)
         values.append(_figure(row, metric))
     measure = METRIC_LABELS[metric]
     if every_row:
@@ -127,6 +129,7 @@ def _ranking_chart(rows: list[Any], metric: str, *, level: str, every_row: bool)
         caption += _("; areas without a target are not drawn")
     return {
         "names": names,
+        "ranks": ranks,
         "values": values,
         "percent": metric != "doses_today",
         "label": str(measure),

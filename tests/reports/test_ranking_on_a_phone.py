@@ -196,14 +196,15 @@ def test_the_chart_shows_the_top_and_the_bottom_and_says_so(
     data = chart(html)
     assert data["caption"] == "前 3 名与后 3 名，按 第一剂接种率"
     assert data["names"] == [
-        "1. 万里01居民区",
-        "2. 万里02居民区",
-        "3. 万里03居民区",
+        "万里01居民区",
+        "万里02居民区",
+        "万里03居民区",
         "…",
-        "10. 长风02居民区",
-        "11. 长风03居民区",
-        "12. 长风04居民区",
+        "长风02居民区",
+        "长风03居民区",
+        "长风04居民区",
     ]
+    assert data["ranks"] == [1, 2, 3, None, 10, 11, 12]
     assert data["values"][3] is None  # the gap is not a bar
     # The table comes before the chart.
     assert html.index('<table class="ranking">') < html.index('id="ranking-chart"')
@@ -229,7 +230,8 @@ def test_a_committee_without_a_target_is_a_dash_and_not_drawn(
     assert rows[:2] == [("1", "万里05居民区", "134.7%"), ("2", "长风02居民区", "70.0%")]
     assert {(rank, figure) for rank, _name, figure in rows[2:]} == {("–", "–")}
     data = chart(html)
-    assert data["names"] == ["1. 万里05居民区", "2. 长风02居民区"]
+    assert data["names"] == ["万里05居民区", "长风02居民区"]
+    assert data["ranks"] == [1, 2]
     assert data["values"] == [134.7, 70.0]
     assert data["caption"] == "全部 2 个居委，按 目标完成率；没有目标的不画出"
 
