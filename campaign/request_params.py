@@ -146,3 +146,24 @@ class BoundedDateFieldListFilter(admin.DateFieldListFilter):
             for value in given if isinstance(given, list) else [given]:
                 if value is not None:
                     admin_filter_day(str(value)[:10])  # the day of "2021-06-30 00:00:00+08:00"
+
+
+# A list's page and search box ----------------------------------------------------------
+
+# A page number is ASCII digits: six of them are more pages than any list has.
+_PAGE = re.compile(r"[0-9]{1,6}")
+SEARCH_LENGTH = 40  # longer than any committee's name or code
+
+
+def page_param(params: QueryDict, name: str = "page") -> int:
+    """The page asked for, from 1; 1 for anything that is not a page number (the pages'
+    own links never give one), and a page past the end is the list's last page."""
+    value = (params.get(name) or "").strip()
+    return max(int(value), 1) if _PAGE.fullmatch(value) else 1
+
+
+def search_param(params: QueryDict, name: str = "q") -> str:
+    """What the user typed in a search box, without the characters nobody can type or
+    see (NUL, which PostgreSQL refuses, direction marks) and cut to SEARCH_LENGTH."""
+    typed = "".join(char for char in params.get(name) or "" if char.isprintable())
+    return typed.strip()[:SEARCH_LENGTH]
