@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 from campaign.users import display_name
 from reports.models import Bulletin
 from reports.presentation.bulletins import BulletinSections, bulletin_sections
+from reports.presentation.figures import one_decimal
 from reports.selectors.bulletins import bulletin_restatement
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ WHITE = (255, 255, 255)
 
 
 def _pct(value: float) -> str:
-    """One decimal, rounded half up like the pages' ``floatformat``: 72.05 is 72.1%."""
-    return f"{Decimal(str(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    """One decimal, as the pages and charts write it: 72.05 is 72.1%."""
+    return f"{one_decimal(value):.1f}%"
 
 
 @lru_cache(maxsize=8)

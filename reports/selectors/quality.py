@@ -5,7 +5,7 @@ queries, however many committees, sites or flags."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, overload
@@ -255,7 +255,7 @@ class MarkedRows:
     when first used: a page whose table comes from the cache runs neither query."""
 
     def __init__(
-        self, rows: QuerySet[CommitteeDay], marks: Callable[[], dict[int, FlagMark]]
+        self, rows: Iterable[CommitteeDay], marks: Callable[[], dict[int, FlagMark]]
     ) -> None:
         self._query, self._marks = rows, marks
         self._rows: list[CommitteeDay] | None = None

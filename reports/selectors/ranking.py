@@ -23,14 +23,20 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import Abs, Coalesce, Greatest, Rank
+from django.db.models.functions import Abs, Coalesce, Greatest, Rank, RowNumber
 
 from audit.models import SnapshotBuild
 from campaign.access import is_committee_staff, sees_build_failures, subdistricts_visible_to
 from campaign.areas import Area
 from campaign.models import Committee, StaffScope, Target
 from campaign.selectors import campaign_day
-from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
+from reports.models import (
+    CommitteeDay,
+    DistrictDay,
+    StaleDate,
+    SubdistrictDay,
+    TargetProgress,
+)
 
 if TYPE_CHECKING:  # a development requirement: annotations only
     from django_stubs_ext import WithAnnotations
@@ -64,13 +70,12 @@ class RankedFigures(TypedDict):
     full_course_percent: float
 
 
-def committee_ranking(
-    area: Area, *, on: date, metric: str
-) -> QuerySet[WithAnnotations[CommitteeDay, RankedFigures]]:
-    """The committees of an area on a date, ranked (1, 2, 2, 4) by ``metric``."""
-    target_percent = Subquery(
+def _target_percent(on: date, level: str) -> Subquery:
+    """The percent of the area's target running on ``on`` (the one ending first); NULL
+    when the area has none: such an area is ranked last and shown as "–", never as 0%."""
+    return Subquery(
         TargetProgress.objects.filter(
-            target__committee=OuterRef("committee"),
+            **{f"target__{level}": OuterRef(level)},
             date=on,
             target__period_start__lte=on,
             target__period_end__gte=on,
@@ -79,15 +84,24 @@ def committee_ranking(
         .values("percent")[:1],
         output_field=FloatField(),
     )
-    rows = (
-        CommitteeDay.objects.filter(area.own_rows(), date=on)
-        .select_related("committee", "subdistrict")
-        .annotate(target_percent=target_percent)
+
+
+def _ranked_committees(area: Area, *, on: date) -> QuerySet[CommitteeDay]:
+    return CommitteeDay.objects.filter(area.own_rows(), date=on).select_related(
+        "committee", "subdistrict"
     )
+
+
+def committee_ranking(
+    area: Area, *, on: date, metric: str, search: str = ""
+) -> QuerySet[WithAnnotations[CommitteeDay, RankedFigures]]:
+    """The committees of an area on a date, ranked (1, 2, 2, 4) by ``metric``; with
+    ``search``, only those whose name or code holds it, keeping their ranks in the area."""
+    rows = _ranked_committees(area, on=on).annotate(target_percent=_target_percent(on, "committee"))
     order = RANKING_METRICS[metric]
     # Rank changes are kept for the official ranking (first-dose coverage) only.
     change = RANK_CHANGE_FIELDS[area.kind]
-    return rows.annotate(
+    ranked = rows.annotate(
         change=F(change) if metric == "first_coverage" else Value(None, IntegerField()),
         change_size=Abs(F(change)) if metric == "first_coverage" else Value(None, IntegerField()),
         rank=Window(Rank(), order_by=order.desc(nulls_last=True)),
@@ -96,6 +110,100 @@ def committee_ranking(
         first_percent=F("first_coverage") * 100,
         full_course_percent=F("full_course_coverage") * 100,
     ).order_by("rank", "committee__code")
+    if search:
+        # A plain condition is applied before the ranking (WHERE) and would rank the
+        # matches among themselves; one that involves the rank is applied after it
+        # (Django's QUALIFY), so the search is joined to a rank test that never holds.
+        ranked = ranked.filter(
+            Q(rank__lt=1)
+            | Q(committee__name__icontains=search)
+            | Q(committee__code__icontains=search)
+        )
+    return ranked
+
+
+class ChartFigures(TypedDict):
+    """What ranking_chart_rows adds to each CommitteeDay."""
+
+    target_percent: float
+    metric_value: float
+    rank: int
+    from_top: int  # 1 for the first row of the ranking
+    from_bottom: int  # 1 for the last
+    doses_today: int
+    first_percent: float
+    full_course_percent: float
+
+
+def ranking_chart_rows(
+    area: Area, *, on: date, metric: str, each_end: int
+) -> list[WithAnnotations[CommitteeDay, ChartFigures]]:
+    """The first and the last ``each_end`` committees of the ranking, best first, in one
+    query: the chart shows who leads and who must be chased. Committees without a figure
+    (no target, when ranked by target completion) are left out rather than drawn as 0."""
+    order = RANKING_METRICS[metric]
+    rows = (
+        _ranked_committees(area, on=on)
+        .annotate(target_percent=_target_percent(on, "committee"), metric_value=order)
+        .filter(metric_value__isnull=False)
+        .annotate(
+            rank=Window(Rank(), order_by=order.desc()),
+            from_top=Window(RowNumber(), order_by=[order.desc(), F("committee__code").asc()]),
+            from_bottom=Window(RowNumber(), order_by=[order.asc(), F("committee__code").desc()]),
+            doses_today=RANKING_METRICS["doses_today"],
+            first_percent=F("first_coverage") * 100,
+            full_course_percent=F("full_course_coverage") * 100,
+        )
+        .filter(Q(from_top__lte=each_end) | Q(from_bottom__lte=each_end))
+        .order_by("from_top")
+    )
+    return list(rows)
+
+
+SUBDISTRICT_RANKING_FIELDS = (
+    "subdistrict_id",
+    "name",
+    "rank",
+    "change",
+    "metric_value",
+    "doses_today",
+    "first_percent",
+    "full_course_percent",
+    "target_percent",
+)
+
+
+def subdistrict_ranking(area: Area, *, on: date, metric: str) -> list[dict[str, Any]]:
+    """The subdistricts of a district on a date, ranked by ``metric``, from their
+    snapshots, in one query; rank changes (yesterday's rank in the district less
+    today's) for the official ranking only."""
+    order = RANKING_METRICS[metric]
+    if metric == "first_coverage":
+        yesterday = SubdistrictDay.objects.filter(
+            subdistrict=OuterRef("subdistrict"), date=on - timedelta(days=1)
+        ).values("rank_in_district")[:1]
+        change: Any = Subquery(yesterday, output_field=IntegerField()) - F("rank_in_district")
+    else:
+        change = Value(None, IntegerField())
+    rows = (
+        SubdistrictDay.objects.filter(area.through_subdistrict(), date=on)
+        .annotate(target_percent=_target_percent(on, "subdistrict"))
+        .annotate(
+            name=F("subdistrict__name"),
+            change=change,
+            rank=Window(Rank(), order_by=order.desc(nulls_last=True)),
+            metric_value=order,
+            doses_today=RANKING_METRICS["doses_today"],
+            first_percent=F("first_coverage") * 100,
+            full_course_percent=F("full_course_coverage") * 100,
+        )
+        .order_by("rank", "subdistrict__code")
+        .values(*SUBDISTRICT_RANKING_FIELDS)
+    )
+    ranked = list(rows)
+    for row in ranked:
+        row["change_size"] = abs(row["change"]) if row["change"] is not None else None
+    return ranked
 
 
 # The rank change a ranking shows: within the subdistrict, or within the whole district.

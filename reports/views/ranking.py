@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -22,9 +23,17 @@ from campaign.access import committees_visible_to, openable_committees, staff_sc
 from campaign.areas import Area
 from campaign.clock import today
 from campaign.models import Committee, Subdistrict, Target
-from campaign.request_params import area_param, checked_day, day_param, parse_id
+from campaign.request_params import (
+    area_param,
+    checked_day,
+    day_param,
+    page_param,
+    parse_id,
+    search_param,
+)
 from campaign.selectors import campaign_day, golden_shield_summary
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
+from reports.presentation.figures import one_decimal
 from reports.selectors.exports import ranking_export, tally_export, target_export
 from reports.selectors.quality import MarkedRows, committee_marks, quality_flags_stamp
 from reports.selectors.ranking import (
@@ -35,6 +44,7 @@ from reports.selectors.ranking import (
     committee_series,
     freshness,
     latest_snapshot_date,
+    ranking_chart_rows,
     second_dose_committees,
     second_dose_default_sort,
     second_dose_schedule,
@@ -42,9 +52,11 @@ from reports.selectors.ranking import (
     second_dose_totals,
     second_dose_weeks,
     second_dose_window,
+    subdistrict_ranking,
     target_series,
     targets_in_scope,
 )
+from reports.selectors.targets import Urgency, targets_by_urgency
 from reports.views.downloads import audited_attachment
 from sites.selectors.tallies import sites_visible_to
 
@@ -60,12 +72,71 @@ METRIC_LABELS = {
     "doses_today": gettext_lazy("doses today"),
     "target_percent": gettext_lazy("target completion"),
 }
-CHART_ROWS = 20  # a phone shows the top of the ranking; the table has every committee
+# The table's figures in their order; the one ranked by comes first, after the name.
+TABLE_HEADERS = {
+    "doses_today": gettext_lazy("Today"),
+    "first_coverage": gettext_lazy("First-dose coverage"),
+    "full_course_coverage": gettext_lazy("Full-course coverage"),
+    "target_percent": gettext_lazy("Target"),
+}
+CHART_EACH_END = 10  # the chart shows the first ten and the last ten
+RANKING_PAGE_SIZE = 100  # a district of 1,350 committees is 14 pages, not one 600-KB page
+# The figure of each measure on a ranking row (a CommitteeDay or a subdistrict's dict).
+MEASURE_FIELDS = {
+    "first_coverage": "first_percent",
+    "full_course_coverage": "full_course_percent",
+    "doses_today": "doses_today",
+    "target_percent": "target_percent",
+}
 
 
-def _chart_value(row, metric: str) -> float:
-    value = row.metric_value or 0
-    return round(100 * value, 2) if metric.endswith("coverage") else round(value, 1)
+def _figure(row: Any, metric: str) -> float | int | None:
+    """The figure a row is ranked by, as the table writes it: a percentage to one decimal
+    (the bulletin's rounding), doses as they are, None without a figure (no target)."""
+    field = MEASURE_FIELDS[metric]
+    value = row[field] if isinstance(row, Mapping) else getattr(row, field)
+    if value is None or metric == "doses_today":
+        return value
+    return one_decimal(value)
+
+
+def _ranking_chart(rows: list[Any], metric: str, *, level: str, every_row: bool) -> dict:
+    """The chart of the first and last CHART_EACH_END rows (``rows`` holds them, best
+    first, and no row without a figure), a gap between them, and a caption saying so."""
+    names: list[str] = []
+    ranks: list[int | None] = []  # drawn before each name: "12. 万里雅筑居民区"
+    values: list[float | int | None] = []
+    for number, row in enumerate(rows):
+        if number == CHART_EACH_END and not every_row:
+            # The gap between the top and the bottom of the ranking: no bar.
+            names.append("…")
+            ranks.append(None)
+            values.append(None)
+        names.append(row["name"] if isinstance(row, Mapping) else row.committee.name)
+        ranks.append(row["rank"] if isinstance(row, Mapping) else row.rank)
+        values.append(_figure(row, metric))
+    measure = METRIC_LABELS[metric]
+    if every_row:
+        caption = (
+            _("All %(count)s subdistricts, by %(measure)s")
+            if level == "subdistrict"
+            else _("All %(count)s committees, by %(measure)s")
+        ) % {"count": len(rows), "measure": measure}
+    else:
+        caption = _("Top %(count)s and bottom %(count)s, by %(measure)s") % {
+            "count": CHART_EACH_END,
+            "measure": measure,
+        }
+    if metric == "target_percent":
+        caption += _("; areas without a target are not drawn")
+    return {
+        "names": names,
+        "ranks": ranks,
+        "values": values,
+        "percent": metric != "doses_today",
+        "label": str(measure),
+        "caption": caption,
+    }
 
 
 def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
@@ -79,32 +150,60 @@ def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
     return areas, area, metric, _date_param(request)
 
 
-# The ranking table is the page's weight (a district of 1,350 committees renders some
-# 600 KB of HTML in about 0.3 s), and it changes only when the snapshot is rebuilt. So the
-# template keeps the rendered table in Django's cache ({% cache %}), keyed by everything it
-# shows: the area, the metric, the date, the snapshot's computed_at, the language and which
-# committees may be opened. The rows are a lazy queryset and the chart a callable, so on a
-# cache hit neither is computed. A rebuild gives a new computed_at and so a new key; the
-# timeout bounds how long a renamed committee keeps its old name.
+# The ranking table is the page's weight, and it changes only when the snapshot is
+# rebuilt. So the template keeps the rendered table in Django's cache ({% cache %}), keyed
+# by everything it shows: the area, the level, the metric, the date, the page, the search,
+# the snapshot's computed_at, the flags' stamp, the language and which committees may be
+# opened. The table is a callable, so on a cache hit none of its queries run. A rebuild
+# gives a new computed_at and so a new key; the timeout bounds how long a renamed
+# committee keeps its old name.
 RANKING_TABLE_SECONDS = 300
 
 
 def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
-    # Run only if the table is rendered; each row carries the marks of its open flags.
-    rows = MarkedRows(
-        committee_ranking(area, on=on, metric=metric),
-        lambda: committee_marks(area.through_committee()),
-    )
+    # A district ranks its subdistricts too (?by=subdistrict); a subdistrict its committees.
+    by_subdistrict = area.has_subdistricts and request.GET.get("by") == "subdistrict"
+    level = "subdistrict" if by_subdistrict else "committee"
+    search = "" if by_subdistrict else search_param(request.GET)
+    page_number = page_param(request.GET)
+    shown = {"area": area.key, "sort": metric, "date": on.isoformat()}
 
-    def chart() -> dict:
-        top = list(rows[:CHART_ROWS])
+    def page_url(number: int) -> str:
+        return "?" + urlencode({**shown, **({"q": search} if search else {}), "page": number})
+
+    def committee_table() -> dict:
+        page = Paginator(
+            committee_ranking(area, on=on, metric=metric, search=search), RANKING_PAGE_SIZE
+        ).get_page(page_number)
+        # Each row carries the marks of its committee's open flags.
+        rows = MarkedRows(page.object_list, lambda: committee_marks(area.through_committee()))
+        top_and_bottom = ranking_chart_rows(area, on=on, metric=metric, each_end=CHART_EACH_END)
+        # The first and the last rows meet when the ranking has no more than 2 × 10.
+        every_row = not top_and_bottom or top_and_bottom[-1].from_top == len(top_and_bottom)
         return {
-            "names": [row.committee.name for row in top],
-            "values": [_chart_value(row, metric) for row in top],
-            "percent": metric != "doses_today",
-            "label": str(METRIC_LABELS[metric]),
+            "rows": rows,
+            "page": page,
+            "pages": {
+                "first": page_url(1),
+                "previous": page_url(page.number - 1) if page.has_previous() else None,
+                "next": page_url(page.number + 1) if page.has_next() else None,
+                "last": page_url(page.paginator.num_pages),
+            },
+            "chart": _ranking_chart(top_and_bottom, metric, level="committee", every_row=every_row),
+        }
+
+    def subdistrict_table() -> dict:
+        rows = subdistrict_ranking(area, on=on, metric=metric)
+        drawn = [row for row in rows if row["metric_value"] is not None]
+        every_row = len(drawn) <= 2 * CHART_EACH_END
+        if not every_row:
+            drawn = drawn[:CHART_EACH_END] + drawn[-CHART_EACH_END:]
+        return {
+            "rows": rows,
+            "page": None,
+            "chart": _ranking_chart(drawn, metric, level="subdistrict", every_row=every_row),
         }
 
     # Committee staff may open their own committee's page only.
@@ -117,10 +216,21 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "areas": areas,
             "area": area,
             "metric": metric,
+            "metric_header": TABLE_HEADERS[metric],
+            # The other figures: on a phone, behind the "more columns" switch.
+            "other_measures": [
+                (measure, header) for measure, header in TABLE_HEADERS.items() if measure != metric
+            ],
+            "level": level,
+            "search": search,
+            "page_number": page_number,
             "on": on,
-            "rows": rows,
+            "level_urls": {
+                "committee": "?" + urlencode(shown),
+                "subdistrict": "?" + urlencode({**shown, "by": "subdistrict"}),
+            },
             "openable": openable,
-            "chart": chart,
+            "ranking_table": subdistrict_table if level == "subdistrict" else committee_table,
             "table_seconds": RANKING_TABLE_SECONDS,
             "flags_stamp": quality_flags_stamp(
                 Subdistrict.objects.filter(area.through_subdistrict(""))
@@ -128,7 +238,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "table_openable": ",".join(map(str, sorted(openable))) if openable else "all",
             "freshness": fresh,
             "campaign_day": campaign_day(on=on),
-            "export_query": urlencode({"area": area.key, "sort": metric, "date": on.isoformat()}),
+            "export_query": urlencode(shown),
             "golden_shield": golden_shield_summary(area.subdistricts_among(areas), on=on),
         },
     )
@@ -139,18 +249,23 @@ def targets(request: HttpRequest) -> HttpResponse:
     if scope is None:
         raise Http404
     on = _date_param(request)
-    visible = targets_in_scope(scope, on=on)
+    # At risk first, then on track, no data, reached and missed (reports.selectors.targets).
+    listed = targets_by_urgency(scope, on=on)
     asked = parse_id(request.GET.get("target"))
-    # A target outside the scope answers 404; one not started by ``on`` too.
+    # A target outside the scope answers 404; one not started by ``on`` too. Without one
+    # asked for, the chart shows the most urgent.
     chosen: Target | None = (
-        get_object_or_404(visible, pk=asked) if asked is not None else visible.first()
+        get_object_or_404(targets_in_scope(scope, on=on), pk=asked)
+        if asked is not None
+        else (listed[0].target if listed else None)
     )
     series = target_series(chosen, on=on) if chosen else []
     return render(
         request,
         "reports/targets.html",
         {
-            "targets": visible,
+            "targets": listed,
+            "urgencies": list(Urgency),
             "chosen": chosen,
             "chart": {
                 "dates": [row["date"].isoformat() for row in series],

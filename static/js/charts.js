@@ -25,10 +25,17 @@
     draw("ranking-chart", ranking.names.length, {
       grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", axisLabel: { formatter: ranking.percent ? "{value}%" : "{value}" } },
-      yAxis: { type: "category", inverse: true, data: ranking.names },
+      yAxis: { type: "category", inverse: true, data: ranking.names.map(function (name, i) {
+        var rank = ranking.ranks ? ranking.ranks[i] : null;
+        return rank == null ? name : rank + ". " + name;
+      }) },
       series: [{
         type: "bar", data: ranking.values, name: ranking.label, itemStyle: { color: "#c8102e" },
-        label: { show: true, position: "right", formatter: ranking.percent ? "{c}%" : "{c}" }
+        // One decimal, as the table writes it (the data is rounded by the server).
+        label: { show: true, position: "right", formatter: function (item) {
+          if (item.value == null) return "";
+          return ranking.percent ? item.value.toFixed(1) + "%" : String(item.value);
+        } }
       }],
       tooltip: { trigger: "axis" }
     });

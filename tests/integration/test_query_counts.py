@@ -391,7 +391,10 @@ def _variants(name: str, world: World) -> list[dict]:
     match name:
         case "reports:ranking":
             sorts = [{"sort": "target_percent"}, {"sort": "doses_today"}]
-            return [{}, *sorts, {"area": district_area}]
+            # A district's subdistricts ranked; a later page of a search.
+            levels = [{"area": district_area, "by": "subdistrict"}]
+            pages = [{"area": district_area, "q": "C", "page": "2"}]
+            return [{}, *sorts, {"area": district_area}, *levels, *pages]
         case "reports:export_ranking":
             return [{"format": "csv"}, {"format": "xlsx", "area": district_area}]
         case "reports:export_tallies" | "reports:export_targets":

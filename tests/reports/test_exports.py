@@ -525,7 +525,7 @@ def test_ranking_export_matches_the_page(client, request, ranked, user_fixture, 
         params = {**params, "area": page.context["area"].key}
     shown = [
         (str(row.rank), row.committee.code, row.committee.name, str(row.doses_today))
-        for row in page.context["rows"]
+        for row in page.context["table"]["rows"]
     ]
     assert shown
     _header, *rows = read_csv(client.get(reverse("reports:export_ranking"), params))
