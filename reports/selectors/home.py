@@ -11,7 +11,8 @@ however many committees, sites or targets the area holds:
   in its subdistrict, a subdistrict in its district, a district in the city; the city has
   none). A committee's and a subdistrict's ranks are the rebuild's own; districts are
   ranked here, the same way (1, 2, 2, 4).
-- **targets**, three queries: those at risk (see ``target_urgency``) and those due soon.
+- **targets**, one query: those at risk and those on track that end soon, by the targets
+  page's own rule (``reports.selectors.targets``).
 - **sites not reported yet** today, one query (the board lists them).
 - **the newest milestones** of the area (a committee's: its subdistrict's), the timeline's
   own queries; the city has no timeline.
@@ -25,19 +26,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     F,
     FloatField,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import Rank
@@ -47,7 +43,8 @@ from campaign.clock import today
 from campaign.models import Committee, District, StaffScope, Subdistrict
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay
 from reports.selectors.milestones import Milestone, milestones
-from reports.selectors.ranking import latest_snapshot_date, targets_in_scope
+from reports.selectors.ranking import latest_snapshot_date
+from reports.selectors.targets import Urgency, UrgentTarget, targets_by_urgency
 from sites.selectors.tallies import unreported_sites
 
 # A target not reached that ends within this many days is "due soon".
@@ -77,17 +74,6 @@ class DayFigures:
 
 
 @dataclass(frozen=True)
-class UrgentTarget:
-    """A target the first screen names: at risk, or on track and ending soon."""
-
-    pk: int
-    name: str
-    at_risk: bool
-    days_left: int  # 0: it ends today
-    remaining: int
-
-
-@dataclass(frozen=True)
 class Morning:
     area: Area | None  # None: the whole city
     figures: DayFigures | None  # None: no snapshot yet
@@ -106,49 +92,17 @@ def scope_area(scope: StaffScope) -> Area | None:
     return Area(obj) if obj is not None else None
 
 
-# The urgency of a target, in the order the home page lists them.
-AT_RISK, ON_TRACK, REACHED, ENDED = "at_risk", "on_track", "reached", "ended"
-
-
-def target_urgency(on: date) -> Case:
-    """A target's state on ``on`` from its latest progress (``targets_in_scope``):
-    reached; ended short (its period is over); at risk: its period runs and the last
-    7 days' pace reaches it after the period end, or not at all; else on track."""
-    return Case(
-        When(reached_on__isnull=False, then=Value(REACHED)),
-        When(period_end__lt=on, then=Value(ENDED)),
-        When(
-            Q(projected_on__isnull=True) | Q(projected_on__gt=F("period_end")),
-            then=Value(AT_RISK),
-        ),
-        default=Value(ON_TRACK),
-        output_field=CharField(),
-    )
-
-
 def _urgent_targets(scope: StaffScope, on: date) -> tuple[int, int, list[UrgentTarget]]:
-    """(at risk, due soon and on track, the first few of both: at risk first, the
-    earliest end first, then the most remaining)."""
-    targets = targets_in_scope(scope, on=on).annotate(urgency=target_urgency(on))
-    due_soon = Q(urgency=ON_TRACK, period_end__lte=on + timedelta(days=DUE_SOON_DAYS))
-    urgent = targets.filter(Q(urgency=AT_RISK) | due_soon)
-    first = urgent.annotate(
-        at_risk_first=Case(When(urgency=AT_RISK, then=Value(0)), default=Value(1))
-    ).order_by("at_risk_first", "period_end", F("remaining").desc(nulls_last=True), "name")
-    return (
-        urgent.filter(urgency=AT_RISK).count(),
-        urgent.filter(due_soon).count(),
-        [
-            UrgentTarget(
-                pk=target.pk,
-                name=target.name,
-                at_risk=target.urgency == AT_RISK,
-                days_left=(target.period_end - on).days,
-                remaining=target.remaining if target.remaining is not None else target.value,
-            )
-            for target in first[:SHOWN]
-        ],
-    )
+    """(at risk, on track and ending within ``DUE_SOON_DAYS``, the first few of both in
+    the targets page's order: at risk first, each by the nearest end), in one query."""
+    urgent = [
+        row
+        for row in targets_by_urgency(scope, on=on)
+        if row.urgency == Urgency.AT_RISK
+        or (row.urgency == Urgency.ON_TRACK and row.days_left <= DUE_SOON_DAYS)
+    ]
+    at_risk = sum(1 for row in urgent if row.urgency == Urgency.AT_RISK)
+    return at_risk, len(urgent) - at_risk, urgent[:SHOWN]
 
 
 def _percent(value: float) -> float:

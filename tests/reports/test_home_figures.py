@@ -22,6 +22,7 @@ from campaign.access import staff_scope_for
 from campaign.areas import Area
 from campaign.models import Campaign
 from reports.selectors.home import day_figures, morning
+from reports.selectors.targets import Urgency
 from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import CommitteeFactory, SiteFactory, TargetFactory, UserFactory
@@ -100,17 +101,20 @@ def test_the_city_adds_up_its_districts_and_has_no_rank(administrator, scene):
 def test_targets_at_risk_come_before_those_on_track_and_ending_soon(subdistrict_staff, scene):
     found = morning(staff_scope_for(subdistrict_staff))
     assert (found.at_risk, found.due_soon) == (2, 1)
-    names = [(t.name, t.at_risk, t.days_left, t.remaining) for t in found.urgent_targets]
+    names = [
+        (row.target.name, row.urgency, row.days_left, row.target.remaining)
+        for row in found.urgent_targets
+    ]
     assert names == [
-        ("新梅第一剂冲刺", True, 0, 700),
-        ("万里街道4月接种任务", True, 1, 110),
-        ("中浩云5月第一剂", False, 4, 100),
+        ("新梅第一剂冲刺", Urgency.AT_RISK, 0, 700),
+        ("万里街道4月接种任务", Urgency.AT_RISK, 1, 110),
+        ("中浩云5月第一剂", Urgency.ON_TRACK, 4, 100),
     ]
 
 
 def test_committee_staff_see_their_committee_s_targets_only(committee_staff, scene):
     found = morning(staff_scope_for(committee_staff))
-    assert [t.name for t in found.urgent_targets] == ["万里街道4月接种任务"]
+    assert [row.target.name for row in found.urgent_targets] == ["万里街道4月接种任务"]
     assert (found.at_risk, found.due_soon) == (1, 0)
     assert found.area.name == "万里雅筑居民区"
     # The timeline is the subdistrict's: newest first.
