@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 
 from campaign.access import (
     can_enter_tallies,
+    committees_visible_to,
     is_committee_staff,
     reads_all_imports,
     reads_only_own_imports,
@@ -34,6 +35,14 @@ def sites_in_area(scope: StaffScope | None, area: Area) -> QuerySet[Site]:
 def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
     """Sites whose tallies the scope may enter."""
     return sites_visible_to(scope) if can_enter_tallies(scope) else Site.objects.none()
+
+
+def committees_enterable_by(scope: StaffScope | None) -> QuerySet[Committee]:
+    """Committees whose rows the scope may enter or import, in code order: the codes a
+    tally file needs."""
+    if not can_enter_tallies(scope):
+        return Committee.objects.none()
+    return committees_visible_to(scope).order_by("subdistrict__code", "code")
 
 
 def committees_enterable_at(
@@ -120,6 +129,18 @@ def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
     return imports.filter(
         Q(subdistrict__in=subdistricts_visible_to(scope)) | Q(user_id=scope.user_id)
     )
+
+
+def names_for_codes(
+    site_codes: set[str], committee_codes: set[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Site and committee names by code, for rows stored with codes only (an import's
+    preview); two queries however many rows."""
+    sites = dict(Site.objects.filter(code__in=site_codes).values_list("code", "name"))
+    committees = dict(
+        Committee.objects.filter(code__in=committee_codes).values_list("code", "name")
+    )
+    return sites, committees
 
 
 def mobile_teams_with_visits(teams: QuerySet[Site]) -> QuerySet[Site]:
