@@ -4,6 +4,7 @@ users file, import the week of tallies, rebuild, read the ranking and the target
 PostgreSQL when DATABASE_URL points at one, on SQLite otherwise."""
 
 import csv
+import re
 import shutil
 from collections import Counter
 from datetime import date
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -20,7 +22,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from campaign.models import Committee, StaffScope, Subdistrict, Target
 from reports.models import CommitteeDay, TargetProgress
-from sites.models import DailyTally, Site
+from sites.models import DailyTally, Site, TallyImport
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,9 +78,49 @@ def test_from_an_empty_database_to_the_ranking(client, tmp_path):
     assert " 0 new, 0 updated" in again.splitlines()[0]
     assert "set a password" not in again
 
-    # The week of tallies: the whole sample folder, as the docs say.
+    # The clerk opens the link the command printed, sets a password on a page in Chinese
+    # and logs in with it.
+    link = re.search(r"sample_clerk: set a password at https://vax\.example\.org(\S+)", out)
+    assert link is not None
+    form = client.get(link[1], follow=True)
+    assert "设置密码" in form.content.decode()
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "chen-wen-2021-june", "new_password2": "chen-wen-2021-june"},
+        follow=True,
+    )
+    assert "密码已设置" in done.content.decode()
+    logged_in = client.post(
+        reverse("login"), {"username": "sample_clerk", "password": "chen-wen-2021-june"}
+    )
+    assert logged_in.status_code == 302
+
+    # The clerk imports their committee's week on the import page: check, then confirm.
+    week = "\r\n".join(
+        ["接种日期,接种点编码,居委编码,剂次,接种数"]
+        + [
+            ",".join(row.values())
+            for row in tallies_in_files()
+            if row["居委编码"] == scope.committee.code
+        ]
+    )
+    checked = client.post(
+        reverse("sites:import_index"),
+        {"file": SimpleUploadedFile("陈文-第一周.csv", week.encode("gbk"))},
+        follow=True,
+    )
+    page = checked.content.decode()
+    assert "已检查，等待确认" in page
+    assert "东一居民区" in page  # names beside the codes
+    log = TallyImport.objects.get()
+    assert (log.rows_new, log.rows_rejected) == (14, 0)
+    client.post(reverse("sites:import_confirm", args=[log.pk]))
+    assert DailyTally.objects.filter(committee=scope.committee).count() == 14
+
+    # The IT officer loads the whole folder with the week's file: the clerk's rows are
+    # already there and stay as they are.
     out = load(SAMPLE)
-    assert "8-tallies-2021-06-01-07.csv (tallies): 63 rows: 63 new" in out
+    assert "8-tallies-2021-06-01-07.csv (tallies): 63 rows: 49 new, 0 updated, 14 unchanged" in out
     assert DailyTally.objects.count() == 63
     call_command("rebuild_snapshots", "--from", "2021-06-01", "--to", LAST_DAY.isoformat())
 
@@ -96,10 +138,15 @@ def test_from_an_empty_database_to_the_ranking(client, tmp_path):
     east = sum(n for code, n in expected.items() if code.startswith("SAMPLE-S1"))
     assert progress == {"东街道6月第一剂": east, "样板区6月全部剂次": sum(expected.values())}
 
+    # The clerk reads their committee's target; the IT officer the district's ranking.
+    targets = client.get(reverse("reports:targets"), {"date": LAST_DAY.isoformat()})
+    assert "东街道6月第一剂" in targets.content.decode()
     client.force_login(get_user_model().objects.get(username="it_officer"))
     page = client.get(reverse("reports:ranking"), {"date": LAST_DAY.isoformat()})
     assert page.status_code == 200
     assert Committee.objects.get(code=best).name in page.content.decode()
+    targets = client.get(reverse("reports:targets"), {"date": LAST_DAY.isoformat()})
+    assert "样板区6月全部剂次" in targets.content.decode()
 
     hashes = AuditEvent.objects.filter(kind=AuditEvent.Kind.IMPORTED, detail__via="load_campaign")
     assert hashes.filter(detail__file="3-committees.csv").exclude(detail__sha256="").exists()
