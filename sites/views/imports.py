@@ -31,7 +31,7 @@ from sites.services.imports import (
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Tally file (CSV)"))
+    file = forms.FileField(label=_("Tally file (CSV or Excel)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
