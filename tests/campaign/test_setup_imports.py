@@ -163,3 +163,21 @@ def test_a_template_has_the_headers_and_a_clearly_fake_row(client, administrator
     assert "code" in en.content.decode("utf-8-sig").splitlines()[0]
     xlsx = client.get(reverse(f"admin:{model}_import_template"), {"format": "xlsx"})
     assert xlsx.content[:2] == b"PK"
+
+
+def test_a_bad_row_is_named_by_its_line_in_the_file(client, administrator, subdistrict):
+    """The header is line 1, as load_campaign and the tally import count: the second data
+    row is line 3, not the admin's "row 2"."""
+    client.force_login(administrator)
+    content = (
+        f"{SITE_HEADERS}\n"
+        "WL-F1,万里固定点,310107-WL,固定,800,2021-06-01\n"
+        "WL-F2,万里大棚,310107-WL,大棚,800,2021-06-01\n"
+    )
+    preview, _result = admin_import(client, "sites_site", content.encode("utf-8"))
+    page = preview.content.decode()
+    assert "以下各行未通过检查" in page
+    first_cell = re.search(r"<tbody>\s*<tr>\s*<td>(\d+)</td>", page)
+    assert first_cell is not None
+    assert first_cell[1] == "3"
+    assert not Site.objects.exists()
