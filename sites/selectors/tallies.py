@@ -174,16 +174,28 @@ def tally_template_rows(
 ) -> list[tuple[str, str]]:
     """(site code, committee code) of the rows a pre-filled tally file holds: the sites the
     scope may enter that are open on ``on`` (one site, or a subdistrict's), each with the
-    committees of its grid; "" is the non-resident row. Two queries per site."""
+    rows of its grid as ``committees_enterable_at`` gives them; "" is the non-resident row.
+    Two queries however many sites."""
     sites = sites_enterable_by(scope).filter(sites_active_on(on)).order_by("code")
     if site_id is not None:
         sites = sites.filter(pk=site_id)
     if subdistrict_id is not None:
         sites = sites.filter(subdistrict_id=subdistrict_id)
+    site_rows = list(sites.values_list("code", "subdistrict_id"))
+    committees = Committee.objects.filter(
+        subdistrict_id__in={subdistrict for _code, subdistrict in site_rows}
+    ).order_by("code")
+    with_non_residents = True
+    if is_committee_staff(scope):  # their own row only, as their grid shows
+        own = scope.committee_id
+        committees = committees.filter(pk=own) if own is not None else committees.none()
+        with_non_residents = False
+    by_subdistrict: dict[int, list[str]] = {}
+    for code, subdistrict in committees.values_list("code", "subdistrict_id"):
+        by_subdistrict.setdefault(subdistrict, []).append(code)
     rows: list[tuple[str, str]] = []
-    for site in sites:
-        committees, non_residents = committees_enterable_at(scope, site)
-        rows += [(site.code, code) for code in committees.values_list("code", flat=True)]
-        if non_residents:
-            rows.append((site.code, ""))
+    for site_code, subdistrict in site_rows:
+        rows += [(site_code, code) for code in by_subdistrict.get(subdistrict, [])]
+        if with_non_residents:
+            rows.append((site_code, ""))
     return rows

@@ -8,6 +8,7 @@ from sites.models import DailyTally, TallyImport
 from tests.factories import (
     DailyTallyFactory,
     DistrictFactory,
+    SiteFactory,
     StaffScopeFactory,
     SubdistrictFactory,
     UserFactory,
@@ -259,3 +260,18 @@ def test_who_opens_an_import_is_who_may_export_its_tallies(
     detail = client.get(reverse("sites:import_detail", args=[log.pk]))
     assert (detail.status_code == 200) == in_export, (viewer, detail.status_code, in_export)
     assert in_export == (viewer in ("administrator", "district_leader", "subdistrict_staff"))
+
+
+def test_a_subdistrict_file_costs_the_same_queries_however_many_sites(
+    clerk, site, subdistrict, django_assert_max_num_queries
+):
+    url = reverse("sites:import_template")
+    params = {"subdistrict": subdistrict.pk, "date": "2021-06-29"}
+    with django_assert_max_num_queries(20) as few:
+        clerk.get(url, params)
+    for n in range(8):
+        SiteFactory(subdistrict=subdistrict, code=f"WL-EXTRA-{n}", active_from=YESTERDAY)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        lines = clerk.get(url, params).content.decode("utf-8-sig").splitlines()
+    # 9 sites × (2 committees + the non-resident row) × 3 doses, and the header
+    assert len(lines) == 1 + 9 * 3 * 3
