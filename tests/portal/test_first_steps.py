@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
+from openpyxl import Workbook
 
 from audit.models import AuditEvent
 from campaign.models import Committee, StaffScope, Subdistrict, Target
@@ -164,3 +165,73 @@ def test_a_bad_row_anywhere_loads_nothing_and_names_line_and_column(tmp_path):
         call_command("load_campaign", str(tmp_path), stdout=out)
     assert "line 3, kind: “大棚”不是有效值" in out.getvalue()
     assert not Committee.objects.exists()
+
+
+# The English headers of docs/first-steps.md's table, file by file.
+ENGLISH = {
+    "districts": {"区编码": "code", "区": "name", "适种人口": "eligible_population"},
+    "subdistricts": {
+        "街道编码": "code",
+        "街道": "name",
+        "区编码": "district_code",
+        "适种人口": "eligible_population",
+    },
+    "committees": {
+        "居委编码": "code",
+        "居委": "name",
+        "街道编码": "subdistrict_code",
+        "适种人口": "eligible_population",
+    },
+    "campaign": {
+        "接种工作": "name",
+        "开始日期": "start_date",
+        "结束日期": "end_date",
+        "全程剂数": "doses_for_full_course",
+        "第二剂最早间隔天数": "second_dose_min_days",
+        "第二剂最迟间隔天数": "second_dose_max_days",
+        "金盾门槛": "golden_shield_threshold",
+    },
+    "sites": {},
+    "targets": {
+        "目标名称": "name",
+        "接种工作": "campaign",
+        "区编码": "district_code",
+        "街道编码": "subdistrict_code",
+        "居委编码": "committee_code",
+        "起始日期": "period_start",
+        "截止日期": "period_end",
+        "指标": "metric",
+        "目标数": "value",
+    },
+    "users": {"用户名": "username", "姓名": "name", "角色": "role", "范围编码": "scope_code"},
+    "tallies": {
+        "接种日期": "date",
+        "接种点编码": "site_code",
+        "居委编码": "committee_code",
+        "剂次": "dose",
+        "接种数": "count",
+    },
+}
+
+
+def test_the_same_folder_as_excel_files_with_english_headers_loads_the_same(tmp_path):
+    """As the docs promise: XLSX as well as CSV, and the English name of every column."""
+    UserFactory(username="it_officer", is_staff=True, is_superuser=True)
+    for path in sorted(SAMPLE.iterdir()):
+        # "subdistricts" before "districts", which it contains
+        kind = next(kind for kind in sorted(ENGLISH, key=len, reverse=True) if kind in path.name)
+        encoding = "gbk" if path.name == "3-committees.csv" else "utf-8-sig"
+        rows = list(csv.reader(path.open(encoding=encoding)))
+        book = Workbook()
+        sheet = book.active
+        sheet.append([ENGLISH[kind].get(header, header) for header in rows[0]])
+        for row in rows[1:]:
+            sheet.append(row)
+        book.save(tmp_path / path.with_suffix(".xlsx").name)
+
+    out = load(tmp_path)
+    assert "8-tallies-2021-06-01-07.xlsx (tallies): 63 rows: 63 new" in out
+    assert (Committee.objects.count(), Site.objects.count(), Target.objects.count()) == (6, 3, 2)
+    assert DailyTally.objects.count() == 63
+    assert StaffScope.objects.get(user__username="sample_clerk").committee.code == "SAMPLE-S1-01"
+    assert " 0 new, 0 updated" in load(tmp_path).splitlines()[0]
