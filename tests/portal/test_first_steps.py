@@ -235,3 +235,20 @@ def test_the_same_folder_as_excel_files_with_english_headers_loads_the_same(tmp_
     assert DailyTally.objects.count() == 63
     assert StaffScope.objects.get(user__username="sample_clerk").committee.code == "SAMPLE-S1-01"
     assert " 0 new, 0 updated" in load(tmp_path).splitlines()[0]
+
+
+def test_a_used_set_password_link_says_so_and_asks_for_a_new_one(client, tmp_path):
+    UserFactory(username="it_officer", is_staff=True, is_superuser=True)
+    for path in SAMPLE.iterdir():
+        if "users" in path.name or "districts" in path.name or "committees" in path.name:
+            shutil.copy(path, tmp_path)
+    out = load(tmp_path, "--site-url", "https://vax.example.org")
+    link = re.search(r"sample_street: set a password at https://vax\.example\.org(\S+)", out)
+    assert link is not None
+    form = client.get(link[1], follow=True)
+    password = {"new_password1": "zhou-ping-2021-june", "new_password2": "zhou-ping-2021-june"}
+    client.post(form.redirect_chain[-1][0], password)
+    client.logout()
+    again = client.get(link[1], follow=True).content.decode()
+    assert "此链接已过期或已使用过" in again
+    assert "Django" not in again  # the portal's page, not the admin's
