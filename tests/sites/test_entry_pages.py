@@ -295,3 +295,13 @@ def test_the_board_shows_who_to_call_at_each_silent_site(client, district_leader
     assert "李护士" in items[site.name]
     assert 'href="tel:021-6200%200002"' in items[site.name]
     assert "该接种点尚未登记联系人" in items[silent.name]
+
+
+def test_a_hostile_contact_reaches_the_board_as_text(client, district_leader, site):
+    site.contact_name, site.contact_phone = "<script>alert(1)</script>", "javascript:alert(1)"
+    site.save()
+    client.force_login(district_leader)
+    fragment = client.get(reverse("sites:board") + "?fragment=1").content.decode()
+    assert "<script>alert(1)</script>" not in fragment
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fragment
+    assert 'href="tel:javascript%3Aalert%281%29"' in fragment  # a number to dial, nothing else
