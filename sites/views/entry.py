@@ -370,7 +370,13 @@ def unreported_board(request: HttpRequest) -> HttpResponse:
     if scope is None:
         raise Http404
     on = today()
-    context = {"sites": unreported_sites(scope, on), "on": on, "dose_kinds": DailyTally.DoseKind}
+    context = {
+        "sites": unreported_sites(scope, on),
+        "on": on,
+        "dose_kinds": DailyTally.DoseKind,
+        # Every site on the board is in scope, so one answer serves them all: no query per site.
+        "can_open_grid": can_enter_tallies(scope),
+    }
     if request.GET.get("fragment"):
         return render(request, "sites/board_list.html", context)
     return render(request, "sites/board.html", context)
