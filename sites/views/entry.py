@@ -5,6 +5,7 @@ Views only check scope (404 outside it), build the form and call the service.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +25,7 @@ from sites.models import DailyTally
 from sites.selectors.tallies import (
     committees_enterable_at,
     entry_overview,
+    grid_use_at,
     sites_enterable_by,
     sites_visible_to,
     tallies_of,
@@ -38,6 +40,9 @@ from sites.services.tallies import (
     record_tallies,
 )
 
+# Days before today whose grids open offline after a visit of the site list.
+OFFLINE_DAYS = 7
+
 
 def entry_index(request: HttpRequest) -> HttpResponse:
     """The sites the user may enter for, with each one's report for the chosen day."""
@@ -46,7 +51,20 @@ def entry_index(request: HttpRequest) -> HttpResponse:
         raise Http404
     day = day_param(request.GET) or today()
     sites = entry_overview(sites_enterable_by(scope), day)
-    return render(request, "sites/entry_index.html", {"sites": sites, "day": day, "today": today()})
+    # The pages the service worker keeps for offline use: this list and the grids of
+    # today and the week before, of the sites open today.
+    offline_pages = [reverse("sites:entry_index")]
+    if day == today():
+        offline_pages += [
+            reverse("sites:entry", args=[site.pk, (day - timedelta(days=back)).isoformat()])
+            for site in sites
+            for back in range(OFFLINE_DAYS + 1)
+        ]
+    return render(
+        request,
+        "sites/entry_index.html",
+        {"sites": sites, "day": day, "today": today(), "offline_pages": offline_pages},
+    )
 
 
 def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> HttpResponse:
@@ -128,6 +146,8 @@ def _render_grid(
     ]
     for row in unusual_rows:
         row["label"] = form.fields[row["field"]].label if row["field"] else _("The day's total")
+    use = grid_use_at(form.site, form.on)
+    shown_rows, folded_rows, folded_open = form.rows_by_use(use.committee_ids)
     return render(
         request,
         "sites/entry.html",
@@ -145,6 +165,10 @@ def _render_grid(
             "unusual": unusual_rows,
             "unusual_fields": {row["field"] for row in unusual_rows if row["field"]},
             "history": tally_history(form.site, form.on)[:50],
+            "shown_rows": shown_rows,
+            "folded_rows": folded_rows,
+            "folded_open": folded_open,
+            "show_booster": use.boosters or form.dose_has_values(DailyTally.DoseKind.BOOSTER),
         },
     )
 
