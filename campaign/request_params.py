@@ -12,12 +12,13 @@ outside the calendar the pages show, or an area outside the user's scope.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from campaign.areas import Area, area_picked, areas_visible_to
@@ -67,6 +68,24 @@ def parse_day(text: str | None) -> date | None:
 def day_param(params: QueryDict, name: str = "date") -> date | None:
     """The day of the parameter ``name``; None when it is absent or empty."""
     return parse_day(params.get(name))
+
+
+def save_key_param(params: QueryDict, name: str = "save_key") -> uuid.UUID | None:
+    """The key a page sends with a save (a UUID, ``sites.services.receipts``); None when
+    absent or not a UUID: such a save runs without the repeat protection, as before."""
+    value = (params.get(name) or "").strip()
+    if not value or len(value) > 40:  # a UUID is 32 hex digits, 36 with its hyphens
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the request asks for JSON rather than a page (``Accept: application/json``
+    before HTML; a browser's form post, whose Accept ends with ``*/*``, gets the page)."""
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 def checked_id(text: str | None) -> int | None:

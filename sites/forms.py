@@ -1,7 +1,8 @@
 """The entry grid: one site, one date, committees (plus non-residents) × dose kinds.
 
 The form only turns typed text into numbers and names the cell that is wrong; the rules
-of what may be saved are in ``sites.services.tallies.record_tallies``.
+of what may be saved are in ``sites.services.tallies.record_tallies``. A stored cell sent
+empty is cleared back to "not reported" (a cell left out of the post is left alone).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from sites.services.tallies import TallyCell
 
 DOSE_KINDS = list(DailyTally.DoseKind)
 NON_RESIDENT = "nr"
+
+
+def version_name(count_name: str) -> str:
+    """The hidden version field beside a count field: count-12-first → version-12-first."""
+    return count_name.replace("count-", "version-", 1)
 
 
 @dataclass
@@ -51,6 +57,7 @@ class TallyGridForm(forms.Form):
         committees: Iterable[Committee],
         with_non_residents: bool,
         stored: Iterable[DailyTally],
+        read_only: bool = False,
         **kwargs,
     ):
         self.site, self.on = site, on
@@ -61,6 +68,7 @@ class TallyGridForm(forms.Form):
             self.row_keys.append((NON_RESIDENT, None, _("Non-residents")))
         self.stored = {(t.committee_id, t.dose_kind): t for t in stored}
         super().__init__(*args, **kwargs)
+        self.fields["reason"].disabled = read_only
         for row_key, committee, label in self.row_keys:
             for dose in DOSE_KINDS:
                 tally = self.stored.get((committee.pk if committee else None, dose.value))
@@ -69,6 +77,7 @@ class TallyGridForm(forms.Form):
                     label=f"{label} · {dose.label}",
                     required=False,
                     initial=tally.count if tally else "",
+                    disabled=read_only,
                     widget=forms.TextInput(
                         attrs={
                             "inputmode": "numeric",
@@ -85,6 +94,14 @@ class TallyGridForm(forms.Form):
                     initial=tally.version if tally else None,
                     widget=forms.HiddenInput,
                 )
+
+    def has_typed_counts(self) -> bool:
+        """Whether the post carries a number in any cell (before "nobody came" clears them)."""
+        return any(
+            (self.data.get(f"count-{row_key}-{dose.value}") or "").strip()
+            for row_key, _committee, _label in self.row_keys
+            for dose in DOSE_KINDS
+        )
 
     def rows(self) -> list[GridRow]:
         return [
@@ -128,7 +145,7 @@ class TallyGridForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for row_key, committee, _label in self.row_keys:
+        for row_key, _committee, _label in self.row_keys:
             for dose in DOSE_KINDS:
                 name = f"count-{row_key}-{dose.value}"
                 try:
@@ -136,21 +153,23 @@ class TallyGridForm(forms.Form):
                 except ValidationError as error:
                     self.add_error(name, error.messages[0])
                     continue
-                stored = self.stored.get((committee.pk if committee else None, dose.value))
-                if count is None and stored is not None:
-                    self.add_error(
-                        name, _("A reported value cannot be emptied; type 0 if nobody came.")
-                    )
                 cleaned[name] = count
         return cleaned
 
+    def _cleared(self, name: str, stored: DailyTally | None) -> bool:
+        """A stored cell the post sends empty: the user emptied it to clear it."""
+        return stored is not None and name in self.data and self.cleaned_data[name] is None
+
     def cells(self) -> list[TallyCell]:
-        """The typed values, as cells for ``record_tallies``. Blank cells are not reported."""
+        """The typed values, as cells for ``record_tallies``. Blank cells are not reported;
+        a stored cell sent blank is cleared (count None)."""
         cells = []
         for row_key, committee, _label in self.row_keys:
             for dose in DOSE_KINDS:
-                count = self.cleaned_data[f"count-{row_key}-{dose.value}"]
-                if count is None:
+                name = f"count-{row_key}-{dose.value}"
+                count = self.cleaned_data[name]
+                stored = self.stored.get((committee.pk if committee else None, dose.value))
+                if count is None and not self._cleared(name, stored):
                     continue
                 cells.append(
                     TallyCell(
@@ -163,6 +182,14 @@ class TallyGridForm(forms.Form):
                     )
                 )
         return cells
+
+    def count_names(self) -> list[str]:
+        """The names of the grid's count fields, row by row."""
+        return [
+            f"count-{row_key}-{dose.value}"
+            for row_key, _committee, _label in self.row_keys
+            for dose in DOSE_KINDS
+        ]
 
     def field_name_for(self, committee_id: int | None, dose_kind: str) -> str:
         row_key = NON_RESIDENT if committee_id is None else str(committee_id)

@@ -370,3 +370,28 @@ class TallyChange(DailyTally.history.model):  # type: ignore[name-defined] # bui
         verbose_name = _("tally change")
         verbose_name_plural = _("tally changes")
         ordering = ["-history_date", "-history_id"]
+
+
+class SaveReceipt(models.Model):
+    """The first answer to one save of the entry grid, kept under the key the page sent
+    with it: a repeat of the key (a double tap, a retry after a lost answer, a queued save
+    sent again days later) gets this answer and writes nothing. Written in the save's own
+    transaction, so a receipt exists exactly when its save happened."""
+
+    key = models.UUIDField(_("save key"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+    date = models.DateField(_("date"))
+    status = models.PositiveSmallIntegerField(_("answer status"))
+    body = models.JSONField(_("answer"), default=dict)
+    # Receipts older than RECEIPT_DAYS are deleted by the hourly sweep (by this column).
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("save receipt")
+        verbose_name_plural = _("save receipts")
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -85,7 +85,7 @@ class TallyRules:
             for problem in (
                 self._site_problem(site),
                 self._committee_problem(site, committee),
-                self._date_problem(site, day) if day is not None else None,
+                self.day_problem(site, day) if day is not None else None,
             )
             if problem is not None
         ]
@@ -118,7 +118,11 @@ class TallyRules:
             )
         return None
 
-    def _date_problem(self, site: Site | None, day: date) -> CellProblem | None:
+    def day_problem(self, site: Site | None, day: date) -> CellProblem | None:
+        """Why nothing can be recorded for ``day`` (at ``site`` when given): a day to come,
+        outside the campaign, the site not open, before the lock date. The grid opens such
+        a day read-only with this message and the site list names it; saves are refused
+        with it. None when the day may be entered."""
         calendar_problem = self.calendar.day_problem(day)
         if calendar_problem:
             return CellProblem("date", "day_not_recordable", calendar_problem)

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from sites.models import TallyImport
-from sites.services import imports
+from sites.services import imports, receipts
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,8 +15,10 @@ def tally_import_run(import_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def tally_imports_expire() -> None:
-    """Beat, hourly: delete the checked files left unconfirmed for a day."""
+    """Beat, hourly: delete the checked files left unconfirmed for a day, and the entry
+    grid's save receipts past their month (the same hourly clean-up)."""
     imports.tally_imports_expire()
+    receipts.save_receipts_purge()
 
 
 @shared_task(ignore_result=True)

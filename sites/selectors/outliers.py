@@ -241,7 +241,9 @@ def unusual_cells(cells: Sequence[TallyCell], *, sites: Mapping[int, Site]) -> l
     values: dict[tuple[int, date, int | None, str], int] = {
         (site, day, committee, dose): count for site, day, committee, dose, count in stored
     }
-    values.update({(c.site_id, c.date, c.committee_id, c.dose_kind): c.count for c in cells})
+    # A cleared cell (count None) is not checked; the grid passes only typed ones.
+    cells = [c for c in cells if c.count is not None]
+    values.update({(c.site_id, c.date, c.committee_id, c.dose_kind): c.count or 0 for c in cells})
     days: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     by_cell: dict[CellKey, dict[date, int]] = defaultdict(dict)
     for (site, day, committee, dose), count in values.items():
@@ -252,7 +254,7 @@ def unusual_cells(cells: Sequence[TallyCell], *, sites: Mapping[int, Site]) -> l
         {(site, day): days[site][day] for site, day in checked_days}, sites=sites, recent=days
     )
     checked: dict[tuple[CellKey, date], int] = {
-        ((c.site_id, c.committee_id, c.dose_kind), c.date): c.count for c in cells
+        ((c.site_id, c.committee_id, c.dose_kind), c.date): c.count or 0 for c in cells
     }
     rules = rules_by_date(c.date for c in cells)
     for (key, day), figures in unusual_values(checked, by_cell, rules=rules).items():

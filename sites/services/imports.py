@@ -668,7 +668,9 @@ def _warn_unusual(
     first_line: dict[tuple[int, date], int] = {}
     for cell in checked.cells:
         day_totals = totals[cell.site_id]
-        day_totals[cell.date] = day_totals.get(cell.date, 0) - stored.get(cell.key, 0) + cell.count
+        day_totals[cell.date] = (
+            day_totals.get(cell.date, 0) - stored.get(cell.key, 0) + (cell.count or 0)
+        )
         line = lines[cell.key]
         first_line[(cell.site_id, cell.date)] = min(
             line, first_line.get((cell.site_id, cell.date), line)

@@ -40,13 +40,14 @@ TallyKey = tuple[
 @dataclass(frozen=True)
 class TallyCell:
     """One value to store. ``seen_version`` is the version the user started from (None when
-    the cell was empty); with ``check_versions`` a newer stored value is a conflict."""
+    the cell was empty); with ``check_versions`` a newer stored value is a conflict.
+    ``count`` None clears a stored cell back to "not reported" (the grid's emptied cell)."""
 
     date: date
     site_id: int
     committee_id: int | None
     dose_kind: str
-    count: int
+    count: int | None
     seen_version: int | None = None
 
     @property
@@ -59,8 +60,8 @@ class Conflict:
     """Somebody else saved this cell after the user loaded it."""
 
     key: TallyKey
-    mine: int
-    theirs: int
+    mine: int | None  # None: the user cleared the cell
+    theirs: int | None  # None: the other person cleared it
     changed_by: str
     changed_at: datetime
 
@@ -70,6 +71,7 @@ class TallySaveResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    cleared: int = 0
     dates: set[date] = field(default_factory=set)
 
 
@@ -144,7 +146,7 @@ def record_tallies(
         raise PermissionDenied(_("You may not enter tallies for this site."))
     reason = reason.strip()
     sites, enterable = _cell_sites(scope, {cell.site_id for cell in cells})
-    messages = _rule_problems(scope, sites, enterable, cells)
+    messages: list[str | ValidationError] = list(_rule_problems(scope, sites, enterable, cells))
     existing = _existing_rows(cells, whole_days=not capacity_confirmed)
 
     messages += _count_problems(cells)
@@ -155,27 +157,36 @@ def record_tallies(
     conflicts: list[Conflict] = []
     to_create: list[NewTally] = []
     to_update: list[tuple[DailyTally, int]] = []
+    to_clear: list[DailyTally] = []
     for cell in cells:
         row = existing.get(cell.key)
         stored_version = row.version if row else None
-        if row is not None and row.count == cell.count:
+        if (row.count if row else None) == cell.count:  # also: clearing an empty cell
             result.unchanged += 1
         elif check_versions and stored_version != cell.seen_version:
             conflicts.append(_conflict(cell, row))
         elif row is None:
             to_create.append(_new_row(cell, user=user, source=source))
+        elif cell.count is None:
+            to_clear.append(row)
         else:
             to_update.append((row, cell.count))
 
     corrected_past = {row.date for row, _count in to_update if row.date < today()}
+    corrected_past |= {row.date for row in to_clear if row.date < today()}
     if corrected_past and not reason:
-        messages.append(_("Changing a value of an earlier day needs a reason."))
+        messages.append(
+            ValidationError(
+                _("Changing a value of an earlier day needs a reason."), code="reason_needed"
+            )
+        )
     if messages:
         raise ValidationError(messages)
     if conflicts:
         raise TallyConflicts(conflicts)
     if not capacity_confirmed:
-        unusual = unusual_cells(cells, sites=sites)
+        counted = [cell for cell in cells if cell.count is not None]
+        unusual = unusual_cells(counted, sites=sites)
         _check_capacity(sites, existing, cells, unusual)
         if unusual:
             raise UnusualFigures(unusual)
@@ -195,6 +206,9 @@ def record_tallies(
             now,
         )
         history.append((row, previous, "~"))
+    cleared = _delete_checked(to_clear, check_versions=check_versions)
+    # A removal's history row keeps the last stored state; its old value is that count.
+    history += [(row, row.count, "-") for row in cleared]
     try:
         with transaction.atomic():
             _insert_new(to_create, now=now)
@@ -203,7 +217,7 @@ def record_tallies(
     history += [(row, None, "+") for row in to_create]
     _write_history(history, user=user, reason=reason, when=now)
 
-    result.created, result.updated = len(to_create), len(to_update)
+    result.created, result.updated, result.cleared = len(to_create), len(to_update), len(cleared)
     result.dates = {row.date for row, _previous, _kind in history}
     # In this transaction: the reports app marks these days' snapshots stale.
     tallies_changed.send(sender=DailyTally, dates=result.dates)
@@ -231,10 +245,42 @@ def record_nobody_came(
 def _count_problems(cells: Sequence[TallyCell]) -> list[str]:
     """Every cell's count within the rules' bounds, whoever built it (the grid and the
     import parse text with the same bound; this keeps callers that pass numbers to it too)."""
-    return [problem for cell in cells if (problem := count_problem(cell.count))]
+    return [
+        problem
+        for cell in cells
+        if cell.count is not None and (problem := count_problem(cell.count))
+    ]
 
 
 UPDATE_BATCH = 300  # cells per UPDATE: three parameters each, under SQLite's 999
+
+
+def _delete_checked(rows: Sequence[DailyTally], *, check_versions: bool) -> list[DailyTally]:
+    """Delete stored cells, each only if nobody changed it since it was read (the version
+    in the DELETE's WHERE, as for updates); the rows deleted. A cell changed meanwhile is a
+    conflict; one somebody else already deleted needs nothing more."""
+    deleted: set[int] = set()
+    table = quoted_table(DailyTally)
+    pk, version = quoted_column(DailyTally, "id"), quoted_column(DailyTally, "version")
+    for start in range(0, len(rows), UPDATE_BATCH):
+        batch = rows[start : start + UPDATE_BATCH]
+        matches = " OR ".join([f"({pk} = %s AND {version} = %s)"] * len(batch))
+        sql = f"DELETE FROM {table} WHERE {matches} RETURNING {pk}"  # noqa: S608
+        params = [value for row in batch for value in (row.pk, row.version)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            deleted |= {row_id for (row_id,) in cursor.fetchall()}
+    missed = [row for row in rows if row.pk not in deleted]
+    if missed and check_versions:
+        still_there = set(
+            DailyTally.objects.filter(pk__in=[row.pk for row in missed]).values_list(
+                "pk", flat=True
+            )
+        )
+        changed = [row for row in missed if row.pk in still_there]
+        if changed:
+            raise TallyConflicts([_conflict_after_race(row, None) for row in changed])
+    return [row for row in rows if row.pk in deleted]
 
 
 def _update_checked(
@@ -375,7 +421,7 @@ def _check_capacity(
 ) -> None:
     totals: dict[tuple[date, int], int] = defaultdict(int)
     values = {key: row.count for key, row in existing.items()}
-    values.update({cell.key: cell.count for cell in cells})
+    values.update({cell.key: cell.count or 0 for cell in cells})  # a cleared cell adds 0
     for (day, site_id, _committee, _dose), count in values.items():
         totals[(day, site_id)] += count
     for (day, site_id), total in sorted(totals.items()):
@@ -408,7 +454,7 @@ def _new_row(cell: TallyCell, *, user: User, source: str) -> NewTally:
         site_id=cell.site_id,
         committee_id=cell.committee_id,
         dose_kind=cell.dose_kind,
-        count=cell.count,
+        count=cell.count or 0,  # never None: clearing an empty cell leaves it unchanged
         source=source,
         entered_by_id=user.pk,
     )
@@ -418,7 +464,7 @@ def _conflict(cell: TallyCell, row: DailyTally | None) -> Conflict:
     return Conflict(
         key=cell.key,
         mine=cell.count,
-        theirs=row.count if row else 0,
+        theirs=row.count if row else None,
         changed_by=_user_name(row.entered_by) if row else "",
         changed_at=row.updated_at if row else timezone.now(),
     )
@@ -443,7 +489,7 @@ def _conflicts_after_insert_race(rows: list[NewTally]) -> list[Conflict]:
     ]
 
 
-def _conflict_after_race(row: DailyTally, mine: int) -> Conflict:
+def _conflict_after_race(row: DailyTally, mine: int | None) -> Conflict:
     current = (
         DailyTally.objects.select_related("entered_by")
         .filter(

@@ -19,6 +19,7 @@
   var answerBox = document.getElementById("save-answer");
   var banner = document.getElementById("draft-banner");
   var boosterToggle = document.getElementById("show-booster");
+  if (!saveButton) { refresh(); return; }  // a day that cannot be entered: read-only
   var inFlight = false;
   // The key of the last save sent and the typed state it carried, until answered: a
   // retry of the same state reuses the key, so the server applies it once.
@@ -175,7 +176,8 @@
       list = conflicts.appendChild(element("ul"));
       (answer.conflicts || []).forEach(function (c) {
         list.appendChild(element("li", "", format(data.msgConflict, {
-          cell: c.label, who: c.by, theirs: c.theirs, when: c.at, mine: c.mine
+          cell: c.label, who: c.by, theirs: c.theirs === "" ? "–" : c.theirs,
+          when: (c.at || "").slice(0, 16).replace("T", " "), mine: c.mine === "" ? "–" : c.mine
         })));
         mark(c.field, "conflict");
       });
@@ -267,7 +269,10 @@
   function save() {
     if (inFlight) return;  // a double tap sends one request
     var fields = [];
-    new FormData(form).forEach(function (text, name) { fields.push([name, text]); });
+    // The page's own save_key serves the plain form post; a script save makes its own.
+    new FormData(form).forEach(function (text, name) {
+      if (name !== "save_key") fields.push([name, text]);
+    });
     var state = JSON.stringify(fields.filter(function (pair) { return pair[0] !== "csrfmiddlewaretoken"; }));
     if (!pending || pending.state !== state) pending = { key: store.newKey(), state: state };
     fields.push(["save_key", pending.key]);

@@ -42,8 +42,9 @@ def test_delete_page_counts_the_protecting_tallies(
     ]
     client.force_login(administrator)
     # A bound, not a count per row: one lookup per kind of row that refers to the object
-    # (an account is also referred to by the API token it may be).
-    with django_assert_max_num_queries(16):
+    # (an account is also referred to by the API token it may be, and by its entry grid's
+    # save receipts).
+    with django_assert_max_num_queries(17):
         html = client.get(reverse(f"admin:{name}_delete", args=[obj.pk])).content.decode()
     expected = "每日接种数：20 条" if name == "sites_site" else "每日接种数：10 条"  # 10 days
     assert expected in html
