@@ -1,8 +1,10 @@
 """The entry pages as an installable web app: its manifest and its service worker, served
 from the site's root so the worker's scope covers the entry pages (a file under /static/
-could only control /static/). Neither holds data, so both open without a login."""
+could only control /static/). Neither holds data, so both open without a login, and
+neither opens a database transaction (browsers ask for them beside every page)."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 
 @login_not_required
+@transaction.non_atomic_requests
 @require_GET
 @cache_control(no_cache=True)  # a changed worker reaches browsers at their next visit
 def service_worker(request: HttpRequest) -> HttpResponse:
@@ -26,6 +29,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@transaction.non_atomic_requests
 @require_GET
 def web_manifest(request: HttpRequest) -> JsonResponse:
     name = _("Vaccination entry")

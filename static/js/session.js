@@ -26,6 +26,10 @@
 
   if ("serviceWorker" in navigator && body.dataset.serviceWorker) {
     navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: "/" }).catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      // The grids of the week are on the device now (the tests wait for this mark).
+      if (event.data && event.data.type === "precached") body.dataset.offlineReady = "true";
+    });
     tellWorker({ type: "user", user: user });
     // The site list names the grids to keep for offline use; fetched once a day.
     var wanted = document.getElementById("offline-pages");

@@ -77,6 +77,10 @@ function precache(urls) {
         });
       }, Promise.resolve());
     });
+  }).then(function () {
+    return self.clients.matchAll().then(function (pages) {
+      pages.forEach(function (client) { client.postMessage({ type: "precached" }); });
+    });
   });
 }
 

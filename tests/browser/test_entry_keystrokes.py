@@ -13,7 +13,6 @@ from tests.factories import CampaignFactory, CommitteeFactory, DailyTallyFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TODAY = datetime.date(2021, 6, 30)
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def test_the_evening_takes_few_taps_and_keys(
     phone_page, live_server, subdistrict_staff, evening_site
 ):
     site, committees, busy = evening_site
-    log_in(phone_page, live_server, "clerk", PASSWORD)
+    log_in(phone_page, live_server, "clerk", "correct-horse-battery")
     open_grid(phone_page, live_server, site)
     # The booster column and the 12 quiet committees are out of the way.
     assert phone_page.locator("summary").inner_text() == "其他居委（12）"
@@ -94,7 +93,6 @@ def test_the_evening_takes_few_taps_and_keys(
     assert phone_page.locator("#save-answer").inner_text() == ""
 
     digits = sum(len(v) for v in wanted.values())
-    print(f"36 cells in 22 rows: {taps_and_keys} taps and keys ({digits} of them digits)")
     # One tap or Enter per cell, its digits, and Save: nothing spent on hidden columns.
     assert taps_and_keys == len(wanted) + digits + 1
     stored = {
@@ -113,7 +111,7 @@ def test_enter_skips_the_hidden_booster_column_until_it_is_shown(
     phone_page, live_server, subdistrict_staff, evening_site
 ):
     site, _committees, _busy = evening_site
-    log_in(phone_page, live_server, "clerk", PASSWORD)
+    log_in(phone_page, live_server, "clerk", "correct-horse-battery")
     open_grid(phone_page, live_server, site)
     shown_cells(phone_page).nth(1).click()  # the first row's second doses
     phone_page.keyboard.press("Enter")
@@ -123,9 +121,11 @@ def test_enter_skips_the_hidden_booster_column_until_it_is_shown(
     phone_page.keyboard.press("Enter")
     assert phone_page.evaluate("document.activeElement.dataset.dose") == "booster"
     box = phone_page.locator("label[for=show-booster]").bounding_box()
-    assert box["height"] >= 44 and box["width"] >= 44
+    assert box["height"] >= 44
+    assert box["width"] >= 44
     cell = shown_cells(phone_page).first.bounding_box()
-    assert cell["height"] >= 44 and cell["width"] >= 44
+    assert cell["height"] >= 44
+    assert cell["width"] >= 44
     assert shown_cells(phone_page).first.evaluate("c => getComputedStyle(c).fontSize") == "16px"
 
 
@@ -133,7 +133,7 @@ def test_a_column_pasted_from_excel_fills_ten_rows_down(
     phone_page, live_server, subdistrict_staff, evening_site
 ):
     site, _committees, _busy = evening_site
-    log_in(phone_page, live_server, "clerk", PASSWORD)
+    log_in(phone_page, live_server, "clerk", "correct-horse-battery")
     open_grid(phone_page, live_server, site)
     column = "\r\n".join(str(n) for n in range(11, 21)) + "\r\n"  # as Excel copies it
     shown_cells(phone_page).nth(2).focus()  # the second row's first doses
@@ -142,7 +142,8 @@ def test_a_column_pasted_from_excel_fills_ten_rows_down(
             const data = new DataTransfer();
             data.setData("text/plain", text);
             document.activeElement.dispatchEvent(
-                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+                new ClipboardEvent(
+                    "paste", {clipboardData: data, bubbles: true, cancelable: true}));
         }""",
         column,
     )
@@ -157,7 +158,7 @@ def test_report_zero_asks_before_throwing_typed_numbers_away(
     phone_page, live_server, subdistrict_staff, evening_site
 ):
     site, _committees, _busy = evening_site
-    log_in(phone_page, live_server, "clerk", PASSWORD)
+    log_in(phone_page, live_server, "clerk", "correct-horse-battery")
     open_grid(phone_page, live_server, site)
     shown_cells(phone_page).nth(0).fill("3")
     shown_cells(phone_page).nth(1).fill("5")
@@ -169,7 +170,8 @@ def test_report_zero_asks_before_throwing_typed_numbers_away(
 
     phone_page.once("dialog", refuse)
     phone_page.click("button[name=report_zero]")
-    assert asked and "报 0" in asked[0]
+    assert asked
+    assert "报 0" in asked[0]
     assert shown_cells(phone_page).nth(0).input_value() == "3"
     assert not DailyTally.objects.filter(date=TODAY).exists()
 
@@ -189,12 +191,11 @@ def test_axe_finds_no_violation_on_the_site_list_and_the_grid(
         viewport={"width": width, "height": 900}, locale="zh-CN", service_workers="block"
     )
     page = context.new_page()
-    log_in(page, live_server, "clerk", PASSWORD)
+    log_in(page, live_server, "clerk", "correct-horse-battery")
     axe = Axe()
     for path in ["/tallies/", f"/tallies/{site.pk}/{TODAY.isoformat()}/"]:
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state()
-        page.screenshot(path=f"/tmp/h14c-shots/{width}{path.replace('/', '_')}.png", full_page=True)
         violations = axe.run(page).response["violations"]
         assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
     context.close()
