@@ -322,7 +322,7 @@ class TallyChangeAdmin(ReadOnlyAuditAdmin):
     @admin.display(description=gettext_lazy("old → new"))
     def change(self, row: TallyChange) -> str:
         before = gettext("not reported") if row.previous_count is None else row.previous_count
-        return format_html("{} → {}", before, row.count)
+        return format_html("{} → {}", before, row.new_count)
 
     @admin.display(description=gettext_lazy("reason"))
     def reason(self, row: TallyChange) -> str:

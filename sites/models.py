@@ -84,6 +84,15 @@ class TallyHistoryFields(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def new_count(self) -> int | str:
+        """The value after this change, as the history shows it: "–" when the cell was
+        cleared (a removal's row keeps the last stored count)."""
+        if getattr(self, "history_type", None) == "-":
+            return "–"
+        count: int = getattr(self, "count", 0)
+        return count
+
 
 class DailyTally(TimeStampedModel):
     """Doses of one kind given at one site on one day to residents of one committee.

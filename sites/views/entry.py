@@ -348,6 +348,8 @@ def _render_grid(
             "today": today(),
             "is_past": form.on < today(),
             "day_problem": day_problem,
+            # The reason's error is shown at its box only.
+            "cell_errors": any(name not in ("reason", "__all__") for name in form.errors),
             # A new save from this page each; the browser repeating a post sends the same.
             "save_key": uuid.uuid4(),
             "zero_save_key": uuid.uuid4(),
