@@ -146,7 +146,9 @@
     document.querySelectorAll(".alert[role=alert], ul.messages").forEach(function (node) {
       if (!answerBox.contains(node)) node.remove();
     });
-    form.querySelectorAll(".cell-error").forEach(function (node) { node.remove(); });
+    form.querySelectorAll(".cell-error, #reason-box .field-error").forEach(function (node) { node.remove(); });
+    var reasonBox = document.getElementById("reason-box");
+    if (reasonBox) reasonBox.classList.remove("invalid");
     form.querySelectorAll("td.invalid, td.conflict, td.unusual").forEach(function (cell) {
       cell.classList.remove("invalid", "conflict", "unusual");
     });
@@ -198,8 +200,16 @@
       unusual.appendChild(confirm);
     }
     var errors = answer.errors || {};
-    var names = Object.keys(errors);
-    if (names.length || answer.outcome === "refused") {
+    var reasonBox = document.getElementById("reason-box");
+    if (errors.reason && reasonBox) {
+      // At its box above the grid, as the server-drawn page shows it.
+      reasonBox.classList.add("invalid");
+      var note = element("p", "field-error", errors.reason[0]);
+      note.setAttribute("role", "alert");
+      reasonBox.insertBefore(note, form.elements.reason);
+    }
+    var names = Object.keys(errors).filter(function (name) { return name !== "reason" || !reasonBox; });
+    if (names.length || (answer.outcome === "refused" && !errors.reason)) {
       var refused = box("error", answer.outcome === "refused" && answer.message ? answer.message : data.msgRefused);
       list = refused.appendChild(element("ul"));
       names.forEach(function (name) {
@@ -209,7 +219,7 @@
         if (name !== "__all__") mark(name, "invalid", errors[name][0]);
       });
     }
-    if (answer.needs_reason && form.elements.reason) form.elements.reason.focus();
+    if ((answer.needs_reason || errors.reason) && form.elements.reason) form.elements.reason.focus();
     else if (answerBox.firstChild) answerBox.firstChild.scrollIntoView({ block: "nearest" });
   }
   function takeVersions(answer) {
