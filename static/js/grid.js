@@ -222,6 +222,18 @@
     if ((answer.needs_reason || errors.reason) && form.elements.reason) form.elements.reason.focus();
     else if (answerBox.firstChild) answerBox.firstChild.scrollIntoView({ block: "nearest" });
   }
+  // The page's header says the day is reported now, and "report 0" has no use left.
+  function showDayReported(values) {
+    var names = Object.keys(values).filter(function (name) { return values[name] !== ""; });
+    var total = names.reduce(function (sum, name) { return sum + (parseInt(values[name], 10) || 0); }, 0);
+    var dayStatus = document.getElementById("day-status");
+    if (dayStatus && names.length) {
+      dayStatus.className = "status ok";
+      dayStatus.textContent = format(data.msgReported, { total: total });
+    }
+    var zero = document.getElementById("report-zero");
+    if (zero && names.length) zero.hidden = true;
+  }
   function takeVersions(answer) {
     Object.keys(answer.versions || {}).forEach(function (name) {
       if (form.elements[name]) form.elements[name].value = answer.versions[name];
@@ -244,6 +256,7 @@
       Object.keys(servedVersions).forEach(function (name) { servedVersions[name] = form.elements[name].value; });
       setStatus("saved", answer.message);
       showBanner(0);
+      showDayReported(answer.values || {});
     } else {
       // A conflict moves the versions forward: saving again is then a deliberate
       // overwrite of the other person's value. A refusal keeps them.

@@ -135,6 +135,8 @@ def test_offline_the_save_waits_on_the_device_and_goes_when_the_network_is_back(
 
     page.context.set_offline(False)
     page.locator(".save-status.saved").wait_for()
+    assert page.locator("#day-status").inner_text() == "已上报，共 22 剂次"
+    assert page.locator("#report-zero").is_hidden()
     assert sorted(DailyTally.objects.values_list("count", flat=True)) == [0, 3, 7, 12]
     assert set(history_rows_per_cell(site).values()) == {1}
     assert our_storage(page) == []
