@@ -26,23 +26,21 @@
 
   if ("serviceWorker" in navigator && body.dataset.serviceWorker) {
     navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: "/" }).catch(function () {});
+    var mark = PREFIX + "offline-pages:" + user;
+    var today = new Date().toISOString().slice(0, 10);
     navigator.serviceWorker.addEventListener("message", function (event) {
+      if (!event.data || event.data.type !== "precached") return;
       // The grids of the week are on the device now (the tests wait for this mark).
-      if (event.data && event.data.type === "precached") body.dataset.offlineReady = "true";
+      body.dataset.offlineReady = "true";
+      try { localStorage.setItem(mark, today); } catch (e) { /* storage switched off */ }
     });
     tellWorker({ type: "user", user: user });
     // The site list names the grids to keep for offline use; fetched once a day.
     var wanted = document.getElementById("offline-pages");
-    if (user && wanted) {
-      var mark = PREFIX + "offline-pages:" + user;
-      var today = new Date().toISOString().slice(0, 10);
-      var urls = JSON.parse(wanted.textContent);
-      try {
-        if (localStorage.getItem(mark) !== today) {
-          localStorage.setItem(mark, today);
-          tellWorker({ type: "precache", urls: urls });
-        }
-      } catch (e) { /* storage switched off */ }
+    var done = null;
+    try { done = localStorage.getItem(mark); } catch (e) { /* storage switched off */ }
+    if (user && wanted && done !== today) {
+      tellWorker({ type: "precache", urls: JSON.parse(wanted.textContent) });
     }
   }
 

@@ -245,3 +245,25 @@ def test_a_cell_saved_by_someone_else_while_offline_shows_both_values(
     first = DailyTally.objects.get(committee=committee, dose_kind="first")
     assert first.count == 12
     assert first.entered_by == subdistrict_staff
+
+
+def test_a_save_left_on_the_device_is_sent_when_the_site_list_opens(
+    phone_page, live_server, subdistrict_staff, site
+):
+    page = phone_page
+    log_in(page, live_server, "clerk", "correct-horse-battery")
+    page.goto(grid_url(live_server, site))
+    type_the_evening(page)
+    page.context.set_offline(True)
+    page.click("button[name=save]")
+    page.route(grid_url(live_server, site), lambda route: route.abort())
+    page.context.set_offline(False)  # the grid tries at once, and gets no answer
+    page.locator("#save-retry").wait_for()
+    page.unroute(grid_url(live_server, site))
+    assert not DailyTally.objects.exists()
+
+    page.goto(f"{live_server.url}/tallies/")  # the next morning, say
+    page.locator(".status.ok").wait_for()  # sent, and the list drawn again
+    assert "已上报：22 剂次" in page.locator("main").inner_text()
+    assert sorted(DailyTally.objects.values_list("count", flat=True)) == [0, 3, 7, 12]
+    assert our_storage(page) == []
