@@ -59,9 +59,15 @@ window.StreetVaxEntry = (function () {
     });
   }
 
+  // A save kept since an earlier login carries that login's CSRF token, which Django
+  // rotated since: the page's current token goes instead.
   function formBody(fields) {
+    var current = document.querySelector("input[name=csrfmiddlewaretoken]");
     var body = new FormData();
-    fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    fields.forEach(function (pair) {
+      var text = pair[0] === "csrfmiddlewaretoken" && current ? current.value : pair[1];
+      body.append(pair[0], text);
+    });
     return body;
   }
 

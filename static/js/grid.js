@@ -104,7 +104,10 @@
       if (form.elements[name]) form.elements[name].value = draft.versions[name];
     });
     pending = draft.pending || null;
-    if (draft.answer) showAnswer(draft.answer);  // a queued save answered on the site list
+    if (draft.answer) {  // a queued save answered on the site list
+      if (draft.answer.outcome === "conflict") takeVersions(draft.answer);
+      showAnswer(draft.answer);
+    }
     var count = typedCells().length;
     if (!count && !pending) {  // what the draft held is what the server has now
       store.remove(draftKey);
