@@ -77,13 +77,15 @@ def grid_use_at(site: Site, on: date) -> GridUse:
         if committee_id is not None:
             committee_ids.add(committee_id)
         boosters = boosters or dose_kind == DailyTally.DoseKind.BOOSTER
-    if not boosters:
-        boosters = Target.objects.filter(
-            metric=Target.Metric.BOOSTER,
-            campaign__start_date__lte=on,
-            campaign__end_date__gte=on,
-        ).exists()
-    return GridUse(committee_ids=frozenset(committee_ids), boosters=boosters)
+    # Asked whatever the tallies said, so the page's queries do not vary with the data.
+    campaign_counts_boosters = Target.objects.filter(
+        metric=Target.Metric.BOOSTER,
+        campaign__start_date__lte=on,
+        campaign__end_date__gte=on,
+    ).exists()
+    return GridUse(
+        committee_ids=frozenset(committee_ids), boosters=boosters or campaign_counts_boosters
+    )
 
 
 def sites_active_on(on: date) -> Q:

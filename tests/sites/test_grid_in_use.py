@@ -109,6 +109,13 @@ def test_what_is_in_use_is_read_in_two_queries_whatever_the_committees(site, com
     assert use.committee_ids == {c.pk for c in committees}
     assert use.boosters is False
     assert len(queries) == 2  # the recent tallies, the campaign's booster target
+    DailyTallyFactory(site=site, committee=committees[0], dose_kind="booster", date=TODAY)
+    DailyTallyFactory(
+        site=site, committee=committees[0], dose_kind="booster", date=TODAY - datetime.timedelta(1)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert grid_use_at(site, TODAY).boosters is True
+    assert len(queries) == 2  # the same reads, whatever the data
 
 
 def test_the_grid_carries_the_user_for_its_drafts(client, subdistrict_staff, site):
