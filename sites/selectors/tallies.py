@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
@@ -17,7 +18,7 @@ from campaign.access import (
     subdistricts_visible_to,
 )
 from campaign.areas import Area
-from campaign.models import Committee, StaffScope
+from campaign.models import Committee, StaffScope, Target
 from sites.models import DailyTally, MobileVisit, Site, TallyImport
 
 
@@ -56,6 +57,44 @@ def committees_enterable_at(
             return committees.none(), False
         return committees.filter(pk=scope.committee_id), False
     return committees, True
+
+
+# How far back the entry grid looks for the committees and doses a site sees.
+RECENT_USE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class GridUse:
+    """What the entry grid of one site's day opens, from the site's recent days."""
+
+    committee_ids: frozenset[int]  # committees with a tally in the recent days
+    boosters: bool  # boosters were reported recently, or the campaign counts them
+
+
+def grid_use_at(site: Site, on: date) -> GridUse:
+    """The committees with a tally at ``site`` in the 14 days before ``on``, and whether
+    the booster column is in use — two queries, whatever the number of committees."""
+    recent = (
+        DailyTally.objects.filter(
+            site=site, date__gte=on - timedelta(days=RECENT_USE_DAYS), date__lt=on
+        )
+        .values_list("committee_id", "dose_kind")
+        .distinct()
+    )
+    committee_ids, boosters = set(), False
+    for committee_id, dose_kind in recent:
+        if committee_id is not None:
+            committee_ids.add(committee_id)
+        boosters = boosters or dose_kind == DailyTally.DoseKind.BOOSTER
+    # Asked whatever the tallies said, so the page's queries do not vary with the data.
+    campaign_counts_boosters = Target.objects.filter(
+        metric=Target.Metric.BOOSTER,
+        campaign__start_date__lte=on,
+        campaign__end_date__gte=on,
+    ).exists()
+    return GridUse(
+        committee_ids=frozenset(committee_ids), boosters=boosters or campaign_counts_boosters
+    )
 
 
 def sites_active_on(on: date) -> Q:
