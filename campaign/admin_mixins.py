@@ -78,5 +78,6 @@ class ImportTemplateMixin(ImportMixin):
             (_("Template, Chinese headers (CSV)"), f"{url}?lang=zh-hans&format=csv"),
             (_("Template, English headers (CSV)"), f"{url}?lang=en&format=csv"),
             (_("Template, Chinese headers (Excel)"), f"{url}?lang=zh-hans&format=xlsx"),
+            (_("Template, English headers (Excel)"), f"{url}?lang=en&format=xlsx"),
         ]
         return context

@@ -11,6 +11,7 @@ import zipfile
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
+from import_export.formats import base_formats
 from import_export.forms import ImportForm
 from openpyxl import load_workbook
 
@@ -87,6 +88,20 @@ class TranscodingImportMixin:
 
     def get_import_form_class(self, request):
         return BoundedImportForm
+
+    def get_import_formats(self):
+        # The two formats the docs promise; JSON, YAML, TSV and HTML only confuse the choice.
+        return [base_formats.CSV, base_formats.XLSX]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # The stock message names the Python exception, in English.
+        form.add_error(
+            "import_file",
+            _(
+                "The file cannot be read in the chosen format: choose csv for a CSV file "
+                "and xlsx for an Excel workbook, then upload it again."
+            ),
+        )
 
     def write_to_tmp_storage(self, import_file, input_format):
         if not input_format.is_binary():

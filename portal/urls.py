@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from campaign import views as campaign_views
-from portal.login import AdminLoginForm, LoginForm
+from portal import pwa
+from portal.login import AdminLoginForm, LoginForm, LogoutClearingDevice
 from reports.views import home
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("health/", campaign_views.health, name="health"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.web_manifest, name="web_manifest"),
     path("", include("sites.urls")),
     path("", include("reports.urls")),
     path("", include("campaign.urls")),
@@ -20,7 +23,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutClearingDevice.as_view(), name="logout"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),

@@ -61,7 +61,7 @@ class SiteAdmin(
     ]
     list_filter = ["kind", "subdistrict__district", "subdistrict"]
     list_select_related = ["subdistrict"]
-    search_fields = ["code", "name", "address"]
+    search_fields = ["code", "name", "address", "contact_name", "contact_phone"]
     autocomplete_fields = ["subdistrict"]
 
 

@@ -81,6 +81,7 @@ class TallyGridForm(forms.Form):
                     widget=forms.TextInput(
                         attrs={
                             "inputmode": "numeric",
+                            "enterkeyhint": "next",
                             "autocomplete": "off",
                             "class": "cell",
                             "data-dose": dose.value,
@@ -114,6 +115,33 @@ class TallyGridForm(forms.Form):
             )
             for row_key, committee, label in self.row_keys
         ]
+
+    def rows_by_use(
+        self, committee_ids: Iterable[int]
+    ) -> tuple[list[GridRow], list[GridRow], bool]:
+        """The rows to show, the rows to fold away (committees without a recent tally at
+        this site) and whether the folded ones open because one has a value or an error.
+        A site with no recent tally at all folds nothing; the non-resident row shows."""
+        in_use = set(committee_ids)
+        rows = self.rows()
+        if not in_use:
+            return rows, [], False
+        shown = [r for r in rows if r.committee is None or r.committee.pk in in_use]
+        folded = [r for r in rows if r.committee is not None and r.committee.pk not in in_use]
+        busy = any(
+            count.value() not in (None, "") or count.errors
+            for row in folded
+            for count, _version in row.fields
+        )
+        return shown, folded, busy
+
+    def dose_has_values(self, dose_kind: str) -> bool:
+        """Whether a cell of this dose column holds a value or an error."""
+        return any(
+            self[f"count-{row_key}-{dose_kind}"].value() not in (None, "")
+            or self[f"count-{row_key}-{dose_kind}"].errors
+            for row_key, _committee, _label in self.row_keys
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from campaign.access import (
     can_enter_tallies,
+    committees_visible_to,
     is_committee_staff,
     reads_all_imports,
     reads_only_own_imports,
     subdistricts_visible_to,
 )
 from campaign.areas import Area
-from campaign.models import Committee, StaffScope
+from campaign.models import Committee, StaffScope, Target
 from sites.models import DailyTally, MobileVisit, Site, TallyImport
 
 
@@ -36,6 +38,14 @@ def sites_enterable_by(scope: StaffScope | None) -> QuerySet[Site]:
     return sites_visible_to(scope) if can_enter_tallies(scope) else Site.objects.none()
 
 
+def committees_enterable_by(scope: StaffScope | None) -> QuerySet[Committee]:
+    """Committees whose rows the scope may enter or import, in code order: the codes a
+    tally file needs."""
+    if not can_enter_tallies(scope):
+        return Committee.objects.none()
+    return committees_visible_to(scope).order_by("subdistrict__code", "code")
+
+
 def committees_enterable_at(
     scope: StaffScope | None, site: Site
 ) -> tuple[QuerySet[Committee], bool]:
@@ -47,6 +57,44 @@ def committees_enterable_at(
             return committees.none(), False
         return committees.filter(pk=scope.committee_id), False
     return committees, True
+
+
+# How far back the entry grid looks for the committees and doses a site sees.
+RECENT_USE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class GridUse:
+    """What the entry grid of one site's day opens, from the site's recent days."""
+
+    committee_ids: frozenset[int]  # committees with a tally in the recent days
+    boosters: bool  # boosters were reported recently, or the campaign counts them
+
+
+def grid_use_at(site: Site, on: date) -> GridUse:
+    """The committees with a tally at ``site`` in the 14 days before ``on``, and whether
+    the booster column is in use — two queries, whatever the number of committees."""
+    recent = (
+        DailyTally.objects.filter(
+            site=site, date__gte=on - timedelta(days=RECENT_USE_DAYS), date__lt=on
+        )
+        .values_list("committee_id", "dose_kind")
+        .distinct()
+    )
+    committee_ids, boosters = set(), False
+    for committee_id, dose_kind in recent:
+        if committee_id is not None:
+            committee_ids.add(committee_id)
+        boosters = boosters or dose_kind == DailyTally.DoseKind.BOOSTER
+    # Asked whatever the tallies said, so the page's queries do not vary with the data.
+    campaign_counts_boosters = Target.objects.filter(
+        metric=Target.Metric.BOOSTER,
+        campaign__start_date__lte=on,
+        campaign__end_date__gte=on,
+    ).exists()
+    return GridUse(
+        committee_ids=frozenset(committee_ids), boosters=boosters or campaign_counts_boosters
+    )
 
 
 def sites_active_on(on: date) -> Q:
@@ -122,6 +170,18 @@ def imports_visible_to(scope: StaffScope | None) -> QuerySet[TallyImport]:
     )
 
 
+def names_for_codes(
+    site_codes: set[str], committee_codes: set[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Site and committee names by code, for rows stored with codes only (an import's
+    preview); two queries however many rows."""
+    sites = dict(Site.objects.filter(code__in=site_codes).values_list("code", "name"))
+    committees = dict(
+        Committee.objects.filter(code__in=committee_codes).values_list("code", "name")
+    )
+    return sites, committees
+
+
 def mobile_teams_with_visits(teams: QuerySet[Site]) -> QuerySet[Site]:
     """Each mobile team with its visits: ``visit_count``, ``visit_doses`` (None when no
     visit gave a figure) and ``last_visit``; one query."""
@@ -153,16 +213,28 @@ def tally_template_rows(
 ) -> list[tuple[str, str]]:
     """(site code, committee code) of the rows a pre-filled tally file holds: the sites the
     scope may enter that are open on ``on`` (one site, or a subdistrict's), each with the
-    committees of its grid; "" is the non-resident row. Two queries per site."""
+    rows of its grid as ``committees_enterable_at`` gives them; "" is the non-resident row.
+    Two queries however many sites."""
     sites = sites_enterable_by(scope).filter(sites_active_on(on)).order_by("code")
     if site_id is not None:
         sites = sites.filter(pk=site_id)
     if subdistrict_id is not None:
         sites = sites.filter(subdistrict_id=subdistrict_id)
+    site_rows = list(sites.values_list("code", "subdistrict_id"))
+    committees = Committee.objects.filter(
+        subdistrict_id__in={subdistrict for _code, subdistrict in site_rows}
+    ).order_by("code")
+    with_non_residents = True
+    if is_committee_staff(scope):  # their own row only, as their grid shows
+        own = scope.committee_id
+        committees = committees.filter(pk=own) if own is not None else committees.none()
+        with_non_residents = False
+    by_subdistrict: dict[int, list[str]] = {}
+    for code, subdistrict in committees.values_list("code", "subdistrict_id"):
+        by_subdistrict.setdefault(subdistrict, []).append(code)
     rows: list[tuple[str, str]] = []
-    for site in sites:
-        committees, non_residents = committees_enterable_at(scope, site)
-        rows += [(site.code, code) for code in committees.values_list("code", flat=True)]
-        if non_residents:
-            rows.append((site.code, ""))
+    for site_code, subdistrict in site_rows:
+        rows += [(site_code, code) for code in by_subdistrict.get(subdistrict, [])]
+        if with_non_residents:
+            rows.append((site_code, ""))
     return rows

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +31,7 @@ from sites.selectors.outliers import Unusual
 from sites.selectors.tallies import (
     committees_enterable_at,
     entry_overview,
+    grid_use_at,
     sites_enterable_by,
     sites_visible_to,
     tallies_of,
@@ -46,6 +48,9 @@ from sites.services.tallies import (
     record_tallies,
 )
 
+# Days before today whose grids open offline after a visit of the site list.
+OFFLINE_DAYS = 7
+
 
 def entry_index(request: HttpRequest) -> HttpResponse:
     """The sites the user may enter for, with each one's report for the chosen day, and
@@ -59,7 +64,20 @@ def entry_index(request: HttpRequest) -> HttpResponse:
         scope, enterable_site_ids={site.pk for site in sites}, calendar=CampaignCalendar.load()
     )
     rows = [(site, _closed_label(rules.day_problem(site, day))) for site in sites]
-    return render(request, "sites/entry_index.html", {"rows": rows, "day": day, "today": today()})
+    # The pages the service worker keeps for offline use: this list and the grids of
+    # today and the week before, of the sites open today.
+    offline_pages = [reverse("sites:entry_index")]
+    if day == today():
+        offline_pages += [
+            reverse("sites:entry", args=[site.pk, (day - timedelta(days=back)).isoformat()])
+            for site in sites
+            for back in range(OFFLINE_DAYS + 1)
+        ]
+    return render(
+        request,
+        "sites/entry_index.html",
+        {"rows": rows, "day": day, "today": today(), "offline_pages": offline_pages},
+    )
 
 
 def _closed_label(problem: CellProblem | None) -> str | None:
@@ -318,6 +336,8 @@ def _render_grid(
     if form.errors.get("reason"):
         # The box is above the grid; the message is at it, and the cursor in it.
         form.fields["reason"].widget.attrs["autofocus"] = True
+    use = grid_use_at(form.site, form.on)
+    shown_rows, folded_rows, folded_open = form.rows_by_use(use.committee_ids)
     return render(
         request,
         "sites/entry.html",
@@ -341,6 +361,10 @@ def _render_grid(
             "unusual": unusual_rows,
             "unusual_fields": {row["field"] for row in unusual_rows if row["field"]},
             "history": tally_history(form.site, form.on)[:50],
+            "shown_rows": shown_rows,
+            "folded_rows": folded_rows,
+            "folded_open": folded_open,
+            "show_booster": use.boosters or form.dose_has_values(DailyTally.DoseKind.BOOSTER),
         },
     )
 
@@ -370,7 +394,13 @@ def unreported_board(request: HttpRequest) -> HttpResponse:
     if scope is None:
         raise Http404
     on = today()
-    context = {"sites": unreported_sites(scope, on), "on": on, "dose_kinds": DailyTally.DoseKind}
+    context = {
+        "sites": unreported_sites(scope, on),
+        "on": on,
+        "dose_kinds": DailyTally.DoseKind,
+        # Every site on the board is in scope, so one answer serves them all: no query per site.
+        "can_open_grid": can_enter_tallies(scope),
+    }
     if request.GET.get("fragment"):
         return render(request, "sites/board_list.html", context)
     return render(request, "sites/board.html", context)

@@ -17,7 +17,9 @@ from campaign.uploads import MAX_UPLOAD_BYTES
 from sites.models import DailyTally, TallyImport
 from sites.resources import TEMPLATE_HEADERS, dose_label
 from sites.selectors.tallies import (
+    committees_enterable_by,
     imports_visible_to,
+    names_for_codes,
     sites_enterable_by,
     tally_template_rows,
 )
@@ -29,7 +31,7 @@ from sites.services.imports import (
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Tally file (CSV)"))
+    file = forms.FileField(label=_("Tally file (CSV or Excel)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -59,6 +61,7 @@ def import_index(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "imports": imports_visible_to(scope)[:30],
             "sites": sites_enterable_by(scope).order_by("subdistrict__code", "code"),
+            "committees": committees_enterable_by(scope),
             "today": today(),
         },
     )
@@ -69,7 +72,19 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     log = get_object_or_404(imports_visible_to(scope), pk=import_id)
     working = log.status in (TallyImport.Status.QUEUED, TallyImport.Status.RUNNING)
     doses = dict(DailyTally.DoseKind.choices)
-    preview = [{**row, "dose": doses.get(row["dose"], row["dose"])} for row in log.preview]
+    site_names, committee_names = names_for_codes(
+        {row["site"] for row in log.preview}, {row["committee"] for row in log.preview}
+    )
+    # The preview is stored with codes; a clerk recognises names, so both are shown.
+    preview = [
+        {
+            **row,
+            "dose": doses.get(row["dose"], row["dose"]),
+            "site_name": site_names.get(row["site"], ""),
+            "committee_name": committee_names.get(row["committee"], ""),
+        }
+        for row in log.preview
+    ]
     return render(
         request,
         "sites/import_detail.html",

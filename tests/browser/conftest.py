@@ -31,6 +31,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def phone_page(browser):
+    # Without the service worker: its background fetches of the entry pages would still
+    # run while the test database is flushed. The offline tests use worker_phone_page.
+    context = browser.new_context(
+        viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, service_workers="block"
+    )
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def worker_phone_page(browser):
+    """A phone whose browser runs the service worker (pages cached for offline use)."""
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     yield context.new_page()
     context.close()

@@ -39,7 +39,9 @@ def test_fill_the_grid_with_the_keyboard_save_and_reload(
     open_grid(phone_page, live_server, site)
     first = phone_page.locator("input.cell").first
     first.click()
-    for typed in ["12", "3", "0", "7"]:  # Enter moves along the row, then to the next row
+    # Enter moves along the row, then to the next row; the booster column, not used at
+    # this site lately, is hidden and skipped.
+    for typed in ["12", "3", "0", "7"]:
         phone_page.keyboard.type(typed)
         phone_page.keyboard.press("Enter")
     assert phone_page.locator(".grand-total").inner_text() == "22"
@@ -49,9 +51,12 @@ def test_fill_the_grid_with_the_keyboard_save_and_reload(
     phone_page.click("button[name=save]")
     phone_page.wait_for_selector("text=已保存")
     phone_page.reload()
-    values = phone_page.locator("input.cell").evaluate_all("cells => cells.map(c => c.value)")
+    values = phone_page.locator("input.cell:visible").evaluate_all(
+        "cells => cells.map(c => c.value)"
+    )
     assert values[:4] == ["12", "3", "0", "7"]
-    assert DailyTally.objects.filter(committee=committee).count() == 3
+    assert DailyTally.objects.filter(committee=committee).count() == 2
+    assert DailyTally.objects.filter(dose_kind="booster").count() == 0
 
 
 def test_a_negative_number_is_shown_next_to_its_cell(

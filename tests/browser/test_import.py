@@ -5,9 +5,9 @@ import datetime
 
 import pytest
 
-from sites.models import DailyTally
+from sites.models import DailyTally, Site
 from tests.browser.conftest import log_in
-from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory
+from tests.factories import CampaignFactory, CommitteeFactory, DailyTallyFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,3 +52,33 @@ def test_admin_imports_a_gbk_file_through_preview_and_confirm(
     phone_page.wait_for_selector("#import-status >> text=已导入")
     assert sorted(DailyTally.objects.values_list("count", flat=True)) == [7, 12, 30]
     assert set(DailyTally.objects.values_list("source", flat=True)) == {"import"}
+
+
+def test_the_import_detail_shows_names_and_old_to_new_on_a_phone_without_sideways_scroll(
+    phone_page, live_server, administrator, district_file, committee
+):
+    site = Site.objects.get(code="WL-T-XZ")
+    DailyTallyFactory(site=site, committee=committee, date=datetime.date(2021, 6, 29), count=2)
+    administrator.set_password("correct-horse-battery")
+    administrator.save()
+    log_in(phone_page, live_server, "admin", "correct-horse-battery")
+    phone_page.goto(f"{live_server.url}/imports/")
+    phone_page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "二七区导出.csv", "mimeType": "text/csv", "buffer": district_file}],
+    )
+    phone_page.click("button.primary")
+    phone_page.wait_for_selector("text=已检查，等待确认")
+
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    changed = phone_page.locator("table.import-rows").first
+    row = changed.locator("tbody tr").first
+    assert "上海西站临时接种点" in row.inner_text()
+    assert "WL-T-XZ" in row.inner_text()
+    assert "万里雅筑居民区" in row.inner_text()
+    assert "310107-WL-01" in row.inner_text()
+    old_to_new = row.locator("td").last
+    assert old_to_new.inner_text().replace(" ", "") == "2→12"
+    box = old_to_new.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 375

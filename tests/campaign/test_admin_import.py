@@ -91,3 +91,22 @@ def test_admin_tally_list_offers_the_portals_one_tally_export(client, administra
     assert f'href="{reverse("reports:export_tallies")}"' in page
     with pytest.raises(NoReverseMatch):
         reverse("admin:sites_dailytally_export")
+
+
+def test_a_sites_contact_comes_from_the_site_file_and_is_edited_in_the_admin(
+    client, administrator, subdistrict
+):
+    """The board shows whom to call at a silent site: the site file and the admin set it."""
+    client.force_login(administrator)
+    content = (
+        "code,name,subdistrict_code,kind,daily_capacity,active_from,contact_name,contact_phone\n"
+        "SMEL-T-MLZ,梅龙镇广场临时接种点,310107-WL,临时,375,2021-06-01,李护士,021-62000002\n"
+    )
+    admin_import(client, "sites_site", content.encode("utf-8"))
+    site = Site.objects.get()
+    assert (site.contact_name, site.contact_phone) == ("李护士", "021-62000002")
+    form = client.get(reverse("admin:sites_site_change", args=[site.pk])).content.decode()
+    assert 'name="contact_name"' in form
+    assert 'name="contact_phone"' in form
+    found = client.get(reverse("admin:sites_site_changelist"), {"q": "李护士"}).content.decode()
+    assert "梅龙镇广场临时接种点" in found

@@ -198,7 +198,9 @@ def test_committee_page_query_count_does_not_grow_with_buildings(
     with django_assert_max_num_queries(15) as few:
         client.get(url)
     for n in range(10):
-        building_count_record(building=BuildingFactory(committee=committee), on=TODAY, vaccinated=n)
+        building_count_record(
+            building=BuildingFactory(committee=committee, name=f"新{n}号楼"), on=TODAY, vaccinated=n
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
 
@@ -216,3 +218,13 @@ def test_ranking_page_counts_read_with_an_ascii_colon_in_english(
     golden = golden[: golden.index("</ul>")]
     assert '万里街道: <span class="golden">★</span>' in golden
     assert "：" not in golden
+
+
+@pytest.mark.parametrize(
+    "page", ["reports:committee", "reports:second_dose_committee", "campaign:building_committee"]
+)
+def test_every_committee_page_shows_the_code_a_tally_file_needs(
+    client, subdistrict_staff, committee, page
+):
+    html = get(client, subdistrict_staff, reverse(page, args=[committee.pk]))
+    assert f"<code>{committee.code}</code>" in html

@@ -2,12 +2,15 @@
 Chinese or English headers; errors name the column as the file does and list the valid
 values; no page shows a traceback; a template file to start from."""
 
+import io
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from openpyxl import Workbook
 
 from campaign.models import Campaign, District, StaffScope, Subdistrict, Target
 from sites.models import Site
@@ -163,3 +166,46 @@ def test_a_template_has_the_headers_and_a_clearly_fake_row(client, administrator
     assert "code" in en.content.decode("utf-8-sig").splitlines()[0]
     xlsx = client.get(reverse(f"admin:{model}_import_template"), {"format": "xlsx"})
     assert xlsx.content[:2] == b"PK"
+
+
+def test_a_bad_row_is_named_by_its_line_in_the_file(client, administrator, subdistrict):
+    """The header is line 1, as load_campaign and the tally import count: the second data
+    row is line 3, not the admin's "row 2"."""
+    client.force_login(administrator)
+    content = (
+        f"{SITE_HEADERS}\n"
+        "WL-F1,万里固定点,310107-WL,固定,800,2021-06-01\n"
+        "WL-F2,万里大棚,310107-WL,大棚,800,2021-06-01\n"
+    )
+    preview, _result = admin_import(client, "sites_site", content.encode("utf-8"))
+    page = preview.content.decode()
+    assert "以下各行未通过检查" in page
+    first_cell = re.search(r"<tbody>\s*<tr>\s*<td>(\d+)</td>", page)
+    assert first_cell is not None
+    assert first_cell[1] == "3"
+    assert not Site.objects.exists()
+
+
+def test_an_excel_file_sent_as_csv_gets_a_plain_message_and_only_two_formats_are_offered(
+    client, administrator, subdistrict
+):
+    client.force_login(administrator)
+    url = reverse("admin:sites_site_import")
+    choices = dict(client.get(url).context["form"].fields["format"].choices)
+    assert sorted(str(label).lower() for key, label in choices.items() if key) == ["csv", "xlsx"]
+    book = io.BytesIO()
+    workbook = Workbook()
+    workbook.active.append(["接种点编码", "接种点"])
+    workbook.save(book)
+    csv_choice = next(key for key, label in choices.items() if str(label).lower() == "csv")
+    page = client.post(
+        url,
+        {
+            "resource": 0,
+            "format": csv_choice,
+            "import_file": SimpleUploadedFile("sites.xlsx", book.getvalue()),
+        },
+    ).content.decode()
+    assert "无法按所选格式读取该文件" in page
+    assert "Error" not in page  # no Python exception name
+    assert not Site.objects.exists()

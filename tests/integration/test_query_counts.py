@@ -70,6 +70,8 @@ LARGE = Size(subdistricts_per_district=10, committees_per_subdistrict=15, sites_
 # Patterns that show no data, or are not a page to open with GET, and why.
 NOT_WALKED = {
     "health": "the load balancers' probe: no data",
+    "service_worker": "a script for the browser: no data",
+    "web_manifest": "the web app's name and icons: no data",
     "login": "no user yet",
     "logout": "POST only, no data",
     "set_language": "sets a cookie and redirects",

@@ -19,6 +19,10 @@ OPEN_TO_ANONYMOUS = {
     "admin:login",
     "set_language",
     "health",
+    # The entry pages' web app manifest and service worker: no data, and a browser asks
+    # for them before anybody has logged in.
+    "service_worker",
+    "web_manifest",
     "api:schema",
     "api:docs",
     "password_set",

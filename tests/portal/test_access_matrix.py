@@ -93,6 +93,8 @@ HEADER = "date,site_code,committee_code,dose,count"
 URLS: dict[str, Endpoint] = {
     "home": Endpoint(),
     "health": Endpoint(anonymous=True),
+    "service_worker": Endpoint(anonymous=True),
+    "web_manifest": Endpoint(anonymous=True),
     "login": Endpoint(anonymous=True, account=True),
     "logout": Endpoint(account=True),
     "password_change": Endpoint(account=True),

@@ -139,6 +139,8 @@ PARAMETERLESS = {
     "reports:quality",
     "sites:import_discard",
     "health",
+    "service_worker",
+    "web_manifest",
     "home",
     "password_change_done",
     "reports:bulletin",

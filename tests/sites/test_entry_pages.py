@@ -258,3 +258,50 @@ def test_entry_index_lists_sites_still_to_report_first(
     html = client.get(reverse("sites:entry_index")).content.decode()
     assert html.index("上海西站临时接种点") < html.index("东片区固定接种点")
     assert "已上报：12 剂次" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "links"),
+    [
+        ("administrator", True),
+        ("subdistrict_staff", True),
+        ("committee_staff", True),
+        ("district_leader", False),  # leaders read the board but never open a grid
+    ],
+)
+def test_each_silent_site_links_to_its_grid_for_those_who_may_enter_it(
+    client, request, role, links, site, committee
+):
+    as_user(client, request, role)
+    page = client.get(reverse("sites:board")).content.decode()
+    assert "上海西站临时接种点" in page
+    assert (f'href="{grid_url(site)}"' in page) == links
+    if links:
+        assert client.get(grid_url(site)).status_code == 200
+
+
+def test_the_board_shows_who_to_call_at_each_silent_site(client, district_leader, site):
+    site.contact_name, site.contact_phone = "李护士", "021-6200 0002"
+    site.save()
+    silent = SiteFactory(subdistrict=site.subdistrict, name="无人登记接种点", active_from=TODAY)
+    client.force_login(district_leader)
+    fragment = client.get(reverse("sites:board") + "?fragment=1").content.decode()
+    items = {
+        name: item
+        for item in fragment.split("<li")[1:]
+        for name in [site.name, silent.name]
+        if name in item
+    }
+    assert "李护士" in items[site.name]
+    assert 'href="tel:021-6200%200002"' in items[site.name]
+    assert "该接种点尚未登记联系人" in items[silent.name]
+
+
+def test_a_hostile_contact_reaches_the_board_as_text(client, district_leader, site):
+    site.contact_name, site.contact_phone = "<script>alert(1)</script>", "javascript:alert(1)"
+    site.save()
+    client.force_login(district_leader)
+    fragment = client.get(reverse("sites:board") + "?fragment=1").content.decode()
+    assert "<script>alert(1)</script>" not in fragment
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fragment
+    assert 'href="tel:javascript%3Aalert%281%29"' in fragment  # a number to dial, nothing else

@@ -7,6 +7,8 @@ from django.urls import reverse
 from sites.models import DailyTally, TallyImport
 from tests.factories import (
     DailyTallyFactory,
+    DistrictFactory,
+    SiteFactory,
     StaffScopeFactory,
     SubdistrictFactory,
     UserFactory,
@@ -203,3 +205,73 @@ def test_an_unconfirmed_import_expires_after_a_day(clerk):
     assert (old.status, old.stored_as) == ("expired", "")
     assert fresh.status == "checked"
     assert default_storage.exists(fresh.stored_as)
+
+
+def test_the_preview_names_each_site_and_committee_beside_its_code(clerk, site, committee):
+    DailyTallyFactory(site=site, committee=committee, date=YESTERDAY, count=11)
+    page = upload(clerk, csv_file(*ROWS)).content.decode()
+    changed = page[page.index("本次导入将修改的数据") : page.index("本次导入将新增的数据")]
+    for shown in ("上海西站临时接种点", "WL-T-XZ", "万里雅筑居民区", "310107-WL-01", "11 → "):
+        assert shown in changed
+    added = page[page.index("本次导入将新增的数据") :]
+    assert "中浩云居民区" in added
+    assert "310107-WL-02" in added
+    assert "非本街道居民" in added  # the row without a committee code
+
+
+def test_the_import_page_lists_the_committee_codes_a_file_needs(
+    client, site, committee, neighbour, subdistrict_staff, committee_staff
+):
+    client.force_login(subdistrict_staff)
+    codes = client.get(reverse("sites:import_index")).content.decode()
+    codes = codes[codes.index('id="committee-codes"') :]
+    for shown in ("310107-WL-01", "万里雅筑居民区", "310107-WL-02", "中浩云居民区"):
+        assert shown in codes
+    client.force_login(committee_staff)
+    own = client.get(reverse("sites:import_index")).content.decode()
+    own = own[own.index('id="committee-codes"') :]
+    assert "310107-WL-01" in own
+    assert "310107-WL-02" not in own  # a committee's clerk imports their own row only
+
+
+@pytest.mark.parametrize(
+    "viewer", ["administrator", "district_leader", "subdistrict_staff", "colleague", "far_leader"]
+)
+def test_who_opens_an_import_is_who_may_export_its_tallies(
+    client, request, viewer, site, committee, neighbour, committee_staff
+):
+    client.force_login(committee_staff)
+    upload(client, csv_file("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,3"))
+    log = TallyImport.objects.get()
+    client.post(reverse("sites:import_confirm", args=[log.pk]))
+    if viewer == "colleague":
+        user = UserFactory(username="neighbour_staff")
+        StaffScopeFactory(user=user, role="committee_staff", committee=neighbour)
+    elif viewer == "far_leader":
+        user = UserFactory(username="far_leader")
+        StaffScopeFactory(user=user, role="district_leader", district=DistrictFactory())
+    else:
+        user = request.getfixturevalue(viewer)
+    client.force_login(user)
+    exported = client.get(
+        reverse("reports:export_tallies"), {"from": "2021-06-29", "to": "2021-06-29"}
+    )
+    in_export = "310107-WL-01" in exported.content.decode("utf-8-sig")
+    detail = client.get(reverse("sites:import_detail", args=[log.pk]))
+    assert (detail.status_code == 200) == in_export, (viewer, detail.status_code, in_export)
+    assert in_export == (viewer in ("administrator", "district_leader", "subdistrict_staff"))
+
+
+def test_a_subdistrict_file_costs_the_same_queries_however_many_sites(
+    clerk, site, subdistrict, django_assert_max_num_queries
+):
+    url = reverse("sites:import_template")
+    params = {"subdistrict": subdistrict.pk, "date": "2021-06-29"}
+    with django_assert_max_num_queries(20) as few:
+        clerk.get(url, params)
+    for n in range(8):
+        SiteFactory(subdistrict=subdistrict, code=f"WL-EXTRA-{n}", active_from=YESTERDAY)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        lines = clerk.get(url, params).content.decode("utf-8-sig").splitlines()
+    # 9 sites × (2 committees + the non-resident row) × 3 doses, and the header
+    assert len(lines) == 1 + 9 * 3 * 3
