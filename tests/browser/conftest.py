@@ -53,3 +53,11 @@ def log_in(page, live_server, username, password):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit].primary")
+
+
+def log_out(page):
+    """Log out as a user does: on a phone the button is in the menu, opened first."""
+    logout = page.locator("form.logout button")
+    if not logout.is_visible():
+        page.click("button.menu-button")
+    logout.click()

@@ -12,7 +12,7 @@ import pytest
 from campaign.models import StaffScope
 from sites.models import DailyTally
 from sites.services.tallies import TallyCell, record_tallies
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, log_out
 from tests.factories import (
     CampaignFactory,
     CommitteeFactory,
@@ -168,7 +168,7 @@ def test_a_reload_restores_the_draft_and_logging_out_clears_the_device(
     page.context.set_offline(False)
 
     page.goto(grid_url(live_server, site))
-    page.click("form.logout button")
+    log_out(page)
     page.wait_for_url("**/accounts/login/")
     assert our_storage(page) == []
     cached = "async () => (await caches.keys()).filter(name => name.startsWith('streetvax-pages'))"
@@ -197,11 +197,11 @@ def test_logging_out_deletes_a_save_still_waiting_on_the_device_after_asking(
 
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.click("form.logout button")
+    log_out(page)
     assert "退出" in asked[0]
     assert any(key.startswith("streetvax:queue:") for key in our_storage(page))  # stayed
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("form.logout button")
+    log_out(page)
     page.wait_for_url("**/accounts/login/")
     assert our_storage(page) == []
     assert not DailyTally.objects.exists()
