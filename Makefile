@@ -71,8 +71,17 @@ clean:
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streetvax_bench
 # The load tests' gunicorn and Celery worker use this Redis database as their broker.
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
+# ... and this one as their shared cache (emptied by the bench).
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/13
 BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SECRET_KEY=bench-only-not-secret \
-	STREETVAX_DEMO_DATE=2021-06-30 BENCH_BROKER_URL=$(BENCH_BROKER_URL)
+	STREETVAX_DEMO_DATE=2021-06-30 BENCH_BROKER_URL=$(BENCH_BROKER_URL) \
+	BENCH_CACHE_URL=$(BENCH_CACHE_URL)
+
+# Lighthouse (mobile) on nine pages of the demo served as in production, written to
+# BENCHMARKS.md's "Lighthouse" section: bench/lighthouse.py. Needs Node 20 and chromium.
+lighthouse: $(VENV)/.installed $(CHROMIUM)
+	cd tools/lighthouse && npm ci --no-audit --no-fund
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python -m bench.lighthouse
 
 bench: $(VENV)/.installed
 	$(BIN)/python -c "import psycopg2, sys; u = sys.argv[1]; base, name = u.rsplit('/', 1); \

@@ -1,13 +1,14 @@
 """A reload of a snapshot page answers 304 Not Modified when nothing it shows has changed.
 
-The ETag is made of what the page shows: the snapshot's stamp (when it was computed,
-whether a rebuild is waiting, reports/selectors/stamps.py) and the page's own extras,
-and of who asks and how: the user, their scope, the whole path with its query string
-(area, sort, date, page, search), the language, the CSRF cookie (a new login makes a new
-one, and the page's forms carry it) and the portal's release (templates and translations).
-Computing it takes a few small aggregate queries; the ranking's rows are not read. A
-rendered page that carries a one-time message is never answered 304 (the message would be
-lost), nor is an anonymous request.
+The ETag is made of what the page shows: the stamp of its snapshot (when it was computed,
+whether a rebuild is waiting, the flags, targets and building counts it shows beside it;
+reports/selectors/stamps.py, one query) and of who asks and how: the user, their scope,
+the whole path with its query string (area, sort, date, page, search), the language, the
+CSRF secret (a new login makes a new one, and the page's forms carry it) and the portal's
+release (templates and translations). The ranking's rows are not read. These pages only
+read, so they run without the request's transaction (its BEGIN and COMMIT would double a
+reload's round trips). A page that carries a one-time message is never answered 304 (the
+message would be lost), nor is an anonymous request.
 
 Such a page is sent ``Cache-Control: private, no-cache`` instead of ``no-store``
 (portal.middleware.PrivatePagesMiddleware): the browser keeps it and asks again on every
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
@@ -33,10 +34,9 @@ from django.views.decorators.http import condition
 from campaign.access import staff_scope_for
 from campaign.clock import today
 from campaign.request_params import day_param
-from reports.selectors.ranking import latest_snapshot_date
-from reports.selectors.stamps import snapshot_stamp
+from reports.selectors.stamps import snapshot_page_stamp
 
-PageStamp = Callable[[], str]  # what a page shows beside the snapshot
+View = Callable[..., HttpResponse]
 
 
 @cache
@@ -48,11 +48,6 @@ def _release() -> str:
     return str(max(times, default=0))
 
 
-def _shown_day(request: HttpRequest) -> date:
-    """The day the snapshot pages show: as reports.views.ranking picks it."""
-    return day_param(request.GET) or latest_snapshot_date(today()) or today()
-
-
 def _csrf_secret(request: HttpRequest) -> str:
     """The CSRF secret the page's forms are made from: the one the answer will set when
     the browser has none yet (the page's forms need it anyway)."""
@@ -60,13 +55,14 @@ def _csrf_secret(request: HttpRequest) -> str:
     return request.META.get("CSRF_COOKIE", "")
 
 
-def _etag(request: HttpRequest, page_stamp: PageStamp | None) -> str | None:
+def _etag(request: HttpRequest) -> str | None:
     if not request.user.is_authenticated or len(get_messages(request)):
         return None
     try:
-        on = _shown_day(request)
+        asked = day_param(request.GET)
     except Exception:
         return None
+    _shown, stamp = snapshot_page_stamp(asked=asked, today=today())
     scope = staff_scope_for(request.user)
     parts = [
         _release(),
@@ -75,14 +71,13 @@ def _etag(request: HttpRequest, page_stamp: PageStamp | None) -> str | None:
         request.get_full_path(),
         get_language(),
         _csrf_secret(request),
-        snapshot_stamp(on),
-        page_stamp() if page_stamp else "",
+        stamp,
     ]
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f'"{digest}"'
+    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
 
 
-def revalidated(page_stamp: PageStamp | None = None):
+def revalidated(view: View) -> View:
     """The view's page gets an ETag of its snapshot and asker (see the module); a request
     whose If-None-Match holds it answers 304 without running the view."""
-    return condition(etag_func=lambda request, *args, **kwargs: _etag(request, page_stamp))
+    conditional = condition(etag_func=lambda request, *args, **kwargs: _etag(request))(view)
+    return transaction.non_atomic_requests(conditional)

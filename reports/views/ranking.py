@@ -43,7 +43,6 @@ from reports.selectors.ranking import (
     target_series,
     targets_in_scope,
 )
-from reports.selectors.stamps import ranking_extras_stamp, targets_stamp
 from reports.views.conditional import revalidated
 from reports.views.downloads import audited_attachment
 from sites.selectors.tallies import sites_visible_to
@@ -89,7 +88,7 @@ def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
 RANKING_TABLE_SECONDS = 300
 
 
-@revalidated(ranking_extras_stamp)
+@revalidated
 def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
@@ -135,7 +134,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
 
 
-@revalidated(targets_stamp)
+@revalidated
 def targets(request: HttpRequest) -> HttpResponse:
     scope = staff_scope_for(request.user)
     if scope is None:
@@ -167,7 +166,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     )
 
 
-@revalidated(ranking_extras_stamp)
+@revalidated
 def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
     scope = staff_scope_for(request.user)
     committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)
