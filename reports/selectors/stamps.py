@@ -4,8 +4,8 @@ The pages' ETags are made of it (reports/views/conditional.py); a reload answere
 costs this query, the user's and the scope's.
 
 Hand-written SQL (one round trip instead of eight), the tables and columns named through
-the models (docs/decisions.md, "Hand-written SQL names tables and columns through the
-models"); the same statement runs on PostgreSQL and SQLite.
+the models (sites.bulk; docs/decisions.md, "Hand-written SQL names tables and columns
+through the models"); the same statement runs on PostgreSQL and SQLite.
 """
 
 from __future__ import annotations
@@ -13,19 +13,11 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import Model
 
 from audit.models import SnapshotBuild
 from campaign.models import BuildingCount, Campaign, Target
 from reports.models import CommitteeDay, DistrictDay, QualityFlag, StaleDate
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model: type[Model], field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
+from sites.bulk import quoted_column, quoted_table
 
 
 def snapshot_page_stamp(*, asked: date | None, today: date) -> tuple[date, str]:
@@ -36,32 +28,31 @@ def snapshot_page_stamp(*, asked: date | None, today: date) -> tuple[date, str]:
     and its outcome, the quality flags (the marks), the golden-shield building counts, the
     campaigns (the threshold) and the targets."""
     day, at, stale, build = (
-        _column(CommitteeDay, "date"),
-        _column(DistrictDay, "computed_at"),
-        _column(StaleDate, "date"),
+        quoted_column(CommitteeDay, "date"),
+        quoted_column(DistrictDay, "computed_at"),
+        quoted_column(StaleDate, "date"),
         SnapshotBuild,
     )
     flags, counts, targets = QualityFlag, BuildingCount, Target
+    latest = f"{quoted_column(build, 'started_at')} DESC, {quoted_column(build, 'id')} DESC LIMIT 1"
     sql = f"""
         SELECT shown.day,
-            (SELECT MAX({at}) FROM {_table(DistrictDay)}
-             WHERE {_column(DistrictDay, "date")} = shown.day),
-            (SELECT COUNT(*) FROM {_table(StaleDate)} WHERE {stale} <= shown.day),
-            (SELECT MAX({_column(StaleDate, "marked_at")}) FROM {_table(StaleDate)}
+            (SELECT MAX({at}) FROM {quoted_table(DistrictDay)}
+             WHERE {quoted_column(DistrictDay, "date")} = shown.day),
+            (SELECT COUNT(*) FROM {quoted_table(StaleDate)} WHERE {stale} <= shown.day),
+            (SELECT MAX({quoted_column(StaleDate, "marked_at")}) FROM {quoted_table(StaleDate)}
              WHERE {stale} <= shown.day),
-            (SELECT {_column(build, "id")} FROM {_table(build)}
-             ORDER BY {_column(build, "started_at")} DESC, {_column(build, "id")} DESC LIMIT 1),
-            (SELECT {_column(build, "status")} FROM {_table(build)}
-             ORDER BY {_column(build, "started_at")} DESC, {_column(build, "id")} DESC LIMIT 1),
-            (SELECT COUNT(*) FROM {_table(flags)}),
-            (SELECT MAX({_column(flags, "found_at")}) FROM {_table(flags)}),
-            (SELECT MAX({_column(flags, "verified_at")}) FROM {_table(flags)}),
-            (SELECT COUNT(*) FROM {_table(counts)}),
-            (SELECT MAX({_column(counts, "updated_at")}) FROM {_table(counts)}),
-            (SELECT MAX({_column(Campaign, "updated_at")}) FROM {_table(Campaign)}),
-            (SELECT COUNT(*) FROM {_table(targets)}),
-            (SELECT MAX({_column(targets, "updated_at")}) FROM {_table(targets)})
-        FROM (SELECT COALESCE(%s, (SELECT MAX({day}) FROM {_table(CommitteeDay)}
+            (SELECT {quoted_column(build, "id")} FROM {quoted_table(build)} ORDER BY {latest}),
+            (SELECT {quoted_column(build, "status")} FROM {quoted_table(build)} ORDER BY {latest}),
+            (SELECT COUNT(*) FROM {quoted_table(flags)}),
+            (SELECT MAX({quoted_column(flags, "found_at")}) FROM {quoted_table(flags)}),
+            (SELECT MAX({quoted_column(flags, "verified_at")}) FROM {quoted_table(flags)}),
+            (SELECT COUNT(*) FROM {quoted_table(counts)}),
+            (SELECT MAX({quoted_column(counts, "updated_at")}) FROM {quoted_table(counts)}),
+            (SELECT MAX({quoted_column(Campaign, "updated_at")}) FROM {quoted_table(Campaign)}),
+            (SELECT COUNT(*) FROM {quoted_table(targets)}),
+            (SELECT MAX({quoted_column(targets, "updated_at")}) FROM {quoted_table(targets)})
+        FROM (SELECT COALESCE(%s, (SELECT MAX({day}) FROM {quoted_table(CommitteeDay)}
                                    WHERE {day} <= %s), %s) AS day) shown
     """  # noqa: S608 - names from the models, values as parameters
     with connection.cursor() as cursor:
