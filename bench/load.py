@@ -406,7 +406,7 @@ def bench_ranking(folder: Path, port: int) -> list[Row]:
     return [
         Row(
             f"ranking page of {where}, reloaded (If-None-Match: 304 while the snapshot is "
-            "unchanged; each client's first request renders): p50 / p95",
+            "unchanged; each client's first request is the whole page): p50 / p95",
             f"{page.p50:.0f} / {page.p95:.0f} ms",
             f"{static.p50:.0f} / {static.p95:.0f} ms",
             f"{page.p95 / max(static.p95, 1):.1f}× (p95)",
