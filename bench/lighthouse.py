@@ -150,15 +150,29 @@ def lighthouse(url: str, cookie: str, report: Path) -> dict:
     command += [f"--output-path={report}", f"--only-categories={','.join(CATEGORIES)}"]
     command += ["--chrome-flags=--headless=new --no-sandbox"]
     command += ["--extra-headers", json.dumps({"Cookie": cookie})]
-    subprocess.run(  # noqa: S603 - our own command
-        command,
-        cwd=PROJECT,
-        env={**os.environ, "CHROME_PATH": CHROME},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(report.read_text(encoding="utf-8"))
+    for _attempt in range(2):  # a busy machine makes Chromium time out now and then
+        done = subprocess.run(  # noqa: S603 - our own command
+            command,
+            cwd=PROJECT,
+            env={**os.environ, "CHROME_PATH": CHROME},
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode == 0:
+            return json.loads(report.read_text(encoding="utf-8"))
+    lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+    raise LighthouseFailed(lines[-1][:200])
+
+
+class LighthouseFailed(Exception):
+    pass
+
+
+def console_errors(result: dict) -> list[str]:
+    """What the browser's console reported (best practices' "errors in console")."""
+    items = result["audits"]["errors-in-console"].get("details", {}).get("items", [])
+    return [f"{item.get('source')}: {str(item.get('description'))[:160]}" for item in items]
 
 
 def _failed(result: dict) -> list[str]:
@@ -226,8 +240,14 @@ def main() -> None:
         with gunicorn(env, folder / "gunicorn.log") as base:
             cookies = {user: login(base, user) for user in {user for _n, user, _p in walked}}
             for page, user, path in walked:
-                result = lighthouse(f"{base}{path}", cookies[user], folder / "report.json")
-                rows.append(row(page, path, result))
+                try:
+                    result = lighthouse(f"{base}{path}", cookies[user], folder / "report.json")
+                except LighthouseFailed as error:
+                    rows.append(f"| {page} (`{path}`) | Lighthouse failed: {error} |||||||")
+                else:
+                    rows.append(row(page, path, result))
+                    for error in console_errors(result):
+                        print(f"  console: {error}", flush=True)
                 print(rows[-1], flush=True)
     write(rows, version)
     print("\nWritten to BENCHMARKS.md")
