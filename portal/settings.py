@@ -186,6 +186,9 @@ STORAGES = {
         )
     },
 }
+# Files browsers ask for at the site's root (favicon.ico), served by WhiteNoise from here:
+# without one, every page logs a 404 in the browser's console.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # Without collectstatic (tests, a runserver by hand) WhiteNoise reads the finders directly,
 # uncompressed. `make run` and production run collectstatic, which writes each file's gzip
 # and Brotli copies: `make run` sets STREETVAX_STATIC_FROM_SOURCE=false so that DEBUG's
