@@ -44,8 +44,8 @@ def shared_cache(settings):
 def test_a_table_one_process_rendered_is_read_by_another(
     client,
     district_leader,
-    snapshot,
-    shared_cache,  # noqa: F811
+    snapshot,  # noqa: F811 - the imported fixture
+    shared_cache,
 ):
     server, prefix = shared_cache
     client.force_login(district_leader)
