@@ -242,12 +242,12 @@ def main() -> None:
             for page, user, path in walked:
                 try:
                     result = lighthouse(f"{base}{path}", cookies[user], folder / "report.json")
-                except LighthouseFailed as error:
-                    rows.append(f"| {page} (`{path}`) | Lighthouse failed: {error} |||||||")
+                except LighthouseFailed as failure:
+                    rows.append(f"| {page} (`{path}`) | Lighthouse failed: {failure} |||||||")
                 else:
                     rows.append(row(page, path, result))
-                    for error in console_errors(result):
-                        print(f"  console: {error}", flush=True)
+                    for message in console_errors(result):
+                        print(f"  console: {message}", flush=True)
                 print(rows[-1], flush=True)
     write(rows, version)
     print("\nWritten to BENCHMARKS.md")
