@@ -10,7 +10,7 @@ RUN_ENV := DJANGO_DEBUG=true STREETVAX_DEMO_DATE=2021-06-30
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test lint typecheck format clean bench install
+.PHONY: run test lint typecheck format clean bench install echarts lighthouse
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,16 @@ install: | $(BIN)/activate
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip check
 
-run: $(VENV)/.installed
+# collectstatic writes each static file's gzip and Brotli copies, which WhiteNoise serves
+# to browsers that accept them (STREETVAX_STATIC_FROM_SOURCE=false: from staticfiles/).
+# It takes minutes (Brotli), so it runs again only when a static file or a package changed.
+staticfiles/staticfiles.json: $(shell find static -type f) $(VENV)/.installed
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+
+run: $(VENV)/.installed staticfiles/staticfiles.json
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) STREETVAX_STATIC_FROM_SOURCE=false $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 $(CHROMIUM) $(CJK_FONT):
 	@echo "Installing Debian's chromium and a CJK font for the browser tests (needs root)."
@@ -52,6 +58,11 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The ECharts the pages load, with only what they use (tools/echarts/entry.js), from the
+# exact npm packages of tools/echarts/package-lock.json; the result is committed in static/.
+echarts:
+	cd tools/echarts && npm ci --no-audit --no-fund && npm run build
+
 clean:
 	rm -rf $(VENV) staticfiles
 
@@ -60,8 +71,17 @@ clean:
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/streetvax_bench
 # The load tests' gunicorn and Celery worker use this Redis database as their broker.
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
+# ... and this one as their shared cache (emptied by the bench).
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/13
 BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_SECRET_KEY=bench-only-not-secret \
-	STREETVAX_DEMO_DATE=2021-06-30 BENCH_BROKER_URL=$(BENCH_BROKER_URL)
+	STREETVAX_DEMO_DATE=2021-06-30 BENCH_BROKER_URL=$(BENCH_BROKER_URL) \
+	BENCH_CACHE_URL=$(BENCH_CACHE_URL)
+
+# Lighthouse (mobile) on nine pages of the demo served as in production, written to
+# BENCHMARKS.md's "Lighthouse" section: bench/lighthouse.py. Needs Node 20 and chromium.
+lighthouse: $(VENV)/.installed $(CHROMIUM)
+	cd tools/lighthouse && npm ci --no-audit --no-fund
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python -m bench.lighthouse
 
 bench: $(VENV)/.installed
 	$(BIN)/python -c "import psycopg2, sys; u = sys.argv[1]; base, name = u.rsplit('/', 1); \

@@ -79,18 +79,41 @@ class _BoundedUser(FastHttpUser):
 
 
 class RankingUser(_BoundedUser):
-    """A district leader reloading the ranking of their district."""
+    """A district leader reloading the ranking of their district: as a browser does, each
+    reload sends the ETag of the last page (If-None-Match), answered 304 while the
+    snapshot is unchanged."""
 
     cookies = PLAN["ranking"]["cookies"]
+    reloads = True
+
+    def on_start(self):
+        super().on_start()
+        self.etag = None
 
     @task
     def ranking(self):
         self.spend()
+        headers = {"If-None-Match": self.etag} if self.etag and self.reloads else {}
         with self.client.get(
-            PLAN["ranking"]["path"], name="ranking", allow_redirects=False, catch_response=True
+            PLAN["ranking"]["path"],
+            name="ranking",
+            headers=headers,
+            allow_redirects=False,
+            catch_response=True,
         ) as response:
+            if response.status_code == 304 and headers:
+                return
             if response.status_code != 200 or PLAN["ranking"]["expect"] not in response.text:
                 response.failure(f"{response.status_code}: not the ranking page")
+                return
+            self.etag = response.headers.get("ETag")
+
+
+class RankingFirstVisitUser(RankingUser):
+    """The same leaders, each request a first visit (no copy kept): the whole page every
+    time, its table from the shared cache."""
+
+    reloads = False
 
 
 class StaticUser(_BoundedUser):

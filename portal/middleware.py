@@ -6,9 +6,11 @@ from django.utils.cache import patch_cache_control
 class PrivatePagesMiddleware:
     """``Cache-Control: private, no-store`` on every answer to a logged-in user, downloads
     included: on a shared office computer the browser (or a proxy) then keeps no copy of a
-    page or a file after logout. Static files are answered before this middleware runs and
-    stay cacheable; anonymous pages keep their own headers (the login page is never cached
-    by Django already)."""
+    page or a file after logout. Snapshot pages with an ETag are ``private, no-cache``
+    (kept, but asked for again on every use, answered 304 when unchanged) and the logout
+    answer clears the browser's cache of the site. Static files are answered before this
+    middleware runs and stay cacheable; anonymous pages keep their own headers (the login
+    page is never cached by Django already)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -17,8 +19,16 @@ class PrivatePagesMiddleware:
         # Asked before the view, too: a logout ends the session while it answers.
         logged_in = _logged_in(request)
         response = self.get_response(request)
-        if logged_in or _logged_in(request):
+        still_logged_in = _logged_in(request)
+        if response.has_header("ETag") and still_logged_in:
+            # A snapshot page that answers a reload with 304 (reports.views.conditional):
+            # the browser may keep it but asks before every use; logout clears it (below).
+            patch_cache_control(response, private=True, no_cache=True)
+        elif logged_in or still_logged_in:
             patch_cache_control(response, private=True, no_store=True)
+        if logged_in and not still_logged_in:
+            # The logout: the browser drops what it kept of this site (over HTTPS).
+            response["Clear-Site-Data"] = '"cache"'
         return response
 
 

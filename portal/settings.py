@@ -63,6 +63,9 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML and JSON compressed (static files come compressed from WhiteNoise, above it);
+    # why this is safe with CSRF tokens in the pages: docs/decisions.md, "Compressed pages".
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "campaign.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,8 +186,14 @@ STORAGES = {
         )
     },
 }
-# Without collectstatic (make run, tests) WhiteNoise reads the finders directly.
-WHITENOISE_USE_FINDERS = True
+# Files browsers ask for at the site's root (favicon.ico), served by WhiteNoise from here:
+# without one, every page logs a 404 in the browser's console.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+# Without collectstatic (tests, a runserver by hand) WhiteNoise reads the finders directly,
+# uncompressed. `make run` and production run collectstatic, which writes each file's gzip
+# and Brotli copies: `make run` sets STREETVAX_STATIC_FROM_SOURCE=false so that DEBUG's
+# unhashed URLs are served from there, compressed (production's hashed URLs always are).
+WHITENOISE_USE_FINDERS = env.bool("STREETVAX_STATIC_FROM_SOURCE", default=True)
 
 # Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # No broker configured means the embedded default: tasks run eagerly in-process.
@@ -255,10 +264,31 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Admin exports: a cell starting with "=" and the like is not left for a spreadsheet to run.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
-# Sessions live in the database and end after a working day (9 hours from the login or
-# the last request), or when the user logs out. A password change ends the user's other
+# The cache: the rendered ranking tables, sessions beside their database rows, the API's
+# write counts. Production points STREETVAX_CACHE_URL at Redis (redis://host:6379/1), one
+# cache for every process and host; without it, each process has its own memory cache (the
+# embedded default). A Redis that cannot be reached is an empty cache, never an error
+# (portal/cache.py); its timeouts are short so a dead host costs a page little.
+_cache_url = env.str("STREETVAX_CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "portal.cache.ForgivingRedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "streetvax",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Sessions live in the database, read through the cache (cached_db: a request reads its
+# session from the cache, a miss or a dead cache from the database; writes go to both), and
+# end after a working day (9 hours from the login or the last request), or when the user
+# logs out. A password change ends the user's other
 # sessions (Django's session hash); a deactivated user is out on the next request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 9 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = False
 

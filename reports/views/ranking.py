@@ -57,6 +57,7 @@ from reports.selectors.ranking import (
     targets_in_scope,
 )
 from reports.selectors.targets import Urgency, targets_by_urgency
+from reports.views.conditional import revalidated
 from reports.views.downloads import audited_attachment
 from sites.selectors.tallies import sites_visible_to
 
@@ -160,6 +161,7 @@ def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
 RANKING_TABLE_SECONDS = 300
 
 
+@revalidated
 def ranking(request: HttpRequest) -> HttpResponse:
     areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
@@ -244,6 +246,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
 
 
+@revalidated
 def targets(request: HttpRequest) -> HttpResponse:
     scope = staff_scope_for(request.user)
     if scope is None:
@@ -280,6 +283,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     )
 
 
+@revalidated
 def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
     scope = staff_scope_for(request.user)
     committee = get_object_or_404(committees_visible_to(scope), pk=committee_id)

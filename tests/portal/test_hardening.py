@@ -9,12 +9,15 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.test import Client
 from django.urls import path, reverse
 from django.utils import timezone
@@ -145,8 +148,15 @@ def test_sessions_are_kept_in_the_database_and_end_after_a_working_day():
     left = stored.expire_date - timezone.now()
     assert timedelta(hours=8, minutes=59) < left <= timedelta(hours=9)
 
+    # Sessions are read through the cache (cached_db): its copy expires with the session.
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    cached = f"django.contrib.sessions.cached_db{stored.session_key}"
+    expires = cache._expire_info[cache.make_key(cached)]  # the memory cache's own record
+    assert expires - time.time() <= 9 * 60 * 60
+
     # Past the working day the same cookie is a stranger's.
     Session.objects.filter(pk=stored.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    cache.delete(cached)  # what its timeout does at that moment
     assert client.get(reverse("home")).status_code == 302
 
 

@@ -1,0 +1,137 @@
+"""A district's morning (issue 15, item 6): a reload of an unchanged snapshot page answers
+304 without reading the ranking; anything the page shows changing gives a new ETag; HTML
+goes out compressed."""
+
+import datetime
+import gzip
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reports.builders import snapshots_build_date
+from reports.models import StaleDate
+from reports.services.snapshots import snapshots_rebuild
+from sites.models import DailyTally
+from tests.factories import CampaignFactory, SiteFactory, TargetFactory
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2021, 4, 28)
+
+
+@pytest.fixture
+def snapshot(settings, subdistrict, committee):
+    settings.STREETVAX_DEMO_DATE = DAY
+    campaign = CampaignFactory(start_date=DAY)
+    site = SiteFactory(subdistrict=subdistrict)
+    DailyTally.objects.create(
+        date=DAY, site=site, committee=committee, dose_kind="first", count=600, source="import"
+    )
+    TargetFactory(
+        campaign=campaign,
+        subdistrict=subdistrict,
+        value=1000,
+        period_start=DAY,
+        period_end=DAY + datetime.timedelta(days=2),
+    )
+    snapshots_rebuild(start=DAY)
+    return {"site": site}
+
+
+def _reload(client, path, etag, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, HTTP_IF_NONE_MATCH=etag, **headers)
+    return response, [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.parametrize("name", ["reports:ranking", "reports:targets"])
+def test_a_reload_of_an_unchanged_page_answers_304_without_reading_the_ranking(
+    client, district_leader, snapshot, name
+):
+    client.force_login(district_leader)
+    first = client.get(reverse(name))
+    assert first.status_code == 200
+    etag = first["ETag"]
+
+    again, queries = _reload(client, reverse(name), etag)
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    # The user, the scope and the stamp (one statement of small aggregates, the latest
+    # day with snapshots among them); no ranking or progress row, no transaction.
+    stamp = [sql for sql in queries if sql.strip().startswith("SELECT shown.day")]
+    others = [sql for sql in queries if sql not in stamp]
+    assert len(stamp) == 1
+    assert len(others) == 2, others
+    assert not [sql for sql in others if "reports_" in sql], others
+
+
+def test_a_rebuild_gives_a_new_etag_and_the_new_page(client, district_leader, committee, snapshot):
+    client.force_login(district_leader)
+    before = client.get(reverse("reports:ranking"))
+    etag = before["ETag"]
+    DailyTally.objects.filter(committee=committee).update(count=700)
+    snapshots_build_date(on=DAY)
+
+    after, _queries = _reload(client, reverse("reports:ranking"), etag)
+
+    assert after.status_code == 200
+    assert after["ETag"] != etag
+    assert after.content != before.content
+
+
+def test_a_waiting_rebuild_changes_the_etag(client, district_leader, snapshot):
+    """The page then says "updating": the copy the browser kept must not be reused."""
+    client.force_login(district_leader)
+    etag = client.get(reverse("reports:ranking"))["ETag"]
+    StaleDate.objects.create(date=DAY, marked_at=datetime.datetime.now(tz=datetime.UTC))
+    assert _reload(client, reverse("reports:ranking"), etag)[0].status_code == 200
+
+
+def test_the_query_string_the_language_and_the_user_are_part_of_the_etag(
+    client, district_leader, subdistrict_staff, snapshot
+):
+    client.force_login(district_leader)
+    path = reverse("reports:ranking")
+    etag = client.get(path)["ETag"]
+    assert client.get(path, {"sort": "doses_today"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    client.cookies["django_language"] = "en"
+    english = client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert english.status_code == 200
+    assert "Daily ranking" in english.content.decode()
+    client.force_login(subdistrict_staff)
+    assert client.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_the_page_is_kept_only_to_be_revalidated_and_logout_clears_it(
+    client, district_leader, snapshot
+):
+    client.force_login(district_leader)
+    response = client.get(reverse("reports:ranking"))
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-cache"} <= directives
+    assert "no-store" not in directives
+    logout = client.post(reverse("logout"))
+    assert logout["Clear-Site-Data"] == '"cache"'
+
+
+def test_an_anonymous_request_is_never_answered_304(client, district_leader, snapshot):
+    client.force_login(district_leader)
+    etag = client.get(reverse("reports:ranking"))["ETag"]
+    client.logout()
+    response = client.get(reverse("reports:ranking"), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_html_is_sent_compressed(client, district_leader, snapshot):
+    client.force_login(district_leader)
+    response = client.get(reverse("reports:ranking"), HTTP_ACCEPT_ENCODING="gzip, br")
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert "万里雅筑居民区" in gzip.decompress(response.content).decode()
+    assert response["ETag"].startswith('W/"')  # compressed bytes: a weak ETag, still matched
+    etag = response["ETag"]
+    assert client.get(reverse("reports:ranking"), HTTP_IF_NONE_MATCH=etag).status_code == 304
