@@ -8,7 +8,6 @@ Django's AuthenticationForm shows a ``maxlength`` but does not check it, so a
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
-from django.contrib.auth.views import LogoutView
 
 # The longest username an account can have (Django's User.username).
 USERNAME_MAX_LENGTH = 150
@@ -46,14 +45,3 @@ def axes_username(request, credentials: dict | None) -> str:
         return bounded_username(credentials.get("username"))
     data = getattr(request, "data", None) or getattr(request, "POST", {})
     return bounded_username(data.get("username"))
-
-
-class LogoutClearingDevice(LogoutView):
-    """Logging out also empties what the entry pages keep on the device (drafts, queued
-    saves, cached pages), so nothing stays for the next user of a shared phone or PC.
-    The page's script clears them too, for browsers that ignore the header."""
-
-    def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        response["Clear-Site-Data"] = '"cache", "storage"'
-        return response

@@ -8,7 +8,9 @@ class PrivatePagesMiddleware:
     included: on a shared office computer the browser (or a proxy) then keeps no copy of a
     page or a file after logout. Snapshot pages with an ETag are ``private, no-cache``
     (kept, but asked for again on every use, answered 304 when unchanged) and the logout
-    answer clears the browser's cache of the site. Static files are answered before this
+    answer clears what the browser kept of the site: its cache, and the entry pages'
+    drafts, queued saves and cached grids (the pages' script clears those too, for
+    browsers that ignore the header). Static files are answered before this
     middleware runs and stay cacheable; anonymous pages keep their own headers (the login
     page is never cached by Django already)."""
 
@@ -27,8 +29,9 @@ class PrivatePagesMiddleware:
         elif logged_in or still_logged_in:
             patch_cache_control(response, private=True, no_store=True)
         if logged_in and not still_logged_in:
-            # The logout: the browser drops what it kept of this site (over HTTPS).
-            response["Clear-Site-Data"] = '"cache"'
+            # Any logout (portal or admin): the browser drops what it kept of this site
+            # (over HTTPS), so nothing stays for the next user of a shared phone or PC.
+            response["Clear-Site-Data"] = '"cache", "storage"'
         return response
 
 

@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 
 from campaign import views as campaign_views
 from portal import pwa
-from portal.login import AdminLoginForm, LoginForm, LogoutClearingDevice
+from portal.login import AdminLoginForm, LoginForm
 from reports.views import home
 
 urlpatterns = [
@@ -23,7 +23,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
-    path("accounts/logout/", LogoutClearingDevice.as_view(), name="logout"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),

@@ -114,7 +114,7 @@ def test_the_page_is_kept_only_to_be_revalidated_and_logout_clears_it(
     assert {"private", "no-cache"} <= directives
     assert "no-store" not in directives
     logout = client.post(reverse("logout"))
-    assert logout["Clear-Site-Data"] == '"cache"'
+    assert logout["Clear-Site-Data"] == '"cache", "storage"'
 
 
 def test_an_anonymous_request_is_never_answered_304(client, district_leader, snapshot):
