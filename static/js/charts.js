@@ -48,6 +48,8 @@
     whenNear(node, function () {
       withEcharts(function (echarts) {
         var chart = echarts.init(node, null, { locale: locale, renderer: "svg" });
+        // No animation: on a slow phone its frames cost more than the drawing itself.
+        option.animation = false;
         chart.setOption(option);
         window.addEventListener("resize", function () { chart.resize(); });
         node.dataset.drawn = "true";

@@ -51,3 +51,15 @@ def test_echarts_is_fetched_only_when_the_chart_comes_near(
     phone_page.wait_for_selector("#ranking-chart[data-drawn=true] svg")
     assert len([url for url in fetched if "echarts" in url]) == 1
     assert "万里30居民区" in phone_page.locator("#ranking-chart").inner_text()
+
+
+def test_the_committee_page_shows_its_table_before_its_chart(
+    phone_page, live_server, subdistrict_staff, committee, long_ranking
+):
+    log_in(phone_page, live_server, "clerk", "correct-horse-battery")
+    phone_page.goto(f"{live_server.url}/committees/{committee.pk}/")
+    table = phone_page.locator("table").first.bounding_box()
+    chart = phone_page.locator("#committee-chart")
+    assert table["y"] + table["height"] <= chart.bounding_box()["y"]
+    chart.scroll_into_view_if_needed()
+    phone_page.wait_for_selector("#committee-chart[data-drawn=true] svg")
