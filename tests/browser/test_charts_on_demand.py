@@ -58,6 +58,7 @@ def test_the_committee_page_shows_its_table_before_its_chart(
 ):
     log_in(phone_page, live_server, "clerk", "correct-horse-battery")
     phone_page.goto(f"{live_server.url}/committees/{committee.pk}/")
+    assert "{#" not in phone_page.locator("body").inner_text()  # no template text shows
     table = phone_page.locator("table").first.bounding_box()
     chart = phone_page.locator("#committee-chart")
     assert table["y"] + table["height"] <= chart.bounding_box()["y"]
