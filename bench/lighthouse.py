@@ -186,6 +186,18 @@ def _failed(result: dict) -> list[str]:
     return failed
 
 
+def failure_details(result: dict) -> list[str]:
+    """Each failed audit's elements (their selectors), to fix them without opening the report."""
+    lines = []
+    for audit_id in _failed(result):
+        items = result["audits"][audit_id].get("details", {}).get("items", [])
+        for item in items[:5]:
+            node = item.get("node") or {}
+            where = node.get("selector") or item.get("source") or item.get("url") or ""
+            lines.append(f"{audit_id}: {where} {str(node.get('explanation') or '')[:160]}")
+    return lines
+
+
 def row(name: str, path: str, result: dict) -> str:
     scores = {c: round(100 * (result["categories"][c]["score"] or 0)) for c in CATEGORIES}
     audits = result["audits"]
@@ -248,6 +260,15 @@ def main() -> None:
                     rows.append(row(page, path, result))
                     for message in console_errors(result):
                         print(f"  console: {message}", flush=True)
+                    for line in failure_details(result):
+                        print(f"  {line}", flush=True)
+                    # Each page's whole report, for a closer look (test-results/ is ignored).
+                    kept = PROJECT / "test-results" / "lighthouse"
+                    kept.mkdir(parents=True, exist_ok=True)
+                    slug = re.sub(r"[^a-z0-9]+", "-", page).strip("-")
+                    (kept / f"{slug}.json").write_text(
+                        (folder / "report.json").read_text(encoding="utf-8"), encoding="utf-8"
+                    )
                 print(rows[-1], flush=True)
     write(rows, version)
     print("\nWritten to BENCHMARKS.md")

@@ -3,6 +3,7 @@ from the site's root so the worker's scope covers the entry pages (a file under 
 could only control /static/). Neither holds data, so both open without a login, and
 neither opens a database transaction (browsers ask for them beside every page)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,7 +24,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/sw.js",
-        {"static_prefix": static(""), "entry_list": reverse("sites:entry_index")},
+        # STATIC_URL, not static(""): the production storage's manifest has no entry for ""
+        # and raised, so every page's worker registration logged a 500 in the console.
+        {"static_prefix": settings.STATIC_URL, "entry_list": reverse("sites:entry_index")},
         content_type="text/javascript; charset=utf-8",
     )
 

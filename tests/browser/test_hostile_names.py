@@ -50,6 +50,8 @@ def test_hostile_names_stay_text_in_the_chart_and_nothing_is_blocked(
     for path in ["/ranking/", "/board/", "/targets/", "/tallies/"]:
         phone_page.goto(f"{live_server.url}{path}")
         if path == "/ranking/":
+            # ECharts is fetched when the chart comes near (static/js/charts.js).
+            phone_page.locator("#ranking-chart").scroll_into_view_if_needed()
             phone_page.wait_for_selector("#ranking-chart[data-drawn=true] svg")
             phone_page.hover("#ranking-chart svg", position={"x": 120, "y": 60})
             phone_page.wait_for_timeout(300)

@@ -38,12 +38,14 @@ def test_leader_sorts_the_ranking_and_sees_the_chart(
 ):
     log_in(phone_page, live_server, "leader", "correct-horse-battery")
     phone_page.goto(f"{live_server.url}/ranking/")
+    phone_page.locator("#ranking-chart").scroll_into_view_if_needed()  # drawn when near
     phone_page.wait_for_selector("#ranking-chart[data-drawn=true] svg")
     first_row = phone_page.locator("table.ranking tbody tr").first
     assert "万里雅筑居民区" in first_row.inner_text()
 
     phone_page.select_option("select[name=sort]", "full_course_coverage")
     phone_page.click("#ranking-filters button[type=submit]")
+    phone_page.locator("#ranking-chart").scroll_into_view_if_needed()  # drawn when near
     phone_page.wait_for_selector("#ranking-chart[data-drawn=true] svg")
     assert "中浩云居民区" in phone_page.locator("table.ranking tbody tr").first.inner_text()
     assert phone_page.locator("#ranking-chart svg rect, #ranking-chart svg path").count() > 2

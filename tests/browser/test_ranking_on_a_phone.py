@@ -74,6 +74,7 @@ def test_the_ranked_figure_is_in_sight_and_the_table_is_above_the_chart(
         assert table["y"] + table["height"] <= chart["y"]
     RESULTS.mkdir(exist_ok=True)
     phone_page.goto(f"{live_server.url}/ranking/")
+    phone_page.locator("#ranking-chart").scroll_into_view_if_needed()  # drawn when near
     phone_page.wait_for_selector("#ranking-chart[data-drawn=true]")
     assert phone_page.locator("#ranking-chart-caption").inner_text() == (
         "全部 6 个居委，按 第一剂接种率"

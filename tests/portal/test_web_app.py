@@ -34,6 +34,19 @@ def test_the_service_worker_is_served_from_the_root_as_a_script(client):
     assert 'rel="manifest" href="/manifest.webmanifest"' in login
 
 
+def test_the_service_worker_is_served_with_the_production_static_storage(
+    client, settings, tmp_path
+):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert 'var STATIC_PREFIX = "/static/";' in response.content.decode()
+
+
 def test_logging_out_asks_the_browser_to_clear_what_the_site_kept(client, subdistrict_staff):
     client.force_login(subdistrict_staff)
     response = client.post(reverse("logout"))

@@ -1,4 +1,4 @@
-// The ECharts the portal's pages load (static/js/charts.js, static/js/second_doses.js):
+// The ECharts the portal's pages load (static/js/charts.js fetches it when a chart comes near):
 // bar and line charts with the grid, tooltip, legend, title and markLine components,
 // drawn by the SVG renderer the pages ask for. Core registers the ZH and EN locales.
 // Anything a page newly uses must be added here and rebuilt with `make echarts`.
