@@ -1,0 +1,92 @@
+"""The logged-in user and their scope, read from the shared cache instead of the database.
+
+A district's leaders reload the ranking all morning; each reload used to read the user and
+their scope from the database before it could answer 304 (reports/views/conditional.py).
+The user is now kept in the cache (with the scope on it, campaign.access.staff_scope_for)
+for ``USER_SECONDS``, keyed by the user's id, and checked on every request exactly as
+Django checks a user it read from the database: the session's backend is still one of
+the portal's, the account is active, and the session's hash still matches the password
+(a password change logs the other sessions out, as before).
+
+Any save or delete of the user or of their scope forgets the kept copy (receivers below),
+so a deactivation, a new password or a new role holds from the next request on; writes
+that bypass ``save()`` (a queryset's ``update()``) call ``session_user_forget``. A renamed
+area may show its old name in the menu for up to ``USER_SECONDS``. A cache that is down is
+no cache: the user is read from the database (portal/cache.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
+
+from campaign.access import staff_scope_for
+from campaign.models import StaffScope
+
+USER_SECONDS = 300
+
+
+def _key(user_id: object) -> str:
+    return f"session-user:{user_id}"
+
+
+def session_user(request: HttpRequest):
+    """The request's user: the kept copy when the session still proves it, else Django's
+    own read from the database (which also logs a stale session out), then kept."""
+    if hasattr(request, "_cached_user"):
+        return request._cached_user
+    session = request.session
+    user_id = session.get(SESSION_KEY)
+    user = None
+    if user_id is not None and session.get(BACKEND_SESSION_KEY) in settings.AUTHENTICATION_BACKENDS:
+        kept = cache.get(_key(user_id))
+        if (
+            isinstance(kept, User)
+            and str(kept.pk) == str(user_id)
+            and kept.is_active
+            and constant_time_compare(
+                session.get(HASH_SESSION_KEY, ""), kept.get_session_auth_hash()
+            )
+        ):
+            user = kept
+    if user is None:
+        user = auth.get_user(request)
+        if user.is_authenticated:
+            staff_scope_for(user)  # kept with the user: the menu and the ETag need it
+            cache.set(_key(user.pk), user, USER_SECONDS)
+    request._cached_user = user
+    return user
+
+
+def session_user_forget(*, user_id: object) -> None:
+    """The kept copy of the user is dropped: the next request reads the database."""
+    cache.delete(_key(user_id))
+
+
+class CachedAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, the user read through ``session_user``."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: session_user(request))
+
+
+@receiver(post_save, sender=User, dispatch_uid="campaign.session_user.user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="campaign.session_user.user_deleted")
+def _user_changed(sender, instance, **kwargs) -> None:
+    session_user_forget(user_id=instance.pk)
+
+
+@receiver(post_save, sender=StaffScope, dispatch_uid="campaign.session_user.scope_saved")
+@receiver(post_delete, sender=StaffScope, dispatch_uid="campaign.session_user.scope_deleted")
+def _scope_changed(sender, instance, **kwargs) -> None:
+    session_user_forget(user_id=instance.user_id)
