@@ -6,7 +6,8 @@ The user is now kept in the cache (with the scope on it, campaign.access.staff_s
 for ``USER_SECONDS``, keyed by the user's id, and checked on every request exactly as
 Django checks a user it read from the database: the session's backend is still one of
 the portal's, the account is active, and the session's hash still matches the password
-(a password change logs the other sessions out, as before).
+(a password change logs the other sessions out, as before). The password hash itself is
+not kept in the cache (``_without_password``).
 
 Any save or delete of the user or of their scope forgets the kept copy (receivers below),
 so a deactivation, a new password or a new role holds from the next request on; writes
@@ -16,6 +17,8 @@ no cache: the user is read from the database (portal/cache.py).
 """
 
 from __future__ import annotations
+
+import copy
 
 from django.conf import settings
 from django.contrib import auth
@@ -49,22 +52,32 @@ def session_user(request: HttpRequest):
     user = None
     if user_id is not None and session.get(BACKEND_SESSION_KEY) in settings.AUTHENTICATION_BACKENDS:
         kept = cache.get(_key(user_id))
-        if (
-            isinstance(kept, User)
-            and str(kept.pk) == str(user_id)
-            and kept.is_active
-            and constant_time_compare(
-                session.get(HASH_SESSION_KEY, ""), kept.get_session_auth_hash()
-            )
-        ):
-            user = kept
+        if isinstance(kept, tuple) and len(kept) == 2:
+            found, auth_hash = kept
+            if (
+                isinstance(found, User)
+                and str(found.pk) == str(user_id)
+                and found.is_active
+                and constant_time_compare(session.get(HASH_SESSION_KEY, ""), auth_hash)
+            ):
+                user = found
     if user is None:
         user = auth.get_user(request)
         if user.is_authenticated:
             staff_scope_for(user)  # kept with the user: the menu and the ETag need it
-            cache.set(_key(user.pk), user, USER_SECONDS)
+            cache.set(_key(user.pk), _without_password(user), USER_SECONDS)
     request._cached_user = user
     return user
+
+
+def _without_password(user: User) -> tuple[User, str]:
+    """What the cache keeps: a copy of the user without the password hash (the cache is
+    not where password hashes live), beside the session hash made from it. On the copy the
+    password is a deferred field: reading it reads the database, and ``save()`` writes
+    only the fields it holds, never an empty password."""
+    kept = copy.copy(user)
+    del kept.__dict__["password"]
+    return kept, user.get_session_auth_hash()
 
 
 def session_user_forget(*, user_id: object) -> None:

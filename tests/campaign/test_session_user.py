@@ -2,7 +2,10 @@
 (campaign/session_user.py), and every change to the account or the scope holds from the
 next request on, as when they were read from the database."""
 
+import pickle
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -90,3 +93,21 @@ def test_a_revoked_tokens_account_is_out_though_update_sends_no_signal(
 
     response, _queries = _home(client)
     assert response.status_code == 302
+
+
+def test_the_cache_keeps_no_password_hash_and_a_save_keeps_the_password(client, district_leader):
+    district_leader.set_password("the-morning-2026")
+    district_leader.save()
+    client.force_login(district_leader)
+    _home(client)
+    user = _home(client)[0].wsgi_request.user
+
+    kept = pickle.dumps(cache.get(f"session-user:{district_leader.pk}"))
+    assert district_leader.password.encode() not in kept
+    user.first_name = "王"
+    user.save()  # a view saving the user it was given
+
+    district_leader.refresh_from_db()
+    assert district_leader.first_name == "王"
+    assert district_leader.check_password("the-morning-2026")
+    assert user.check_password("the-morning-2026")  # read when asked for
