@@ -373,10 +373,15 @@ def bench_ranking(folder: Path, port: int) -> list[Row]:
     )
     cookies = _login(leader)
     try:
+        ranking: dict[str, Any] = {
+            "path": "/ranking/",
+            "cookies": cookies,
+            "expect": district.name,
+        }
         plan = {
             "port": port,
             "requests_per_client": RANKING_REQUESTS,
-            "ranking": {"path": "/ranking/", "cookies": cookies, "expect": district.name},
+            "ranking": ranking,
             "static": staticfiles_storage.url("css/portal.css"),
         }
         # The morning's first visit renders the table into the emptied shared cache; every
@@ -385,7 +390,7 @@ def bench_ranking(folder: Path, port: int) -> list[Row]:
         page_bytes, file_bytes, reload_bytes, etag = visit_bytes(port, "/ranking/", cookies)
         # Every client reloads the page that first visit fetched (one session, one ETag):
         # the reloads are measured as reloads; whole pages have their own run below.
-        plan["ranking"]["etag"] = etag
+        ranking["etag"] = etag
         reloads, firsts, files = [], [], []
         for _ in range(LOAD_RUNS):
             reloads.append(locust("RankingUser", RANKING_CLIENTS, plan, folder)["ranking"])

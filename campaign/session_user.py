@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.middleware import AuthenticationMiddleware
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -42,14 +42,15 @@ def _key(user_id: object) -> str:
     return f"session-user:{user_id}"
 
 
-def session_user(request: HttpRequest):
+def session_user(request: HttpRequest) -> User | AnonymousUser:
     """The request's user: the kept copy when the session still proves it, else Django's
     own read from the database (which also logs a stale session out), then kept."""
     if hasattr(request, "_cached_user"):
-        return request._cached_user
+        already: User | AnonymousUser = request._cached_user
+        return already
     session = request.session
     user_id = session.get(SESSION_KEY)
-    user = None
+    user: User | AnonymousUser | None = None
     if user_id is not None and session.get(BACKEND_SESSION_KEY) in settings.AUTHENTICATION_BACKENDS:
         kept = cache.get(_key(user_id))
         if isinstance(kept, tuple) and len(kept) == 2:
@@ -63,10 +64,10 @@ def session_user(request: HttpRequest):
                 user = found
     if user is None:
         user = auth.get_user(request)
-        if user.is_authenticated:
+        if isinstance(user, User):
             staff_scope_for(user)  # kept with the user: the menu and the ETag need it
             cache.set(_key(user.pk), _without_password(user), USER_SECONDS)
-    request._cached_user = user
+    request._cached_user = user  # type: ignore[attr-defined] # as Django's middleware does
     return user
 
 
