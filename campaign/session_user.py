@@ -3,14 +3,17 @@
 A district's leaders reload the ranking all morning; each reload used to read the user and
 their scope from the database before it could answer 304 (reports/views/conditional.py).
 The user is now kept in the cache (with the scope on it, campaign.access.staff_scope_for)
-for ``USER_SECONDS``, keyed by the user's id, and checked on every request exactly as
-Django checks a user it read from the database: the session's backend is still one of
-the portal's, the account is active, and the session's hash still matches the password
-(a password change logs the other sessions out, as before). The password hash itself is
-not kept in the cache (``_without_password``).
+for ``USER_SECONDS``, keyed by the user's id, read there by revalidations (requests with
+If-None-Match; other requests read the database as before and refresh the copy), and
+checked exactly as Django checks a user it read from the database: the session's backend
+is still one of the portal's, the account is active, and the session's hash still matches
+the password (a password change logs the other sessions out, as before). The password
+hash itself is not kept in the cache (``_without_password``).
 
 Any save or delete of the user or of their scope forgets the kept copy (receivers below),
-so a deactivation, a new password or a new role holds from the next request on; writes
+so a deactivation, a new password or a new role holds from the next request on (a request
+of that user running while the account changes may keep its older copy again, for at most
+``USER_SECONDS``); writes
 that bypass ``save()`` (a queryset's ``update()``) call ``session_user_forget``. A renamed
 area may show its old name in the menu for up to ``USER_SECONDS``. A cache that is down is
 no cache: the user is read from the database (portal/cache.py).
@@ -32,10 +35,10 @@ from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
-from campaign.access import staff_scope_for
+from campaign.access import has_scope_read, staff_scope_for
 from campaign.models import StaffScope
 
-USER_SECONDS = 300
+USER_SECONDS = 60
 
 
 def _key(user_id: object) -> str:
@@ -65,10 +68,14 @@ def session_user(request: HttpRequest) -> User | AnonymousUser:
     if user is None:
         user = auth.get_user(request)
         if isinstance(user, User):
-            staff_scope_for(user)  # kept with the user: the menu and the ETag need it
-            cache.set(_key(user.pk), _without_password(user), USER_SECONDS)
+            staff_scope_for(user)  # kept with the user: the ETag needs it
+            _keep(user)
     request._cached_user = user  # type: ignore[attr-defined] # as Django's middleware does
     return user
+
+
+def _keep(user: User) -> None:
+    cache.set(_key(user.pk), _without_password(user), USER_SECONDS)
 
 
 def _without_password(user: User) -> tuple[User, str]:
@@ -87,11 +94,22 @@ def session_user_forget(*, user_id: object) -> None:
 
 
 class CachedAuthenticationMiddleware(AuthenticationMiddleware):
-    """Django's AuthenticationMiddleware, the user read through ``session_user``."""
+    """Django's AuthenticationMiddleware; a revalidation (a request with If-None-Match,
+    which a snapshot page may answer 304) reads the user through ``session_user``. Other
+    requests read the user from the database as before, and keep it in the cache when the
+    page has read the scope too (no query added): the reload that follows finds both."""
 
     def process_request(self, request):
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: session_user(request))
+        if request.headers.get("If-None-Match"):
+            request.user = SimpleLazyObject(lambda: session_user(request))
+
+    def process_response(self, request, response):
+        user = getattr(request, "_cached_user", None)
+        fresh = not request.headers.get("If-None-Match")
+        if fresh and isinstance(user, User) and has_scope_read(user):
+            _keep(user)
+        return response
 
 
 @receiver(post_save, sender=User, dispatch_uid="campaign.session_user.user_saved")

@@ -63,7 +63,8 @@ def _etag(request: HttpRequest) -> str | None:
         asked = day_param(request.GET)
     except Exception:
         return None
-    _shown, stamp = snapshot_page_stamp(asked=asked, today=today())
+    revalidating = bool(request.headers.get("If-None-Match"))
+    _shown, stamp = snapshot_page_stamp(asked=asked, today=today(), reuse=revalidating)
     scope = staff_scope_for(request.user)
     parts = [
         _release(),

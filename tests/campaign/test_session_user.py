@@ -1,5 +1,5 @@
-"""The logged-in user and their scope come from the cache after the first request
-(campaign/session_user.py), and every change to the account or the scope holds from the
+"""A revalidation reads the logged-in user and their scope from the cache after the first
+request (campaign/session_user.py), and every change to the account or the scope holds from the
 next request on, as when they were read from the database."""
 
 import pickle
@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _home(client):
+    """A revalidation (If-None-Match), as a reload of a page kept by the browser sends:
+    the requests that read the user from the cache."""
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("home"))
+        response = client.get(reverse("home"), HTTP_IF_NONE_MATCH='"a-page-kept-earlier"')
     return response, [query["sql"] for query in queries.captured_queries]
 
 
@@ -111,3 +113,15 @@ def test_the_cache_keeps_no_password_hash_and_a_save_keeps_the_password(client, 
     assert district_leader.first_name == "王"
     assert district_leader.check_password("the-morning-2026")
     assert user.check_password("the-morning-2026")  # read when asked for
+
+
+def test_a_page_served_whole_reads_the_user_as_before_and_keeps_it_for_the_reload(
+    client, district_leader
+):
+    client.force_login(district_leader)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("home"))
+    assert _account_queries([query["sql"] for query in queries.captured_queries])
+
+    assert _account_queries(_home(client)[1]) == []
