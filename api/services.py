@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from api.models import ApiToken, IdempotentAnswer
 from campaign.access import token_scope
 from campaign.models import District, Subdistrict
+from campaign.session_user import session_user_forget
 from sites.models import TallyImport
 from sites.resources import TEMPLATE_HEADERS
 from sites.services.imports import tally_import_check, tally_import_confirm
@@ -87,6 +88,7 @@ def api_token_revoke(*, token: ApiToken) -> None:
     now = timezone.now()
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     get_user_model().objects.filter(pk=token.user_id).update(is_active=False)
+    session_user_forget(user_id=token.user_id)  # update() sends no signal
     token.refresh_from_db()
 
 

@@ -52,6 +52,11 @@ def staff_scope_for(user: User) -> StaffScope | None:
     return scope
 
 
+def has_scope_read(user: User) -> bool:
+    """Whether the user's scope has been read this request (kept on the user object)."""
+    return hasattr(user, _SCOPE_CACHE)
+
+
 # Accounts and the admin ----------------------------------------------------------------
 
 

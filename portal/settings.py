@@ -70,7 +70,8 @@ MIDDLEWARE = [
     "campaign.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the user and their scope read from the cache (campaign/session_user.py).
+    "campaign.session_user.CachedAuthenticationMiddleware",
     # A NUL in a parameter answers 400 (its page needs the user) before any view or query sees it.
     "portal.middleware.RefuseNulMiddleware",
     # Every page needs a login unless its view says @login_not_required.

@@ -40,6 +40,7 @@ from django.utils import timezone
 from campaign.calendar import CampaignCalendar
 from campaign.models import Committee, District, Subdistrict, Target
 from reports.models import CommitteeDay, DistrictDay, SubdistrictDay, TargetProgress
+from reports.selectors.stamps import page_stamps_forget
 from sites.bulk import insert_rows, quoted_column, quoted_table
 from sites.models import DailyTally, Site
 
@@ -351,6 +352,7 @@ def snapshots_build_dates(*, start: date, end: date) -> None:
     for dose, run in groupby(days, key=doses.__getitem__):
         _build_range(list(run), dose=dose, now=now)
     _build_target_progress(days=days, now=now, doses=doses)
+    page_stamps_forget()  # new computed_at: the pages get new ETags
 
 
 def snapshots_build_date(*, on: date) -> None:

@@ -1,7 +1,15 @@
 """Stamps of what the snapshot pages show: a short string that changes whenever a page's
 figures may have changed, read in ONE query of small aggregates (never the ranking's rows).
 The pages' ETags are made of it (reports/views/conditional.py); a reload answered 304
-costs this query, the user's and the scope's.
+costs this query alone (the user and the scope come from the cache: campaign/session_user.py),
+and not even that while the stamp is kept in the shared cache.
+
+Kept for ``STAMP_SECONDS`` in one cache entry (the stamps of the days asked), forgotten by
+``page_stamps_forget`` whenever something the stamp is made of changes: every save or
+delete of its models (reports/receivers.py), the stale marks, a rebuild and its quality
+flags, a verified figure (their services, which write in bulk and send no signal), at
+once and again when the transaction commits (a reload racing the write cannot keep the
+old stamp). A write that bypasses all of these is seen within ``STAMP_SECONDS``.
 
 Hand-written SQL (one round trip instead of eight), the tables and columns named through
 the models (sites.bulk; docs/decisions.md, "Hand-written SQL names tables and columns
@@ -12,15 +20,43 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 
 from audit.models import SnapshotBuild
 from campaign.models import BuildingCount, Campaign, Target
 from reports.models import CommitteeDay, DistrictDay, QualityFlag, StaleDate
 from sites.bulk import quoted_column, quoted_table
 
+STAMP_SECONDS = 10
+_STAMPS_KEY = "snapshot-page-stamps"
+_STAMPS_KEPT = 64  # days asked (one entry each); more start the entry afresh
 
-def snapshot_page_stamp(*, asked: date | None, today: date) -> tuple[date, str]:
+
+def snapshot_page_stamp(*, asked: date | None, today: date, reuse: bool) -> tuple[date, str]:
+    """``snapshot_page_stamp_read``, kept in the shared cache (see the module): a
+    revalidation (``reuse``) reads the kept stamp; a page served whole reads the database
+    (its query count is what it was) and keeps what it read."""
+    kept = cache.get(_STAMPS_KEY)
+    kept = kept if isinstance(kept, dict) else {}
+    key = (asked, today)
+    if reuse and key in kept:
+        found: tuple[date, str] = kept[key]
+        return found
+    found = snapshot_page_stamp_read(asked=asked, today=today)
+    if len(kept) >= _STAMPS_KEPT:
+        kept = {}
+    cache.set(_STAMPS_KEY, {**kept, key: found}, STAMP_SECONDS)
+    return found
+
+
+def page_stamps_forget() -> None:
+    """The kept stamps are dropped now and again when the current transaction commits."""
+    cache.delete(_STAMPS_KEY)
+    transaction.on_commit(lambda: cache.delete(_STAMPS_KEY))
+
+
+def snapshot_page_stamp_read(*, asked: date | None, today: date) -> tuple[date, str]:
     """The day a snapshot page shows (``asked``, else the latest day with snapshots up to
     ``today``, else ``today``, as the pages pick it) and the stamp of what they show on it:
     when its snapshot was computed (every build writes the districts' rows of its dates

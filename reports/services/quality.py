@@ -37,6 +37,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from campaign.models import Campaign
 from reports.models import CommitteeDay, QualityFlag, SiteDay
+from reports.selectors.stamps import page_stamps_forget
 from sites.bulk import quoted_column, quoted_table
 from sites.models import DailyTally, Site
 from sites.selectors.outliers import LOOKBACK_DAYS, unusual_site_days
@@ -238,6 +239,7 @@ def _store(flags: Iterable[Found], stored_scope: QuerySet[QualityFlag]) -> None:
             if key not in stored
         ]
     )
+    page_stamps_forget()  # bulk writes send no signal
 
 
 # Verifying -----------------------------------------------------------------------------
@@ -263,6 +265,7 @@ def quality_flag_verify(*, user: User, flag: QualityFlag, reason: str) -> None:
     )
     if not claimed:
         raise ValidationError(_("Somebody has already verified this figure."))
+    page_stamps_forget()  # update() sends no signal
     flag.refresh_from_db()
     audit_record(
         kind=AuditEvent.Kind.VERIFIED,

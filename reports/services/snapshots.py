@@ -30,6 +30,7 @@ from campaign.clock import today
 from campaign.models import Campaign
 from reports.builders import snapshots_build_dates
 from reports.models import CommitteeDay, DistrictDay, StaleDate, TargetProgress
+from reports.selectors.stamps import page_stamps_forget
 from reports.services.quality import quality_flags_refresh
 from reports.signals import snapshots_built
 from sites.models import DailyTally
@@ -49,6 +50,7 @@ def snapshots_mark_stale(*, dates: Iterable[date]) -> None:
         unique_fields=["date"],
         update_fields=["marked_at"],
     )
+    page_stamps_forget()  # the pages now say "updating"
     transaction.on_commit(lambda: _request_rebuild(dates[0]))
 
 
@@ -137,6 +139,7 @@ def snapshots_rebuild(
                 tallies_changed_at=seen,
                 **ran_by,
             )
+            page_stamps_forget()  # new rows, flags and marks: new ETags
             snapshots_built.send(sender=TargetProgress, dates=dates)
     except Exception as error:
         if dates:

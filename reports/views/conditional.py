@@ -2,13 +2,14 @@
 
 The ETag is made of what the page shows: the stamp of its snapshot (when it was computed,
 whether a rebuild is waiting, the flags, targets and building counts it shows beside it;
-reports/selectors/stamps.py, one query) and of who asks and how: the user, their scope,
-the whole path with its query string (area, sort, date, page, search), the language, the
-CSRF secret (a new login makes a new one, and the page's forms carry it) and the portal's
-release (templates and translations). The ranking's rows are not read. These pages only
-read, so they run without the request's transaction (its BEGIN and COMMIT would double a
-reload's round trips). A page that carries a one-time message is never answered 304 (the
-message would be lost), nor is an anonymous request.
+reports/selectors/stamps.py, one query, kept in the cache for a few seconds) and of who
+asks and how: the user, their scope, the whole path with its query string (area, sort,
+date, page, search), the language, the CSRF secret (a new login makes a new one, and the
+page's forms carry it) and the portal's release (templates and translations). The
+ranking's rows are not read. These pages only read, so they run without the request's
+transaction (its BEGIN and COMMIT would double a reload's round trips). A page that
+carries a one-time message is never answered 304 (the message would be lost), nor is an
+anonymous request.
 
 Such a page is sent ``Cache-Control: private, no-cache`` instead of ``no-store``
 (portal.middleware.PrivatePagesMiddleware): the browser keeps it and asks again on every
@@ -62,7 +63,8 @@ def _etag(request: HttpRequest) -> str | None:
         asked = day_param(request.GET)
     except Exception:
         return None
-    _shown, stamp = snapshot_page_stamp(asked=asked, today=today())
+    revalidating = bool(request.headers.get("If-None-Match"))
+    _shown, stamp = snapshot_page_stamp(asked=asked, today=today(), reuse=revalidating)
     scope = staff_scope_for(request.user)
     parts = [
         _release(),

@@ -69,3 +69,11 @@ def test_pages_and_logins_work_with_the_cache_down(client, settings, district_le
     response = client.get(reverse("reports:ranking"))
     assert response.status_code == 200
     assert "普陀区" in response.content.decode()
+
+
+def test_one_redis_client_serves_every_call_of_the_process():
+    """Django's own backend builds a new client object for every call (a third of the
+    cost of reading a cached session); ours keeps one per connection pool."""
+    clients = _dead_cache()._cache
+    assert clients.get_client("a") is clients.get_client("b")
+    assert clients.get_client("a", write=True) is clients.get_client("a")

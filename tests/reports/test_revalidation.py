@@ -6,13 +6,15 @@ import datetime
 import gzip
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from campaign.models import Target
 from reports.builders import snapshots_build_date
 from reports.models import StaleDate
-from reports.services.snapshots import snapshots_rebuild
+from reports.services.snapshots import snapshots_mark_stale, snapshots_rebuild
 from sites.models import DailyTally
 from tests.factories import CampaignFactory, SiteFactory, TargetFactory
 
@@ -59,13 +61,44 @@ def test_a_reload_of_an_unchanged_page_answers_304_without_reading_the_ranking(
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == etag
-    # The user, the scope and the stamp (one statement of small aggregates, the latest
-    # day with snapshots among them); no ranking or progress row, no transaction.
-    stamp = [sql for sql in queries if sql.strip().startswith("SELECT shown.day")]
-    others = [sql for sql in queries if sql not in stamp]
-    assert len(stamp) == 1
-    assert len(others) == 2, others
-    assert not [sql for sql in others if "reports_" in sql], others
+    # The user, their scope and the snapshot's stamp all come from the cache
+    # (campaign/session_user.py, reports/selectors/stamps.py): no query at all.
+    assert queries == []
+
+
+def test_with_the_stamp_forgotten_a_reload_costs_the_stamps_query_alone(
+    client, district_leader, snapshot
+):
+    client.force_login(district_leader)
+    etag = client.get(reverse("reports:ranking"))["ETag"]
+    cache.delete("snapshot-page-stamps")
+
+    again, queries = _reload(client, reverse("reports:ranking"), etag)
+
+    assert again.status_code == 304
+    # One statement of small aggregates (the latest day with snapshots among them); no
+    # ranking or progress row, no transaction, not the user.
+    assert len(queries) == 1
+    assert queries[0].strip().startswith("SELECT shown.day")
+
+
+def test_a_changed_target_changes_the_etag(client, district_leader, snapshot):
+    client.force_login(district_leader)
+    etag = client.get(reverse("reports:targets"))["ETag"]
+    target = Target.objects.get()
+    target.value = 900
+    target.save()
+
+    assert _reload(client, reverse("reports:targets"), etag)[0].status_code == 200
+
+
+def test_saved_tallies_change_the_etag_at_once(client, district_leader, snapshot):
+    """Marked stale in bulk (no signal): the page says "updating" on the next reload."""
+    client.force_login(district_leader)
+    etag = client.get(reverse("reports:ranking"))["ETag"]
+    snapshots_mark_stale(dates=[DAY])
+
+    assert _reload(client, reverse("reports:ranking"), etag)[0].status_code == 200
 
 
 def test_a_rebuild_gives_a_new_etag_and_the_new_page(client, district_leader, committee, snapshot):
