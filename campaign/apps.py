@@ -9,4 +9,4 @@ class CampaignConfig(AppConfig):
     def ready(self) -> None:
         # Saves of users and scopes forget the cached session user in every process (web,
         # worker, commands), not only where the middleware runs.
-        from campaign import session_user  # noqa: F401
+        from campaign import checks, session_user  # noqa: F401
