@@ -161,6 +161,8 @@ def test_a_worker_process_killed_mid_rebuild_runs_the_task_again(
     # process runs it to the end. Nothing else runs a rebuild here: no beat, no sweep.
     if not wait_for(lambda: not StaleDate.objects.exists()):
         pytest.fail("the killed rebuild did not run again:\n" + worker.log()[-3000:])
+    # The worker logs the success after the rebuild's commit, which cleared the mark.
+    wait_for(lambda: " succeeded in " in worker.log(), seconds=30)
     log = worker.log()
     assert "signal 9 (SIGKILL)" in log
     received = [line for line in log.splitlines() if "snapshots_rebuild_stale[" in line]
