@@ -4,7 +4,9 @@ A district's leaders reload the ranking all morning; each reload used to read th
 their scope from the database before it could answer 304 (reports/views/conditional.py).
 The user is now kept in the cache (with the scope on it, campaign.access.staff_scope_for)
 for ``USER_SECONDS``, keyed by the user's id, read there by revalidations (requests with
-If-None-Match; other requests read the database as before and refresh the copy), and
+If-None-Match) and by every GET of a view marked ``@reads_kept_user`` (the snapshot pages,
+whose ETag decides what they answer); other requests read the database as before and
+refresh the copy. It is
 checked exactly as Django checks a user it read from the database: the session's backend
 is still one of the portal's, the account is active, and the session's hash still matches
 the password (a password change logs the other sessions out, as before). The password
@@ -22,6 +24,8 @@ no cache: the user is read from the database (portal/cache.py).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import auth
@@ -39,6 +43,14 @@ from campaign.access import has_scope_read, staff_scope_for
 from campaign.models import StaffScope
 
 USER_SECONDS = 60
+_READS_KEPT_USER = "streetvax_reads_kept_user"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def reads_kept_user(view: View) -> View:
+    """Marks a view whose GETs may read the user from the kept copy (see the module)."""
+    setattr(view, _READS_KEPT_USER, True)
+    return view
 
 
 def _key(user_id: object) -> str:
@@ -70,6 +82,7 @@ def session_user(request: HttpRequest) -> User | AnonymousUser:
         if isinstance(user, User):
             staff_scope_for(user)  # kept with the user: the ETag needs it
             _keep(user)
+    request._user_in_cache = True  # type: ignore[attr-defined] # no need to keep it again
     request._cached_user = user  # type: ignore[attr-defined] # as Django's middleware does
     return user
 
@@ -95,19 +108,29 @@ def session_user_forget(*, user_id: object) -> None:
 
 class CachedAuthenticationMiddleware(AuthenticationMiddleware):
     """Django's AuthenticationMiddleware; a revalidation (a request with If-None-Match,
-    which a snapshot page may answer 304) reads the user through ``session_user``. Other
-    requests read the user from the database as before, and keep it in the cache when the
-    page has read the scope too (no query added): the reload that follows finds both."""
+    which a snapshot page may answer 304) or a GET of a view marked ``@reads_kept_user``
+    reads the user through ``session_user``. Other requests read the user from the
+    database as before, and keep it in the cache when the page has read the scope too (no
+    query added): the reload that follows finds both."""
 
     def process_request(self, request):
         super().process_request(request)
         if request.headers.get("If-None-Match"):
             request.user = SimpleLazyObject(lambda: session_user(request))
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # The user is read lazily: nothing before the view has needed it yet.
+        marked = getattr(view_func, _READS_KEPT_USER, False)
+        if marked and request.method in ("GET", "HEAD") and not hasattr(request, "_cached_user"):
+            request.user = SimpleLazyObject(lambda: session_user(request))
+
     def process_response(self, request, response):
         user = getattr(request, "_cached_user", None)
-        fresh = not request.headers.get("If-None-Match")
-        if fresh and isinstance(user, User) and has_scope_read(user):
+        if (
+            not getattr(request, "_user_in_cache", False)
+            and isinstance(user, User)
+            and has_scope_read(user)
+        ):
             _keep(user)
         return response
 

@@ -1,3 +1,4 @@
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -18,8 +19,10 @@ class PrivatePagesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Asked before the view, too: a logout ends the session while it answers.
-        logged_in = _logged_in(request)
+        # Asked before the view, too: a logout ends the session while it answers. From the
+        # session alone: the user is read later, as the view reads it (a snapshot page may
+        # read a kept copy: campaign/session_user.py).
+        logged_in = _session_has_login(request)
         response = self.get_response(request)
         still_logged_in = _logged_in(request)
         if response.has_header("ETag") and still_logged_in:
@@ -33,6 +36,11 @@ class PrivatePagesMiddleware:
             # (over HTTPS), so nothing stays for the next user of a shared phone or PC.
             response["Clear-Site-Data"] = '"cache", "storage"'
         return response
+
+
+def _session_has_login(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    return session is not None and SESSION_KEY in session
 
 
 def _logged_in(request: HttpRequest) -> bool:

@@ -33,14 +33,12 @@ _STAMPS_KEY = "snapshot-page-stamps"
 _STAMPS_KEPT = 64  # days asked (one entry each); more start the entry afresh
 
 
-def snapshot_page_stamp(*, asked: date | None, today: date, reuse: bool) -> tuple[date, str]:
-    """``snapshot_page_stamp_read``, kept in the shared cache (see the module): a
-    revalidation (``reuse``) reads the kept stamp; a page served whole reads the database
-    (its query count is what it was) and keeps what it read."""
+def snapshot_page_stamp(*, asked: date | None, today: date) -> tuple[date, str]:
+    """``snapshot_page_stamp_read``, kept in the shared cache (see the module)."""
     kept = cache.get(_STAMPS_KEY)
     kept = kept if isinstance(kept, dict) else {}
     key = (asked, today)
-    if reuse and key in kept:
+    if key in kept:
         found: tuple[date, str] = kept[key]
         return found
     found = snapshot_page_stamp_read(asked=asked, today=today)

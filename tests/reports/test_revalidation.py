@@ -8,6 +8,7 @@ import gzip
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -168,3 +169,68 @@ def test_html_is_sent_compressed(client, district_leader, snapshot):
     assert response["ETag"].startswith('W/"')  # compressed bytes: a weak ETag, still matched
     etag = response["ETag"]
     assert client.get(reverse("reports:ranking"), HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_a_page_opened_again_without_a_copy_is_answered_the_kept_page(
+    client, district_leader, snapshot
+):
+    """A new tab, a phone that dropped the page: the same session asking without
+    If-None-Match gets the page kept under its ETag, reading nothing from the database,
+    compressed or not as the browser asks."""
+    client.force_login(district_leader)
+    path = reverse("reports:ranking")
+    first = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+    plain = client.get(path)
+
+    assert again.status_code == plain.status_code == 200
+    assert queries.captured_queries == []
+    assert again["Content-Encoding"] == "gzip"
+    assert again["ETag"] == first["ETag"]
+    assert gzip.decompress(again.content) == gzip.decompress(first.content)
+    assert plain.content == gzip.decompress(first.content)
+    assert "万里雅筑居民区" in plain.content.decode()
+    assert client.get(path, HTTP_IF_NONE_MATCH=again["ETag"]).status_code == 304
+
+
+def test_after_a_rebuild_the_kept_page_is_not_answered(
+    client, district_leader, committee, snapshot
+):
+    client.force_login(district_leader)
+    path = reverse("reports:ranking")
+    before = client.get(path).content.decode()
+    assert "25.0%" in before  # 600 first doses of the committee's 2,400 eligible
+    DailyTally.objects.filter(committee=committee).update(count=700)
+    snapshots_rebuild(start=DAY)
+
+    after = client.get(path).content.decode()
+
+    assert "29.2%" in after  # 700 of 2,400
+    assert "25.0%" not in after
+
+
+def test_a_leaders_first_visit_renders_the_page_around_the_kept_ranking(
+    client, district_leader, snapshot
+):
+    """Another session (another leader, or the same on another phone) has an ETag of its
+    own, so its page is rendered: the ranking below the heading comes from the cache, and
+    no snapshot table is read."""
+    client.force_login(district_leader)
+    path = reverse("reports:ranking")
+    first = client.get(path).content.decode()
+    other = Client()
+    other.force_login(district_leader)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = other.get(path)
+
+    assert page.status_code == 200
+    assert page["ETag"] != client.get(path)["ETag"]
+    assert not [q["sql"] for q in queries.captured_queries if '"reports_' in q["sql"]]
+    # The same figures, around the other session's own form token.
+    shown = page.content.decode()
+    assert (
+        shown[shown.index("<h1>") : shown.index("</main>")]
+        == first[first.index("<h1>") : first.index("</main>")]
+    )
