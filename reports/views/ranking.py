@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,10 +20,15 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaign.access import committees_visible_to, openable_committees, staff_scope_for
+from campaign.access import (
+    committees_visible_to,
+    openable_committees,
+    sees_build_failures,
+    staff_scope_for,
+)
 from campaign.areas import Area
 from campaign.clock import today
-from campaign.models import Committee, Subdistrict, Target
+from campaign.models import Committee, Target
 from campaign.request_params import (
     area_param,
     checked_day,
@@ -35,7 +41,7 @@ from campaign.selectors import campaign_day, golden_shield_summary
 from reports.presentation.exports import ROW_LIMITS, ExportTooLarge, Table, to_csv, to_xlsx
 from reports.presentation.figures import one_decimal
 from reports.selectors.exports import ranking_export, tally_export, target_export
-from reports.selectors.quality import MarkedRows, committee_marks, quality_flags_stamp
+from reports.selectors.quality import MarkedRows, committee_marks
 from reports.selectors.ranking import (
     RANKING_METRICS,
     SECOND_DOSE_DAYS_AHEAD,
@@ -56,6 +62,7 @@ from reports.selectors.ranking import (
     target_series,
     targets_in_scope,
 )
+from reports.selectors.stamps import snapshot_page_stamp
 from reports.selectors.targets import Urgency, targets_by_urgency
 from reports.views.conditional import revalidated
 from reports.views.downloads import audited_attachment
@@ -140,31 +147,46 @@ def _ranking_chart(rows: list[Any], metric: str, *, level: str, every_row: bool)
     }
 
 
-def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
-    """The areas the user may rank and the area, metric and date asked for. Without an
-    area the user's first is shown; an area outside the scope answers 404, like any other
-    object outside it; an unknown metric falls back to the official one."""
+def _ranking_choice(request: HttpRequest) -> tuple[list[Area], Area, str]:
+    """The areas the user may rank and the area and metric asked for. Without an area the
+    user's first is shown; an area outside the scope answers 404, like any other object
+    outside it; an unknown metric falls back to the official one."""
     areas, area = area_param(staff_scope_for(request.user), request.GET.get("area"))
     metric = request.GET.get("sort", "first_coverage")
     if metric not in RANKING_METRICS:
         metric = "first_coverage"
-    return areas, area, metric, _date_param(request)
+    return areas, area, metric
 
 
-# The ranking table is the page's weight, and it changes only when the snapshot is
-# rebuilt. So the template keeps the rendered table in Django's cache ({% cache %}), keyed
-# by everything it shows: the area, the level, the metric, the date, the page, the search,
-# the snapshot's computed_at, the flags' stamp, the language and which committees may be
-# opened. The table is a callable, so on a cache hit none of its queries run. A rebuild
-# gives a new computed_at and so a new key; the timeout bounds how long a renamed
+def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
+    """``_ranking_choice`` and the date asked for."""
+    return *_ranking_choice(request), _date_param(request)
+
+
+# The ranking is the page's weight, and it changes only when the snapshot does. So the
+# template keeps everything below the heading, rendered, in Django's (shared) cache
+# ({% cache %}), keyed by what it shows: the query string (area, level, metric, date, page,
+# search), the snapshot pages' stamp (reports/selectors/stamps.py: when the snapshot was
+# computed, the rebuilds waiting, the flags, building counts, campaigns and targets), the
+# language and what of it depends on the asker (the areas they may pick, the committees
+# they may open, whether they see why a build failed). What it shows is passed as
+# callables, so on a cache hit none of its queries run: a leader's first visit of the
+# morning renders the menu around the kept ranking. The timeout bounds how long a renamed
 # committee keeps its old name.
-RANKING_TABLE_SECONDS = 300
+RANKING_SECONDS = 300
+
+
+def _once(read: Callable[[], Any]) -> Callable[[], Any]:
+    """``read`` run at most once, when the template first asks for it."""
+    return cache(read)
 
 
 @revalidated
 def ranking(request: HttpRequest) -> HttpResponse:
-    areas, area, metric, on = _ranking_params(request)
     scope = staff_scope_for(request.user)
+    areas, area, metric = _ranking_choice(request)
+    # The day shown and the stamp of what it shows, kept in the cache a few seconds.
+    on, stamp = snapshot_page_stamp(asked=day_param(request.GET), today=today())
     # A district ranks its subdistricts too (?by=subdistrict); a subdistrict its committees.
     by_subdistrict = area.has_subdistricts and request.GET.get("by") == "subdistrict"
     level = "subdistrict" if by_subdistrict else "committee"
@@ -210,7 +232,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
     # Committee staff may open their own committee's page only.
     openable = openable_committees(scope)
-    fresh = freshness(on, scope=scope)
+    kept_as = [
+        request.get_full_path(),
+        stamp,
+        ",".join(choice.key for choice in areas),
+        ",".join(map(str, sorted(openable))) if openable is not None else "all",
+        sees_build_failures(scope),
+    ]
     return render(
         request,
         "reports/ranking.html",
@@ -233,15 +261,14 @@ def ranking(request: HttpRequest) -> HttpResponse:
             },
             "openable": openable,
             "ranking_table": subdistrict_table if level == "subdistrict" else committee_table,
-            "table_seconds": RANKING_TABLE_SECONDS,
-            "flags_stamp": quality_flags_stamp(
-                Subdistrict.objects.filter(area.through_subdistrict(""))
-            ),
-            "table_openable": ",".join(map(str, sorted(openable))) if openable else "all",
-            "freshness": fresh,
-            "campaign_day": campaign_day(on=on),
+            "ranking_seconds": RANKING_SECONDS,
+            "ranking_kept_as": "|".join(map(str, kept_as)),
+            "freshness": _once(lambda: freshness(on, scope=scope)),
+            "campaign_day": _once(lambda: campaign_day(on=on)),
             "export_query": urlencode(shown),
-            "golden_shield": golden_shield_summary(area.subdistricts_among(areas), on=on),
+            "golden_shield": _once(
+                lambda: golden_shield_summary(area.subdistricts_among(areas), on=on)
+            ),
         },
     )
 

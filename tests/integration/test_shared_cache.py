@@ -10,6 +10,7 @@ import uuid
 import pytest
 import redis
 from django.core.cache import caches
+from django.test import Client
 from django.urls import reverse
 
 from tests.integration.conftest import needs_real_services
@@ -41,7 +42,7 @@ def shared_cache(settings):
         server.delete(key)
 
 
-def test_a_table_one_process_rendered_is_read_by_another(
+def test_a_ranking_one_process_rendered_is_read_by_another(
     client,
     district_leader,
     snapshot,  # noqa: F811 - the imported fixture
@@ -51,13 +52,31 @@ def test_a_table_one_process_rendered_is_read_by_another(
     client.force_login(district_leader)
     first = client.get(reverse("reports:ranking"))
     assert first.status_code == 200
-    tables = list(server.scan_iter(match=f"{prefix}:*ranking_table*"))
-    assert len(tables) == 1
-    # Another process: its own connection to the same Redis, nothing in its memory.
+    rankings = list(server.scan_iter(match=f"{prefix}:*ranking_page*"))
+    assert len(rankings) == 1
+    # Another process: its own connection to the same Redis, nothing in its memory; and
+    # another leader's session, so the page is rendered around the kept ranking.
     del caches["default"]
-    server.set(tables[0], server.get(tables[0]).replace(b"\xe4\xb8\x87", b"\xe8\x90\xac"))
+    server.set(rankings[0], server.get(rankings[0]).replace(b"\xe4\xb8\x87", b"\xe8\x90\xac"))
+    other = Client()
+    other.force_login(district_leader)
+    again = other.get(reverse("reports:ranking"))
+    assert "萬里雅筑居民区" in again.content.decode()  # the ranking as the cache holds it
+
+
+def test_a_page_one_process_kept_answers_the_same_session_in_another(
+    client,
+    district_leader,
+    snapshot,  # noqa: F811 - the imported fixture
+    shared_cache,
+):
+    server, prefix = shared_cache
+    client.force_login(district_leader)
+    first = client.get(reverse("reports:ranking"))
+    assert len(list(server.scan_iter(match=f"{prefix}:*page:*"))) == 1
+    del caches["default"]
     again = client.get(reverse("reports:ranking"))
-    assert "萬里雅筑居民区" in again.content.decode()  # the table as the cache holds it
+    assert again.content == first.content
 
 
 def test_sessions_are_read_through_the_shared_cache(client, district_leader, shared_cache):
