@@ -111,10 +111,34 @@ class RankingUser(_BoundedUser):
 
 
 class RankingFirstVisitUser(RankingUser):
-    """The same leaders, each request a first visit (no copy kept): the whole page every
-    time, its table from the shared cache."""
+    """The same leaders opening the page again without a copy of their own (no
+    If-None-Match): answered the page kept under its ETag."""
 
     reloads = False
+
+
+NEW_SESSIONS = itertools.count()
+
+
+class RankingNewSessionUser(_BoundedUser):
+    """Leaders opening the ranking for the first time: every request from a session that
+    never asked before (its own CSRF secret, so an ETag of its own), so the page is
+    rendered, its table from the shared cache."""
+
+    @task
+    def ranking(self):
+        self.spend()
+        cookies = PLAN["ranking"]["new_sessions"][next(NEW_SESSIONS)]
+        self.client.cookiejar.clear()
+        with self.client.get(
+            PLAN["ranking"]["path"],
+            name="ranking",
+            headers={"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())},
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200 or PLAN["ranking"]["expect"] not in response.text:
+                response.failure(f"{response.status_code}: not the ranking page")
 
 
 class StaticUser(_BoundedUser):
