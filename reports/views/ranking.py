@@ -327,8 +327,9 @@ def committee_detail(request: HttpRequest, committee_id: int) -> HttpResponse:
             "chart": {
                 "dates": [row["date"].isoformat() for row in series],
                 "daily": [row["doses_today"] for row in series],
-                "first": [round(row["first_percent"], 2) for row in series],
-                "full_course": [round(row["full_course_percent"], 2) for row in series],
+                # Rounded as the table and the facts write them (floatformat:1).
+                "first": [one_decimal(row["first_percent"]) for row in series],
+                "full_course": [one_decimal(row["full_course_percent"]) for row in series],
                 "labels": {
                     "daily": _("doses that day"),
                     "first": _("first-dose coverage"),

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from campaign.access import (
     can_enter_tallies,
@@ -131,18 +142,16 @@ def unreported_sites(scope: StaffScope | None, on: date) -> QuerySet[Site]:
 
 
 def entry_overview(sites: QuerySet[Site], on: date) -> QuerySet[Site]:
-    """Sites open on ``on`` with that day's total and last save time, in one query;
-    the ones still to report first."""
+    """``sites`` with ``on``'s total and last save time, in one query: the open ones
+    still to report first, then the reported ones, then those not open that day (the
+    site list says why with ``TallyRules.day_problem``)."""
     day = DailyTally.objects.filter(site=OuterRef("pk"), date=on)
-    return (
-        sites.filter(sites_active_on(on))
-        .annotate(
-            reported=Exists(day),
-            day_total=Subquery(day.values("site").annotate(total=Sum("count")).values("total")[:1]),
-            saved_at=Subquery(day.order_by("-updated_at").values("updated_at")[:1]),
-        )
-        .order_by("reported", "subdistrict__code", "kind", "code")
-    )
+    return sites.annotate(
+        open_on_day=ExpressionWrapper(sites_active_on(on), output_field=BooleanField()),
+        reported=Exists(day),
+        day_total=Subquery(day.values("site").annotate(total=Sum("count")).values("total")[:1]),
+        saved_at=Subquery(day.order_by("-updated_at").values("updated_at")[:1]),
+    ).order_by("-open_on_day", "reported", "subdistrict__code", "kind", "code")
 
 
 def tally_history(site: Site, on: date) -> QuerySet[Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -63,14 +64,15 @@ def entry_index(request: HttpRequest) -> HttpResponse:
     rules = TallyRules(
         scope, enterable_site_ids={site.pk for site in sites}, calendar=CampaignCalendar.load()
     )
-    rows = [(site, _closed_label(rules.day_problem(site, day))) for site in sites]
+    rows = [SiteRow(site, rules.day_problem(site, day)) for site in sites]
     # The pages the service worker keeps for offline use: this list and the grids of
     # today and the week before, of the sites open today.
     offline_pages = [reverse("sites:entry_index")]
     if day == today():
         offline_pages += [
-            reverse("sites:entry", args=[site.pk, (day - timedelta(days=back)).isoformat()])
-            for site in sites
+            reverse("sites:entry", args=[row.site.pk, (day - timedelta(days=back)).isoformat()])
+            for row in rows
+            if not row.not_open
             for back in range(OFFLINE_DAYS + 1)
         ]
     return render(
@@ -80,15 +82,28 @@ def entry_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _closed_label(problem: CellProblem | None) -> str | None:
-    """The site list's short word for a day that cannot be entered."""
-    if problem is None:
-        return None
-    if problem.code == "site_closed":
-        return _("Not open on this day")
-    if problem.code == "locked":
-        return _("Locked: only an administrator may change this day")
-    return problem.message  # a day to come, or outside the campaign: the message says it
+@dataclass(frozen=True)
+class SiteRow:
+    """A site on the site list, and why its day cannot be entered (None: it can)."""
+
+    site: Any  # a Site annotated by entry_overview
+    problem: CellProblem | None
+
+    @property
+    def not_open(self) -> bool:
+        """The site is not open that day (before it opens, after it closes)."""
+        return self.problem is not None and self.problem.code == "site_closed"
+
+    @property
+    def closed(self) -> str | None:
+        """The site list's short word for a day that cannot be entered."""
+        if self.problem is None:
+            return None
+        if self.not_open:
+            return _("Not open on this day")
+        if self.problem.code == "locked":
+            return _("Locked: only an administrator may change this day")
+        return self.problem.message  # a day to come, or outside the campaign: it says so
 
 
 def tally_entry(request: AuthenticatedHttpRequest, site_id: int, day: str) -> HttpResponse:

@@ -1,9 +1,12 @@
 """Browser tests drive Debian's Chromium through Playwright against pytest-django's
 live server. Playwright's own browser download cannot work on an offline machine."""
 
+import datetime
 import os
 
 import pytest
+
+from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
 # make around it are still synchronous and safe, but Django refuses them with
@@ -12,6 +15,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"width": 375, "height": 812}
+# The entry tests' evening: the demo campaign's last day.
+TODAY = datetime.date(2021, 6, 30)
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +51,26 @@ def worker_phone_page(browser):
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def entry_site(settings, subdistrict, committee):
+    """The evening's site of the entry grid tests: a temporary site open since 06-07 in
+    万里街道, whose grid has two committees (万里雅筑, 中浩云) and non-residents."""
+    settings.STREETVAX_DEMO_DATE = TODAY
+    CampaignFactory()
+    CommitteeFactory(subdistrict=subdistrict, code="310107-WL-02", name="中浩云居民区")
+    return SiteFactory(
+        subdistrict=subdistrict,
+        name="家乐福临时接种点",
+        kind="temporary",
+        active_from=datetime.date(2021, 6, 7),
+        daily_capacity=500,
+    )
+
+
+def grid_url(live_server, site, day=TODAY):
+    return f"{live_server.url}/tallies/{site.pk}/{day.isoformat()}/"
 
 
 def log_in(page, live_server, username, password):

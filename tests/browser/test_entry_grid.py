@@ -1,42 +1,24 @@
 """A clerk on a phone fills the entry grid with the keyboard, saves, and sees errors
 next to the cell they belong to."""
 
-import datetime
-
 import pytest
 
 from sites.models import DailyTally
-from tests.browser.conftest import PHONE, log_in
-from tests.factories import CampaignFactory, CommitteeFactory, SiteFactory
+from tests.browser.conftest import PHONE, grid_url, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TODAY = datetime.date(2021, 6, 30)
-
-
-@pytest.fixture
-def site(settings, subdistrict, committee):
-    settings.STREETVAX_DEMO_DATE = TODAY
-    CampaignFactory()
-    CommitteeFactory(subdistrict=subdistrict, code="310107-WL-02", name="中浩云居民区")
-    return SiteFactory(
-        subdistrict=subdistrict,
-        name="上海西站临时接种点",
-        kind="temporary",
-        active_from=datetime.date(2021, 6, 7),
-        daily_capacity=500,
-    )
 
 
 def open_grid(page, live_server, site):
-    page.goto(f"{live_server.url}/tallies/{site.pk}/{TODAY.isoformat()}/")
+    page.goto(grid_url(live_server, site))
     page.wait_for_selector("#tally-grid")
 
 
 def test_fill_the_grid_with_the_keyboard_save_and_reload(
-    phone_page, live_server, subdistrict_staff, site, committee
+    phone_page, live_server, subdistrict_staff, entry_site, committee
 ):
     log_in(phone_page, live_server, "clerk", "correct-horse-battery")
-    open_grid(phone_page, live_server, site)
+    open_grid(phone_page, live_server, entry_site)
     first = phone_page.locator("input.cell").first
     first.click()
     # Enter moves along the row, then to the next row; the booster column, not used at
@@ -60,10 +42,10 @@ def test_fill_the_grid_with_the_keyboard_save_and_reload(
 
 
 def test_a_negative_number_is_shown_next_to_its_cell(
-    phone_page, live_server, subdistrict_staff, site
+    phone_page, live_server, subdistrict_staff, entry_site
 ):
     log_in(phone_page, live_server, "clerk", "correct-horse-battery")
-    open_grid(phone_page, live_server, site)
+    open_grid(phone_page, live_server, entry_site)
     phone_page.locator("input.cell").nth(1).fill("-5")
     phone_page.locator("input.cell").nth(3).fill("8")
     phone_page.click("button[name=save]")

@@ -12,36 +12,14 @@ import pytest
 from campaign.models import StaffScope
 from sites.models import DailyTally
 from sites.services.tallies import TallyCell, record_tallies
-from tests.browser.conftest import log_in, log_out
+from tests.browser.conftest import TODAY, grid_url, log_in, log_out
 from tests.factories import (
-    CampaignFactory,
-    CommitteeFactory,
-    SiteFactory,
     StaffScopeFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TODAY = datetime.date(2021, 6, 30)
 TYPED = ["12", "3", "0", "7"]  # the first row's first and second doses, the second row's
-
-
-@pytest.fixture
-def site(settings, subdistrict, committee):
-    settings.STREETVAX_DEMO_DATE = TODAY
-    CampaignFactory()
-    CommitteeFactory(subdistrict=subdistrict, code="310107-WL-02", name="中浩云居民区")
-    return SiteFactory(
-        subdistrict=subdistrict,
-        name="家乐福临时接种点",
-        kind="temporary",
-        active_from=datetime.date(2021, 6, 7),
-        daily_capacity=500,
-    )
-
-
-def grid_url(live_server, site, day=TODAY):
-    return f"{live_server.url}/tallies/{site.pk}/{day.isoformat()}/"
 
 
 def type_the_evening(page):
@@ -70,11 +48,11 @@ def history_rows_per_cell(site):
 
 
 def test_a_dropped_save_keeps_every_value_and_the_retry_saves_once(
-    phone_page, live_server, subdistrict_staff, site
+    phone_page, live_server, subdistrict_staff, entry_site
 ):
     page = phone_page
     log_in(page, live_server, "clerk", "correct-horse-battery")
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     type_the_evening(page)
     attempts = []
 
@@ -89,7 +67,7 @@ def test_a_dropped_save_keeps_every_value_and_the_retry_saves_once(
             return route.abort()
         return route.continue_()
 
-    page.route(grid_url(live_server, site), drop)
+    page.route(grid_url(live_server, entry_site), drop)
     page.click("button[name=save]")
     retry = page.locator("#save-retry")
     retry.wait_for()
@@ -108,7 +86,7 @@ def test_a_dropped_save_keeps_every_value_and_the_retry_saves_once(
     keys = {re.search(r'name="save_key"\r\n\r\n([0-9a-f-]{36})', body)[1] for body in attempts}
     assert len(attempts) == 3
     assert len(keys) == 1
-    assert history_rows_per_cell(site) == {
+    assert history_rows_per_cell(entry_site) == {
         (key[0], key[1]): 1
         for key in DailyTally.objects.filter(date=TODAY).values_list("committee_id", "dose_kind")
     }
@@ -117,13 +95,13 @@ def test_a_dropped_save_keeps_every_value_and_the_retry_saves_once(
 
 
 def test_offline_the_save_waits_on_the_device_and_goes_when_the_network_is_back(
-    phone_page, live_server, subdistrict_staff, site
+    phone_page, live_server, subdistrict_staff, entry_site
 ):
     page = phone_page
     log_in(page, live_server, "clerk", "correct-horse-battery")
     page.goto(f"{live_server.url}/board/")
     assert "家乐福临时接种点" in page.locator("main").inner_text()
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     type_the_evening(page)
 
     page.context.set_offline(True)
@@ -138,21 +116,21 @@ def test_offline_the_save_waits_on_the_device_and_goes_when_the_network_is_back(
     assert page.locator("#day-status").inner_text() == "已上报，共 22 剂次"
     assert page.locator("#report-zero").is_hidden()
     assert sorted(DailyTally.objects.values_list("count", flat=True)) == [0, 3, 7, 12]
-    assert set(history_rows_per_cell(site).values()) == {1}
+    assert set(history_rows_per_cell(entry_site).values()) == {1}
     assert our_storage(page) == []
     page.goto(f"{live_server.url}/board/")
     assert "家乐福临时接种点" not in page.locator("main").inner_text()
 
 
 def test_a_reload_restores_the_draft_and_logging_out_clears_the_device(
-    worker_phone_page, live_server, subdistrict_staff, site
+    worker_phone_page, live_server, subdistrict_staff, entry_site
 ):
     page = worker_phone_page
     log_in(page, live_server, "clerk", "correct-horse-battery")
     # A first visit of the site list keeps it and the week's grids for offline use.
     page.goto(f"{live_server.url}/tallies/")
     page.wait_for_selector("body[data-offline-ready]")
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     type_the_evening(page)
     page.reload()
     page.wait_for_selector("#draft-banner:not([hidden])")
@@ -163,34 +141,34 @@ def test_a_reload_restores_the_draft_and_logging_out_clears_the_device(
     page.context.set_offline(True)
     page.goto(f"{live_server.url}/tallies/")
     assert "家乐福临时接种点" in page.locator("main").inner_text()
-    page.goto(grid_url(live_server, site, TODAY - datetime.timedelta(days=1)))
+    page.goto(grid_url(live_server, entry_site, TODAY - datetime.timedelta(days=1)))
     assert page.locator("h1").inner_text().startswith("家乐福临时接种点")
     page.context.set_offline(False)
 
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     log_out(page)
     page.wait_for_url("**/accounts/login/")
     assert our_storage(page) == []
     cached = "async () => (await caches.keys()).filter(name => name.startsWith('streetvax-pages'))"
     assert page.evaluate(cached) == []
     log_in(page, live_server, "clerk", "correct-horse-battery")
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     assert page.locator("#draft-banner").is_hidden()
     assert typed_values(page) == ["", "", "", ""]
     assert not DailyTally.objects.exists()
 
 
 def test_logging_out_deletes_a_save_still_waiting_on_the_device_after_asking(
-    phone_page, live_server, subdistrict_staff, site
+    phone_page, live_server, subdistrict_staff, entry_site
 ):
     page = phone_page
     log_in(page, live_server, "clerk", "correct-horse-battery")
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     type_the_evening(page)
     page.context.set_offline(True)
     page.click("button[name=save]")
     assert any(key.startswith("streetvax:queue:") for key in our_storage(page))
-    page.route(grid_url(live_server, site), lambda route: route.abort())  # still no answer
+    page.route(grid_url(live_server, entry_site), lambda route: route.abort())  # still no answer
     page.context.set_offline(False)
     page.locator("#save-retry").wait_for()
     assert any(key.startswith("streetvax:queue:") for key in our_storage(page))
@@ -208,7 +186,7 @@ def test_logging_out_deletes_a_save_still_waiting_on_the_device_after_asking(
 
 
 def test_a_cell_saved_by_someone_else_while_offline_shows_both_values(
-    phone_page, live_server, subdistrict_staff, site, committee, subdistrict
+    phone_page, live_server, subdistrict_staff, entry_site, committee, subdistrict
 ):
     colleague = UserFactory(username="lina", first_name="李娜")
     StaffScopeFactory(
@@ -216,7 +194,7 @@ def test_a_cell_saved_by_someone_else_while_offline_shows_both_values(
     )
     page = phone_page
     log_in(page, live_server, "clerk", "correct-horse-battery")
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     page.context.set_offline(True)
     type_the_evening(page)
     page.click("button[name=save]")
@@ -226,7 +204,11 @@ def test_a_cell_saved_by_someone_else_while_offline_shows_both_values(
         user=colleague,
         cells=[
             TallyCell(
-                date=TODAY, site_id=site.pk, committee_id=committee.pk, dose_kind="first", count=9
+                date=TODAY,
+                site_id=entry_site.pk,
+                committee_id=committee.pk,
+                dose_kind="first",
+                count=9,
             )
         ],
     )
@@ -248,18 +230,18 @@ def test_a_cell_saved_by_someone_else_while_offline_shows_both_values(
 
 
 def test_a_save_left_on_the_device_is_sent_when_the_site_list_opens(
-    phone_page, live_server, subdistrict_staff, site
+    phone_page, live_server, subdistrict_staff, entry_site
 ):
     page = phone_page
     log_in(page, live_server, "clerk", "correct-horse-battery")
-    page.goto(grid_url(live_server, site))
+    page.goto(grid_url(live_server, entry_site))
     type_the_evening(page)
     page.context.set_offline(True)
     page.click("button[name=save]")
-    page.route(grid_url(live_server, site), lambda route: route.abort())
+    page.route(grid_url(live_server, entry_site), lambda route: route.abort())
     page.context.set_offline(False)  # the grid tries at once, and gets no answer
     page.locator("#save-retry").wait_for()
-    page.unroute(grid_url(live_server, site))
+    page.unroute(grid_url(live_server, entry_site))
     assert not DailyTally.objects.exists()
 
     page.goto(f"{live_server.url}/tallies/")  # the next morning, say

@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import path, reverse
 from django.utils import timezone
 
+from campaign.services import set_password_link
 from tests.auth import log_in
 from tests.factories import UserFactory
 
@@ -224,6 +225,31 @@ def test_weak_passwords_are_refused_in_chinese(new_password, message):
     assert message in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_both_password_pages_show_the_fields_the_rule_and_their_own_button():
+    """The change page and a new account's set-password page share one form: each field
+    with its label and its error, the rule, and the page's own button."""
+    user = UserFactory(username="wanli_clerk")
+    rule = "至少 12 位，不能是常见密码，也不能与用户名相近。"
+    client = Client()
+    client.force_login(user)
+    change = client.get(reverse("password_change")).content.decode()
+    assert 'name="old_password"' in change
+    assert 'name="new_password1"' in change
+    assert rule in change
+    assert '<button type="submit" class="primary">修改密码</button>' in change
+
+    link = Client().get(set_password_link(user), follow=True)
+    page = link.content.decode()
+    assert 'name="old_password"' not in page
+    assert 'name="new_password1"' in page
+    assert 'name="new_password2"' in page
+    assert rule in page
+    assert '<button type="submit" class="primary">设置密码</button>' in page
+    weak = {"new_password1": "Wanli-2021", "new_password2": "Wanli-2021"}
+    refused = link.client.post(link.redirect_chain[-1][0], weak).content.decode()
+    assert '<p class="error">密码太短：至少需要 12 个字符。</p>' in refused
 
 
 # Error pages: in Chinese, without a traceback or the error's text.

@@ -179,3 +179,20 @@ def test_committee_staff_can_open_only_their_own_committee_from_the_ranking(
     assert reverse("reports:committee", args=[committee.pk]) in html
     assert reverse("reports:committee", args=[ranked["zhonghao"].pk]) not in html
     assert "中浩云居民区" in html
+
+
+def test_the_committee_chart_says_what_the_table_says(client, subdistrict_staff, ranked, committee):
+    """1,001 first doses of 2,000 residents are 50.05%: the table writes 50.1%, and so does
+    the chart, not 50.05."""
+    committee.eligible_population = 2000
+    committee.save()
+    DailyTally.objects.filter(date=DAY1, committee=committee, dose_kind="first").update(count=1001)
+    snapshots_rebuild(start=DAY1)
+    client.force_login(subdistrict_staff)
+    response = client.get(reverse("reports:committee", args=[committee.pk]))
+    chart = response.context["chart"]
+    assert chart["first"] == [50.1, 50.1]
+    html = response.content.decode()
+    for value in chart["first"]:
+        assert f'<td class="num coverage">{value}%</td>' in html
+    assert '"first": [50.1, 50.1]' in html  # the page's chart data

@@ -1,5 +1,8 @@
 """The entry pages: scope on every URL, a grid that names bad cells, conflicts shown."""
 
+import datetime
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -258,6 +261,79 @@ def test_entry_index_lists_sites_still_to_report_first(
     html = client.get(reverse("sites:entry_index")).content.decode()
     assert html.index("上海西站临时接种点") < html.index("东片区固定接种点")
     assert "已上报：12 剂次" in html
+
+
+def test_the_site_list_shows_sites_not_open_that_day_last_with_the_grids_reason(
+    client, subdistrict_staff, site, subdistrict
+):
+    """A site closed that day is on the list, after the open ones, marked 当日未开放 by
+    the rule that makes its grid read-only, with the days it is open; its grid is not
+    kept for offline use."""
+    ended = SiteFactory(
+        subdistrict=subdistrict,
+        code="AAA-1",
+        name="岚灵花鸟市场临时接种点",
+        kind="temporary",
+        active_from=datetime.date(2021, 6, 7),
+        active_to=YESTERDAY,
+    )
+    DailyTallyFactory(site=ended, committee=None, date=YESTERDAY, count=12)
+    coming = SiteFactory(
+        subdistrict=subdistrict,
+        code="AAA-2",
+        name="真如文化中心临时接种点",
+        active_from=TODAY + datetime.timedelta(days=1),
+    )
+    client.force_login(subdistrict_staff)
+    response = client.get(reverse("sites:entry_index"))
+    html = response.content.decode()
+    assert "2021-06-30 的接种点" in html
+    assert html.index(site.name) < html.index(ended.name)
+    assert html.index(site.name) < html.index(coming.name)
+    items = re.findall(r"<li[^>]*>.*?</li>", html, flags=re.DOTALL)
+    marked = {item for item in items if "当日未开放" in item}
+    assert len(marked) == 2
+    (ended_item,) = [item for item in marked if ended.name in item]
+    (coming_item,) = [item for item in marked if coming.name in item]
+    assert "开放 2021-06-07 至 2021-06-29" in ended_item
+    assert "2021-07-01 起开放" in coming_item
+    assert f'href="{grid_url(ended)}"' in ended_item  # its grid opens read-only, and says why
+    assert "当日未开放" not in next(item for item in items if site.name in item)
+    assert "未上报" in next(item for item in items if site.name in item)
+    # The same rule, the same day: the grid of the ended site is read-only with its reason.
+    grid = client.get(grid_url(ended)).content.decode()
+    assert "岚灵花鸟市场临时接种点 在 2021-06-30 当天未开放。" in grid
+    assert "只读" in grid
+    offline = response.context["offline_pages"]
+    assert grid_url(site) in offline
+    assert grid_url(ended) not in offline
+    assert grid_url(coming) not in offline
+
+    # The day before, the ended site is open and reported.
+    html = client.get(reverse("sites:entry_index") + "?date=2021-06-29").content.decode()
+    items = re.findall(r"<li[^>]*>.*?</li>", html, flags=re.DOTALL)
+    ended_item = next(item for item in items if ended.name in item)
+    assert "当日未开放" not in ended_item
+    assert "已上报：12 剂次" in ended_item
+
+
+def test_the_site_list_query_count_does_not_grow_with_sites_open_or_closed(
+    client, subdistrict_staff, subdistrict, django_assert_max_num_queries
+):
+    def sites(number):
+        for _ in range(number):
+            SiteFactory(subdistrict=subdistrict)
+            SiteFactory(subdistrict=subdistrict, active_to=YESTERDAY)
+            SiteFactory(subdistrict=subdistrict, active_from=TODAY + datetime.timedelta(days=1))
+
+    client.force_login(subdistrict_staff)
+    sites(1)
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("sites:entry_index"))
+    sites(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(reverse("sites:entry_index")).content.decode()
+    assert html.count("当日未开放") == 42
 
 
 @pytest.mark.parametrize(
