@@ -1,6 +1,6 @@
-"""A revalidation and a snapshot page read the logged-in user and their scope from the cache
-after the first request (campaign/session_user.py), and every change to the account or the scope holds from the
-next request on, as when they were read from the database."""
+"""A revalidation and a snapshot page read the logged-in user and their scope from the
+cache after the first request (campaign/session_user.py), and every change to the account
+or the scope holds from the next request on, as when they were read from the database."""
 
 import pickle
 
