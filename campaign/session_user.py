@@ -4,7 +4,7 @@ A district's leaders reload the ranking all morning; each reload used to read th
 their scope from the database before it could answer 304 (reports/views/conditional.py).
 The user is now kept in the cache (with the scope on it, campaign.access.staff_scope_for)
 for ``USER_SECONDS``, keyed by the user's id, read there by revalidations (requests with
-If-None-Match) and by every GET of a view marked ``@reads_kept_user`` (the snapshot pages,
+If-None-Match) and by every GET or HEAD of a view marked ``@reads_kept_user`` (the snapshot pages,
 whose ETag decides what they answer); other requests read the database as before and
 refresh the copy. It is
 checked exactly as Django checks a user it read from the database: the session's backend

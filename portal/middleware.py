@@ -1,5 +1,7 @@
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.signals import user_logged_out
 from django.core.exceptions import BadRequest
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -31,11 +33,22 @@ class PrivatePagesMiddleware:
             patch_cache_control(response, private=True, no_cache=True)
         elif logged_in or still_logged_in:
             patch_cache_control(response, private=True, no_store=True)
-        if logged_in and not still_logged_in:
+        if getattr(request, _LOGGED_OUT, False):
             # Any logout (portal or admin): the browser drops what it kept of this site
-            # (over HTTPS), so nothing stays for the next user of a shared phone or PC.
+            # (over HTTPS), so nothing stays for the next user of a shared phone or PC. Only
+            # a logout: a session Django refuses (a new password, a deactivated account)
+            # must not wipe the entry pages' queued saves unasked.
             response["Clear-Site-Data"] = '"cache", "storage"'
         return response
+
+
+_LOGGED_OUT = "streetvax_logged_out"
+
+
+@receiver(user_logged_out, dispatch_uid="portal.middleware.logged_out")
+def _note_logout(sender, request, user, **kwargs) -> None:
+    if request is not None and user is not None:
+        setattr(request, _LOGGED_OUT, True)
 
 
 def _session_has_login(request: HttpRequest) -> bool:

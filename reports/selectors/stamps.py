@@ -8,8 +8,9 @@ Kept for ``STAMP_SECONDS`` in one cache entry (the stamps of the days asked), fo
 ``page_stamps_forget`` whenever something the stamp is made of changes: every save or
 delete of its models (reports/receivers.py), the stale marks, a rebuild and its quality
 flags, a verified figure (their services, which write in bulk and send no signal), at
-once and again when the transaction commits (a reload racing the write cannot keep the
-old stamp). A write that bypasses all of these is seen within ``STAMP_SECONDS``.
+once and again when the transaction commits. A page read racing the write may put the
+old stamp back just after that commit; it, and a write that bypasses all of these, is
+seen within ``STAMP_SECONDS``.
 
 Hand-written SQL (one round trip instead of eight), the tables and columns named through
 the models (sites.bulk; docs/decisions.md, "Hand-written SQL names tables and columns
@@ -38,8 +39,8 @@ def snapshot_page_stamp(*, asked: date | None, today: date) -> tuple[date, str]:
     kept = cache.get(_STAMPS_KEY)
     kept = kept if isinstance(kept, dict) else {}
     key = (asked, today)
-    if key in kept:
-        found: tuple[date, str] = kept[key]
+    found = kept.get(key)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], date):
         return found
     found = snapshot_page_stamp_read(asked=asked, today=today)
     if len(kept) >= _STAMPS_KEPT:

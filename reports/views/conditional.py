@@ -15,8 +15,11 @@ A page served whole is kept in the shared cache under its ETag for ``PAGE_SECOND
 ETag names everything the page is made of (that is what makes a 304 right), so the next
 request that computes the same ETag (the same session opening the page again without a
 copy of its own: a new tab, a phone that dropped it) is answered from there without
-rendering it. Another leader's first visit has another ETag (user, CSRF secret) and renders
-the page, its ranking table from the shared cache (reports/views/ranking.py).
+rendering it; a hard reload (``Cache-Control: no-cache``) renders it anew. Another leader's
+first visit has another ETag (user, CSRF secret) and renders the page, the ranking below
+its heading from the shared cache (reports/views/ranking.py). A name changed in the admin
+may so show for up to twice ``PAGE_SECONDS`` (the kept ranking, then the page kept around
+it).
 
 Such a page is sent ``Cache-Control: private, no-cache`` instead of ``no-store``
 (portal.middleware.PrivatePagesMiddleware): the browser keeps it and asks again on every
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from collections.abc import Callable
 from functools import cache as memoized
 from functools import wraps
@@ -55,10 +59,11 @@ View = Callable[..., HttpResponse]
 
 PAGE_SECONDS = 300  # as the ranking's table: bounds how long a renamed committee shows
 _NO_ETAG = object()
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @memoized
-def _release() -> str:
+def page_release() -> str:
     """Changes when a deploy changes the templates or the translations (their files'
     modification times), so an ETag never outlives the page's markup."""
     folders = [Path(settings.BASE_DIR) / "templates", *map(Path, settings.LOCALE_PATHS)]
@@ -95,8 +100,12 @@ def _etag_made(request: HttpRequest) -> str | None:
     _shown, stamp = snapshot_page_stamp(asked=asked, today=today())
     scope = staff_scope_for(request.user)
     parts = [
-        _release(),
+        page_release(),
         request.user.pk,
+        # The menu: the name shown and the administration link.
+        request.user.get_username(),
+        request.user.get_full_name(),
+        request.user.is_staff,
         scope and (scope.pk, scope.role, scope.updated_at),
         request.get_full_path(),
         get_language(),
@@ -121,6 +130,25 @@ def _send_compressed(
     return True
 
 
+def _kept_answer(request: HttpRequest, key: str, etag: str) -> HttpResponse | None:
+    """The page kept under ``key``, or None (none kept, or an entry that is not one: it is
+    dropped and the page rendered)."""
+    kept = cache.get(key)
+    if kept is None:
+        return None
+    try:
+        content_type, compressed = kept
+        if not (isinstance(compressed, bytes) and compressed.startswith(GZIP_MAGIC)):
+            raise ValueError("not a kept page")
+        response = HttpResponse(content_type=str(content_type))
+        if not _send_compressed(request, response, etag, compressed):
+            response.content = gzip.decompress(compressed)
+    except (TypeError, ValueError, OSError, EOFError, zlib.error):
+        cache.delete(key)
+        return None
+    return response
+
+
 def _kept_whole(view: View) -> View:
     """The view, its 200 answers kept under their ETag, compressed, and answered from
     there (see the module)."""
@@ -131,13 +159,10 @@ def _kept_whole(view: View) -> View:
         if etag is None:
             return view(request, *args, **kwargs)
         key = f"page:{etag}"
-        kept = cache.get(key)
-        if isinstance(kept, tuple) and len(kept) == 2:
-            content_type, compressed = kept
-            response = HttpResponse(content_type=content_type)
-            if not _send_compressed(request, response, etag, compressed):
-                response.content = gzip.decompress(compressed)
-            return response
+        hard_reload = "no-cache" in request.headers.get("Cache-Control", "")
+        kept = None if hard_reload else _kept_answer(request, key, etag)
+        if kept is not None:
+            return kept
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming or response.cookies:
             return response

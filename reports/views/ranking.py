@@ -5,10 +5,10 @@ The dashboards read snapshots only; the tally export reads the tallies themselve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -64,7 +64,7 @@ from reports.selectors.ranking import (
 )
 from reports.selectors.stamps import snapshot_page_stamp
 from reports.selectors.targets import Urgency, targets_by_urgency
-from reports.views.conditional import revalidated
+from reports.views.conditional import page_release, revalidated
 from reports.views.downloads import audited_attachment
 from sites.selectors.tallies import sites_visible_to
 
@@ -165,20 +165,17 @@ def _ranking_params(request: HttpRequest) -> tuple[list[Area], Area, str, date]:
 
 # The ranking is the page's weight, and it changes only when the snapshot does. So the
 # template keeps everything below the heading, rendered, in Django's (shared) cache
-# ({% cache %}), keyed by what it shows: the query string (area, level, metric, date, page,
-# search), the snapshot pages' stamp (reports/selectors/stamps.py: when the snapshot was
-# computed, the rebuilds waiting, the flags, building counts, campaigns and targets), the
-# language and what of it depends on the asker (the areas they may pick, the committees
-# they may open, whether they see why a build failed). What it shows is passed as
-# callables, so on a cache hit none of its queries run: a leader's first visit of the
-# morning renders the menu around the kept ranking. The timeout bounds how long a renamed
-# committee keeps its old name.
+# ({% cache %}), keyed by what it shows: the area, level, metric, day, page and search, the
+# snapshot pages' stamp (reports/selectors/stamps.py: when the snapshot was computed, the
+# rebuilds waiting, the flags, building counts, campaigns and targets), the release
+# (templates and translations), the language and what of it depends on the asker (the
+# areas they may pick, the committees they may open, whether they see why a build
+# failed). What it shows is passed as callables run once when first asked for, so on a
+# cache hit none of its queries run: a leader's first visit of the morning renders the
+# menu around the kept ranking. The timeout bounds how long a renamed committee keeps its
+# old name.
 RANKING_SECONDS = 300
-
-
-def _once(read: Callable[[], Any]) -> Callable[[], Any]:
-    """``read`` run at most once, when the template first asks for it."""
-    return cache(read)
+_once = functools.cache  # a callable for the template: run when first asked for, once
 
 
 @revalidated
@@ -232,11 +229,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
     # Committee staff may open their own committee's page only.
     openable = openable_committees(scope)
-    kept_as = [
-        request.get_full_path(),
-        stamp,
-        ",".join(choice.key for choice in areas),
-        ",".join(map(str, sorted(openable))) if openable is not None else "all",
+    asker = [
+        [choice.key for choice in areas],
+        sorted(openable) if openable is not None else "all",
         sees_build_failures(scope),
     ]
     return render(
@@ -262,7 +257,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "openable": openable,
             "ranking_table": subdistrict_table if level == "subdistrict" else committee_table,
             "ranking_seconds": RANKING_SECONDS,
-            "ranking_kept_as": "|".join(map(str, kept_as)),
+            "ranking_kept_for": [stamp, page_release(), asker],
             "freshness": _once(lambda: freshness(on, scope=scope)),
             "campaign_day": _once(lambda: campaign_day(on=on)),
             "export_query": urlencode(shown),

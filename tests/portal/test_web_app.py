@@ -53,3 +53,18 @@ def test_logging_out_asks_the_browser_to_clear_what_the_site_kept(client, subdis
     assert response.status_code == 302
     assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert "_auth_user_id" not in client.session
+
+
+def test_a_session_ended_elsewhere_keeps_the_devices_queued_saves(client, subdistrict_staff):
+    """A new password set on another device (or a deactivated account) ends this session,
+    but only a logout asks the browser to clear what the site kept: the entry pages'
+    queued saves stay until the clerk logs in again and they are sent."""
+    client.force_login(subdistrict_staff)
+    subdistrict_staff.set_password("set-on-another-phone-2026")
+    subdistrict_staff.save()
+
+    response = client.get(reverse("sites:entry_index"))
+
+    assert response.status_code == 302  # to the login page
+    assert not response.has_header("Clear-Site-Data")
+    assert "no-store" in response["Cache-Control"]

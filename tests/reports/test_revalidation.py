@@ -234,3 +234,45 @@ def test_a_leaders_first_visit_renders_the_page_around_the_kept_ranking(
         shown[shown.index("<h1>") : shown.index("</main>")]
         == first[first.index("<h1>") : first.index("</main>")]
     )
+
+
+def test_a_hard_reload_renders_the_page_anew(client, district_leader, snapshot):
+    """Ctrl+Shift+R (Cache-Control: no-cache) is not answered the kept copy."""
+    client.force_login(district_leader)
+    path = reverse("reports:ranking")
+    client.get(path)
+    with CaptureQueriesContext(connection) as hard:
+        response = client.get(path, HTTP_CACHE_CONTROL="no-cache")
+    assert response.status_code == 200
+    assert [q for q in hard.captured_queries if "campaign_subdistrict" in q["sql"]]
+
+
+def test_a_damaged_kept_page_is_rendered_again_not_an_error(client, district_leader, snapshot):
+    client.force_login(district_leader)
+    path = reverse("reports:ranking")
+    etag = client.get(path)["ETag"]
+    cache.set(f"page:{etag}", ("text/html; charset=utf-8", b"not a gzip stream"))
+
+    for accepting in ("gzip", ""):
+        response = client.get(path, HTTP_ACCEPT_ENCODING=accepting)
+        assert response.status_code == 200
+        body = gzip.decompress(response.content) if accepting else response.content
+        assert "万里雅筑居民区" in body.decode()
+    cache.set("snapshot-page-stamps", {(None, DAY): "damaged"})
+    assert client.get(path).status_code == 200
+
+
+def test_a_new_name_shows_in_the_menu_at_once(client, district_leader, snapshot):
+    """The menu's name and administration link are part of the ETag: a page kept before
+    the change is not answered after it."""
+    client.force_login(district_leader)
+    path = reverse("reports:ranking")
+    etag = client.get(path)["ETag"]
+    district_leader.first_name = "王"
+    district_leader.last_name = "丽"
+    district_leader.save()
+
+    response = client.get(path, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 200
+    assert "王 丽" in response.content.decode()  # Django's get_full_name: first, last
