@@ -49,7 +49,7 @@ from django.utils.text import compress_string
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
-from campaign.access import staff_scope_for
+from campaign.access import may_open_admin, staff_scope_for
 from campaign.clock import today
 from campaign.request_params import day_param
 from campaign.session_user import reads_kept_user
@@ -105,7 +105,7 @@ def _etag_made(request: HttpRequest) -> str | None:
         # The menu: the name shown and the administration link.
         request.user.get_username(),
         request.user.get_full_name(),
-        request.user.is_staff,
+        may_open_admin(request.user),
         scope and (scope.pk, scope.role, scope.updated_at),
         request.get_full_path(),
         get_language(),
