@@ -69,6 +69,8 @@ def test_enter_plans_on_a_phone(phone_page, live_server, subdistrict_staff, site
         box = header.bounding_box()
         assert box is not None, number
         assert box["x"] + box["width"] <= PHONE["width"], number
+        # Nor does the table scroll inside its card (an "未上报" widens the doses).
+        assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
         plan = table.locator("thead th", has_text="计划")
         assert not plan.is_visible(), number
         table.locator("xpath=ancestor::section").get_by_text("更多列").click()
