@@ -121,13 +121,17 @@ class TallyGridForm(forms.Form):
     ) -> tuple[list[GridRow], list[GridRow], bool]:
         """The rows to show, the rows to fold away (committees without a recent tally at
         this site) and whether the folded ones open because one has a value or an error.
-        A site with no recent tally at all folds nothing; the non-resident row shows."""
+        A site with no recent tally at all folds nothing; the non-resident row shows. Nor
+        does a grid fold every row it has (a committee's clerk at a site other committees
+        used lately): the grid would open with nothing but its total."""
         in_use = set(committee_ids)
         rows = self.rows()
         if not in_use:
             return rows, [], False
         shown = [r for r in rows if r.committee is None or r.committee.pk in in_use]
         folded = [r for r in rows if r.committee is not None and r.committee.pk not in in_use]
+        if not shown:
+            return rows, [], False
         busy = any(
             count.value() not in (None, "") or count.errors
             for row in folded

@@ -61,7 +61,9 @@
   if (ranking) {
     draw("ranking-chart", ranking.names.length, {
       grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", axisLabel: { formatter: ranking.percent ? "{value}%" : "{value}" } },
+      // At 375 px the bars leave the axis little room: a label that would overlap its
+      // neighbour is left out (each bar carries its own figure).
+      xAxis: { type: "value", axisLabel: { formatter: ranking.percent ? "{value}%" : "{value}", hideOverlap: true } },
       yAxis: { type: "category", inverse: true, data: ranking.names.map(function (name, i) {
         var rank = ranking.ranks ? ranking.ranks[i] : null;
         return rank == null ? name : rank + ". " + name;

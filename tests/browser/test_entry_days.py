@@ -80,3 +80,28 @@ def test_a_day_that_cannot_be_entered_is_read_only_with_its_reason(
     assert phone_page.locator("button[name=save]").count() == 0
     assert phone_page.locator("button[name=report_zero]").count() == 0
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_site_list_keeps_each_kind_tag_whole_on_a_day_a_site_is_not_open(
+    phone_page, live_server, subdistrict_staff, site
+):
+    """At 375 px a long name, its code and its kind fill the line: the kind's tag moves to
+    the next line whole instead of breaking inside its box (固定接种 | 点)."""
+    SiteFactory(
+        subdistrict=site.subdistrict,
+        code="WL-F-E",
+        name="万里街道东片区固定接种点",
+        kind="fixed",
+        active_from=datetime.date(2021, 1, 8),
+    )
+    log_in(phone_page, live_server, "clerk", "correct-horse-battery")
+    phone_page.goto(f"{live_server.url}/tallies/?date=2021-06-06")
+    listed = phone_page.locator("main").inner_text()
+    assert "万里街道东片区固定接种点" in listed
+    assert "当日未开放" in listed  # 上海西站 opens on 06-07
+    tags = phone_page.locator("main .tag")
+    assert tags.count() == 2
+    for number in range(2):
+        lines = tags.nth(number).evaluate("tag => tag.getClientRects().length")
+        assert lines == 1, tags.nth(number).inner_text()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -27,6 +27,11 @@ def test_clerk_logs_in_on_a_phone_and_reads_the_home_page(
     assert phone_page.locator("h1").inner_text().startswith("您好")
     assert phone_page.is_visible("text=上海西站临时接种点")
     assert fits_the_screen(phone_page)
+    # The subdistricts in scope, down to their eligible population, without a swipe.
+    table = phone_page.locator("section:has(h2:text-is('您范围内的街道')) table")
+    assert "普陀区" in table.locator("tbody td").first.inner_text()
+    assert table.locator("thead th").last.inner_text() == "适种人口"
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
 
 
 def test_wrong_password_says_so_in_chinese(phone_page, live_server, subdistrict_staff):

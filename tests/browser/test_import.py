@@ -82,3 +82,13 @@ def test_the_import_detail_shows_names_and_old_to_new_on_a_phone_without_sideway
     box = old_to_new.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= 375
+    # The figures' heading reads on one line, not a character a line.
+    tables = phone_page.locator("table.import-rows")
+    assert tables.count() >= 1
+    for table in range(tables.count()):
+        heading = tables.nth(table).locator("thead th").last
+        lines = heading.evaluate(
+            "th => { const range = document.createRange(); range.selectNodeContents(th);"
+            " return new Set([...range.getClientRects()].map(box => Math.round(box.top))).size; }"
+        )
+        assert lines == 1, heading.inner_text()

@@ -1,5 +1,6 @@
 """A clerk on a phone enters the week's plans: the day's total follows the typing, Enter
-moves along, the page fits the phone, and the plan is on the capacity page afterwards."""
+moves along, the page fits the phone, and the plan is on the capacity page afterwards,
+where the utilisation is in sight at 375 px and the plan columns open on demand."""
 
 import datetime
 
@@ -57,3 +58,21 @@ def test_enter_plans_on_a_phone(phone_page, live_server, subdistrict_staff, site
     main = phone_page.inner_text("main")
     assert "未计入：2 个接种点·天未上报，计划 420" in main
     assert "实际 0" not in main
+
+    # Each table's utilisation is in sight without a sideways swipe; the plan columns
+    # are behind "更多列", as on the ranking.
+    tables = phone_page.locator("table.capacity")
+    assert tables.count() == 2  # by kind of site, by site
+    for number in range(2):
+        table = tables.nth(number)
+        header = table.locator("thead th", has_text="利用率")
+        box = header.bounding_box()
+        assert box is not None, number
+        assert box["x"] + box["width"] <= PHONE["width"], number
+        # Nor does the table scroll inside its card (an "未上报" widens the doses).
+        assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+        plan = table.locator("thead th", has_text="计划")
+        assert not plan.is_visible(), number
+        table.locator("xpath=ancestor::section").get_by_text("更多列").click()
+        assert plan.is_visible(), number
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

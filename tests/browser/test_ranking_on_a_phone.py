@@ -3,6 +3,7 @@ sideways swipe, the table comes before the chart, the other columns open on dema
 the targets at risk come first. Screenshots are kept in test-results/."""
 
 import datetime
+import itertools
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,20 @@ def test_the_ranked_figure_is_in_sight_and_the_table_is_above_the_chart(
     phone_page.locator("#ranking-chart").scroll_into_view_if_needed()  # drawn when near
     phone_page.wait_for_selector("#ranking-chart[data-drawn=true]")
     assert phone_page.locator("#ranking-chart-caption").inner_text() == (
-        "全部 6 个居委，按 第一剂接种率"
+        "全部 6 个居委，按第一剂接种率排名"
     )
+    # The value axis under the long names has little room: its labels (0%, 20%, ...)
+    # never run into each other.
+    labels = phone_page.evaluate(
+        """[...document.querySelectorAll('#ranking-chart svg text')]
+            .filter(text => /^\\d+%$/.test(text.textContent.trim()))
+            .map(text => { const box = text.getBoundingClientRect();
+                           return [text.textContent.trim(), box.left, box.right]; })
+            .sort((a, b) => a[1] - b[1])"""
+    )
+    assert len(labels) >= 2, labels
+    for (left_text, _, right_edge), (right_text, left_edge, _) in itertools.pairwise(labels):
+        assert right_edge <= left_edge, (left_text, right_text)
     phone_page.screenshot(path=RESULTS / "ranking-on-a-phone.png", full_page=True)
 
     # The other columns are there on demand.

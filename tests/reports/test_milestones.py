@@ -228,7 +228,7 @@ def test_staff_add_a_note_to_their_timeline(client, campaign, subdistrict, subdi
     html = client.get(response["Location"]).content.decode()
     assert "备注已加入大事记" in html
     assert "区领导走访 东片区" in html
-    assert "clerk 记" in html
+    assert "记录人：clerk" in html  # who wrote the note, not "clerk 记"
     assert html.index("区领导走访") < html.index("家乐福临时接种点开始接种")  # newest first
 
 

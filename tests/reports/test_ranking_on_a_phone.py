@@ -177,7 +177,7 @@ def test_the_subdistricts_of_a_district_are_ranked_in_one_query(
     ]
     assert "▲1" in html
     assert "▼1" in html
-    assert chart(html)["caption"] == "全部 2 个街道，按 第一剂接种率"
+    assert chart(html)["caption"] == "全部 2 个街道，按第一剂接种率排名"
     # A subdistrict's name leads to its own committees' ranking.
     assert f"area=subdistrict:{district_ranked['changfeng'].pk}" in html
 
@@ -194,7 +194,7 @@ def test_the_chart_shows_the_top_and_the_bottom_and_says_so(
     monkeypatch.setattr("reports.views.ranking.CHART_EACH_END", 3)
     html = ranking(client, district_leader)
     data = chart(html)
-    assert data["caption"] == "前 3 名与后 3 名，按 第一剂接种率"
+    assert data["caption"] == "前 3 名与后 3 名，按第一剂接种率排名"
     assert data["names"] == [
         "万里01居民区",
         "万里02居民区",
@@ -233,7 +233,7 @@ def test_a_committee_without_a_target_is_a_dash_and_not_drawn(
     assert data["names"] == ["万里05居民区", "长风02居民区"]
     assert data["ranks"] == [1, 2]
     assert data["values"] == [134.7, 70.0]
-    assert data["caption"] == "全部 2 个居委，按 目标完成率；没有目标的不画出"
+    assert data["caption"] == "全部 2 个居委，按目标完成率排名；没有目标的不画出"
 
 
 def test_each_page_and_search_is_rendered_once_then_served_from_the_cache(

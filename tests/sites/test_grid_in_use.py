@@ -58,6 +58,19 @@ def test_the_folded_committees_open_when_one_has_a_value(
     assert '<details class="other-committees" open>' in response.content.decode()
 
 
+def test_a_committee_clerk_sees_their_committee_at_a_site_others_used_lately(
+    client, committee_staff, site, committees
+):
+    """万里雅筑's clerk opens a site where only other committees had tallies lately: their
+    one row is in the grid, not folded under "其他居委（1）" below an empty table."""
+    DailyTallyFactory(site=site, committee=committees[1], date=TODAY - datetime.timedelta(days=2))
+    client.force_login(committee_staff)
+    response = client.get(reverse("sites:entry", args=[site.pk, TODAY.isoformat()]))
+    assert [row.committee for row in response.context["shown_rows"]] == [committees[0]]
+    assert response.context["folded_rows"] == []
+    assert "其他居委" not in response.content.decode()
+
+
 def test_a_site_without_recent_tallies_folds_nothing(client, subdistrict_staff, site, committees):
     response = grid(client, subdistrict_staff, site)
     assert len(response.context["shown_rows"]) == len(committees) + 1
