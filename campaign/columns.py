@@ -32,8 +32,17 @@ class ChoiceColumn:
     ) -> None:
         self.choices = list(choices)  # (code, lazy label)
         self.short_forms = dict(short_forms or {})
+        self._spelled: dict[str, str] | None = None
 
     def _spellings(self) -> dict[str, str]:
+        """Every accepted spelling (normalized) -> its code, in both languages whatever the
+        active one: built once, on the first value read (the translations are loaded by
+        then), not once a row (rebuilding it was most of a 100,000-row import's check)."""
+        if self._spelled is None:
+            self._spelled = self._spell()
+        return self._spelled
+
+    def _spell(self) -> dict[str, str]:
         spellings: dict[str, str] = {}
         for code, label in self.choices:
             spellings[normalized(code)] = code

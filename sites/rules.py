@@ -61,7 +61,9 @@ class CellProblem:
 class TallyRules:
     """The rules for one user and one batch of cells; what they need is read once by the
     caller (the sites the user may enter, the campaigns) so a file of 100,000 rows costs
-    no query per row."""
+    no query per row. The answers that do not depend on the cell's site (a day's place in
+    the calendar, a committee for a subdistrict) are worked out once per batch, not once
+    per cell."""
 
     def __init__(
         self,
@@ -73,6 +75,8 @@ class TallyRules:
         self.scope = scope
         self.enterable_site_ids = enterable_site_ids
         self.calendar = calendar
+        self._calendar_problems: dict[date, str | None] = {}
+        self._committee_problems: dict[tuple[int | None, int | None], CellProblem | None] = {}
 
     def problems(
         self, *, site: Site | None, committee: Committee | None, day: date | None
@@ -103,6 +107,14 @@ class TallyRules:
     def _committee_problem(
         self, site: Site | None, committee: Committee | None
     ) -> CellProblem | None:
+        key = (site.subdistrict_id if site else None, committee.pk if committee else None)
+        if key not in self._committee_problems:
+            self._committee_problems[key] = self._committee_problem_of(site, committee)
+        return self._committee_problems[key]
+
+    def _committee_problem_of(
+        self, site: Site | None, committee: Committee | None
+    ) -> CellProblem | None:
         code = committee.code if committee else "–"
         if site and committee and committee.subdistrict_id != site.subdistrict_id:
             return CellProblem(
@@ -123,7 +135,9 @@ class TallyRules:
         outside the campaign, the site not open, before the lock date. The grid opens such
         a day read-only with this message and the site list names it; saves are refused
         with it. None when the day may be entered."""
-        calendar_problem = self.calendar.day_problem(day)
+        if day not in self._calendar_problems:
+            self._calendar_problems[day] = self.calendar.day_problem(day)
+        calendar_problem = self._calendar_problems[day]
         if calendar_problem:
             return CellProblem("date", "day_not_recordable", calendar_problem)
         if site is None:

@@ -141,3 +141,34 @@ def test_the_grid_gives_one_message_per_day_however_many_cells(scene):
     with pytest.raises(ValidationError) as refused:
         record_tallies(user=scene.clerk, cells=cells)
     assert refused.value.messages == ["2021-07-01 是未来的日期，不能录入。"]
+
+
+def test_each_row_of_a_file_gets_its_own_answer_when_rows_share_a_day_or_a_committee(
+    scene, administrator
+):
+    """The rules answer a day, or a committee for a subdistrict, once per file: a row with
+    the same day or committee but another site still gets the answer of its own site."""
+    elsewhere = SubdistrictFactory(code="310107-FAR")
+    far_site = SiteFactory(
+        subdistrict=elsewhere, code="FAR-1", active_from=datetime.date(2021, 6, 1)
+    )
+    far_committee = CommitteeFactory(subdistrict=elsewhere, code="FAR-C")
+    rows = [
+        f"{YESTERDAY.isoformat()},{scene.site.code},{scene.committee.code},第一剂,5",
+        f"{YESTERDAY.isoformat()},{far_site.code},{scene.committee.code},第一剂,5",
+        "2021-06-06," + f"{scene.site.code},{scene.committee.code},第一剂,5",
+        "2021-06-06," + f"{far_site.code},{far_committee.code},第一剂,5",
+        f"{YESTERDAY.isoformat()},{far_site.code},{far_committee.code},第二剂,5",
+        f"{(TODAY + datetime.timedelta(days=1)).isoformat()},{far_site.code},{far_committee.code},"
+        "第一剂,5",
+    ]
+    log = import_file(administrator, csv_file(*rows))
+    assert log.status == TallyImport.Status.REFUSED
+    assert [(error["line"], error["column"]) for error in log.errors] == [
+        (3, "居委编码"),
+        (4, "接种日期"),
+        (7, "接种日期"),
+    ]
+    assert "FAR-C" not in log.errors[0]["message"]
+    assert scene.committee.code in log.errors[0]["message"]
+    assert "2021-07-01" in log.errors[2]["message"]
