@@ -146,7 +146,13 @@ class DailyTally(TimeStampedModel):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     # The history is read by tally, by site and day, by time and by who changed it.
-    history = HistoricalRecords(bases=[TallyHistoryFields], no_db_index=["committee", "entered_by"])
+    history = HistoricalRecords(
+        bases=[TallyHistoryFields],
+        no_db_index=["committee", "entered_by"],
+        # A correction's reason (up to 200 characters) or "File import: <file name>" (255)
+        # whole: the default column holds 100.
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         verbose_name = _("daily tally")

@@ -271,3 +271,15 @@ def test_errors_name_the_column_as_the_file_does(scene):
     assert [(e["line"], e["column"]) for e in log.errors] == [(2, "count")]
     log = import_file(scene, csv_file("2021-06-29,WL-T-XZ,310107-WL-01,第一剂,-3"))
     assert [(e["line"], e["column"]) for e in log.errors] == [(2, "接种数")]
+
+
+def test_a_long_file_name_is_kept_whole_in_every_cells_history(scene):
+    """Excel's "另存为" names are long; the history says which file set each value, in full
+    (the history column once held 100 characters: PostgreSQL refused the whole import)."""
+    name = "普陀区万里街道2021年6月29日至30日新冠疫苗接种点日报汇总表（第二次更正，请以此为准）" * 3
+    name = name[:240] + ".csv"
+    log = import_file(scene, csv_file(*ROWS), name=name)
+    assert log.status == TallyImport.Status.IMPORTED
+    reasons = set(DailyTally.history.values_list("history_change_reason", flat=True))
+    assert len(reasons) == 1
+    assert reasons.pop().endswith(name)

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from sites.forms import TallyGridForm
 from sites.models import DailyTally
 from sites.services.tallies import (
     CapacityExceeded,
@@ -112,6 +113,20 @@ def test_correcting_an_earlier_day_needs_a_reason_and_keeps_it(site, committee, 
     change = DailyTally.history.latest("history_date")
     assert (change.previous_count, change.count) == (12, 21)
     assert change.history_change_reason == "台账核对，漏记 9 人"
+
+
+def test_a_reason_as_long_as_the_grid_allows_is_kept_whole(site, committee, subdistrict_staff):
+    """The grid takes 200 characters of reason; the history keeps all of them."""
+    record_tallies(user=subdistrict_staff, cells=[cell(site, committee, 12, on=YESTERDAY)])
+    reason = ("街道台账与居委名册逐户核对后发现漏记，" * 20)[
+        : TallyGridForm.base_fields["reason"].max_length
+    ]
+    record_tallies(
+        user=subdistrict_staff,
+        cells=[cell(site, committee, 21, on=YESTERDAY, version=1)],
+        reason=reason,
+    )
+    assert DailyTally.history.latest("history_date").history_change_reason == reason
 
 
 def test_a_late_first_report_of_yesterday_needs_no_reason(site, committee, subdistrict_staff):
