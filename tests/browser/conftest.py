@@ -86,3 +86,12 @@ def log_out(page):
     if not logout.is_visible():
         page.click("button.menu-button")
     logout.click()
+
+
+def in_sight_on_a_phone(locator, what):
+    """``locator`` is drawn within the phone's width: read without a sideways swipe."""
+    box = locator.bounding_box()
+    assert box is not None, what
+    assert box["width"] > 0, what
+    assert box["x"] >= 0, what
+    assert box["x"] + box["width"] <= PHONE["width"], what

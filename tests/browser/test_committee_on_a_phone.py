@@ -9,7 +9,7 @@ import pytest
 
 from reports.services.snapshots import snapshots_rebuild
 from sites.models import DailyTally
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.conftest import PHONE, in_sight_on_a_phone, log_in
 from tests.factories import CampaignFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,14 +41,6 @@ def busy_fortnight(settings, subdistrict, committee):
     snapshots_rebuild(start=DAY - datetime.timedelta(days=19))
 
 
-def inside(locator, what):
-    box = locator.bounding_box()
-    assert box is not None, what
-    assert box["width"] > 0, what
-    assert box["x"] >= 0, what
-    assert box["x"] + box["width"] <= PHONE["width"], what  # no sideways swipe
-
-
 def test_every_days_figures_are_in_sight_without_a_sideways_swipe(
     phone_page, live_server, district_leader, committee, busy_fortnight
 ):
@@ -59,7 +51,7 @@ def test_every_days_figures_are_in_sight_without_a_sideways_swipe(
     for number in range(14):
         row = rows.nth(number)
         for cell in ("td.day", "td.first", "td.second", "td.coverage"):
-            inside(row.locator(cell), (number, cell))
+            in_sight_on_a_phone(row.locator(cell), (number, cell))
     assert rows.first.locator("td.day").inner_text() == "04-29"
     assert rows.first.locator("td.first").inner_text() == "4888"
     assert rows.first.locator("td.second").inner_text() == "3777"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sites.models import TallyImport
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.conftest import PHONE, in_sight_on_a_phone, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -47,14 +47,6 @@ def earlier_imports(settings, subdistrict, subdistrict_staff):
         )
 
 
-def inside(locator, what):
-    box = locator.bounding_box()
-    assert box is not None, what
-    assert box["width"] > 0, what
-    assert box["x"] >= 0, what
-    assert box["x"] + box["width"] <= PHONE["width"], what  # no sideways swipe
-
-
 def test_every_earlier_import_reads_without_a_sideways_swipe(
     phone_page, live_server, subdistrict_staff, earlier_imports
 ):
@@ -65,7 +57,7 @@ def test_every_earlier_import_reads_without_a_sideways_swipe(
     for number in range(3):
         item = items.nth(number)
         for part in (".import-file a", ".import-state", ".import-counts"):
-            inside(item.locator(part), (number, part))
+            in_sight_on_a_phone(item.locator(part), (number, part))
     # Newest first: the refused file, its rejected rows in the error colour.
     first = items.first
     assert first.locator(".import-file").inner_text() == "二七区导出.csv"
@@ -74,7 +66,7 @@ def test_every_earlier_import_reads_without_a_sideways_swipe(
     counts = first.locator(".import-counts").inner_text()
     for figure in ("新增 12345", "修改 23456", "未变 7409", "出错 999"):
         assert figure in counts
-    inside(first.locator(".import-counts .error"), "rejected")
+    in_sight_on_a_phone(first.locator(".import-counts .error"), "rejected")
     # Neither the page nor anything in the list scrolls sideways.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert phone_page.evaluate(
