@@ -343,7 +343,7 @@ def bench_rebuild(campaign: Campaign) -> tuple[list, date]:
     snapshots_build_date(on=day)  # put back the builder's own rows
     if snapshot_rows(day) != by_hand:
         raise SystemExit("the hand-written statements do not give the builder's rows")
-    rows = [
+    rows: list[tuple[str, float, float | None, str]] = [
         (
             "rebuild one date (ranking + target progress) vs the same writes by hand",
             ours,
