@@ -3,7 +3,8 @@
 The ETag is made of what the page shows: the stamp of its snapshot (when it was computed,
 whether a rebuild is waiting, the flags, targets and building counts it shows beside it;
 reports/selectors/stamps.py, one query, kept in the cache for a few seconds) and of who
-asks and how: the user, their scope, the whole path with its query string (area, sort,
+asks and how: the user (and the name and administration link the menu shows), their
+scope, the whole path with its query string (area, sort,
 date, page, search), the language, the CSRF secret (a new login makes a new one, and the
 page's forms carry it) and the portal's release (templates and translations). The
 ranking's rows are not read. These pages only read, so they run without the request's
