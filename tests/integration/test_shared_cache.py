@@ -42,16 +42,24 @@ def shared_cache(settings):
         server.delete(key)
 
 
-def test_a_ranking_one_process_rendered_is_read_by_another(
+@pytest.fixture
+def first_ranking(
     client,
     district_leader,
     snapshot,  # noqa: F811 - the imported fixture
     shared_cache,
 ):
-    server, prefix = shared_cache
+    """The leader's ranking, rendered once into the shared cache: the page answered."""
     client.force_login(district_leader)
     first = client.get(reverse("reports:ranking"))
     assert first.status_code == 200
+    return first
+
+
+def test_a_ranking_one_process_rendered_is_read_by_another(
+    district_leader, shared_cache, first_ranking
+):
+    server, prefix = shared_cache
     rankings = list(server.scan_iter(match=f"{prefix}:*ranking_page*"))
     assert len(rankings) == 1
     # Another process: its own connection to the same Redis, nothing in its memory; and
@@ -65,18 +73,13 @@ def test_a_ranking_one_process_rendered_is_read_by_another(
 
 
 def test_a_page_one_process_kept_answers_the_same_session_in_another(
-    client,
-    district_leader,
-    snapshot,  # noqa: F811 - the imported fixture
-    shared_cache,
+    client, shared_cache, first_ranking
 ):
     server, prefix = shared_cache
-    client.force_login(district_leader)
-    first = client.get(reverse("reports:ranking"))
     assert len(list(server.scan_iter(match=f"{prefix}:*page:*"))) == 1
     del caches["default"]
     again = client.get(reverse("reports:ranking"))
-    assert again.content == first.content
+    assert again.content == first_ranking.content
 
 
 def test_sessions_are_read_through_the_shared_cache(client, district_leader, shared_cache):
